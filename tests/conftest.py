@@ -1,0 +1,161 @@
+"""Shared fixtures: an app on a clean database per test, on SQLite and (when configured) PostgreSQL.
+
+Set TRACKER_TEST_DATABASE_URL to a PostgreSQL URL and every database-backed test runs twice,
+once per backend (test ids end in [sqlite] or [postgresql]).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+from werkzeug.datastructures import MultiDict
+
+from tracker import create_app, db
+from tracker.auth.passwords import hash_password
+from tracker.auth.sessions import start_session
+from tracker.config import test_config
+from tracker.db import make_engine, utcnow
+from tracker.models import Base
+from tracker.patients.models import Patient
+from tracker.team.models import Team
+
+PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+# Hashing with argon2 is deliberately slow; most tests only need some valid hash.
+PASSWORD = "correct horse battery"
+_HASH = hash_password(PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch):
+    """Fail any test that tries to reach beyond this machine."""
+    real_connect = socket.socket.connect
+
+    def guarded(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and sock.family in (socket.AF_INET, socket.AF_INET6):
+            if not (host.startswith("127.") or host in ("::1", "localhost")):
+                raise AssertionError(f"test tried to reach {host}: only loopback is allowed")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        url = PG_URL
+    engine = make_engine(url)
+    Base.metadata.drop_all(engine)
+    if request.param == "postgresql":
+        with engine.begin() as conn:  # a run of the migration test may have left its table
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(test_config(database_url, str(tmp_path / "instance")))
+    yield app
+    _empty_all_tables(app)
+
+
+def _empty_all_tables(app) -> None:
+    engine = app.extensions["engine"]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+    engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    """A database session inside an app context, for arranging and checking data."""
+    with app.app_context():
+        yield db.session()
+
+
+def make_team(s, **overrides) -> Team:
+    fields = dict(
+        name="Breast Care Team", hospital="Example Hospital", phone="0100 000 0000",
+        email="team@example.test", hours="Monday to Friday, 9am to 5pm",
+        out_of_hours="Call NHS 111. In an emergency, call 999.",
+    )
+    fields.update(overrides)
+    team = Team(**fields)
+    s.add(team)
+    s.flush()
+    return team
+
+
+def make_patient(s, team: Team | None = None, **overrides) -> Patient:
+    team = team or make_team(s)
+    fields = dict(
+        team_id=team.id, name="Sam Patient", email=f"sam{utcnow().timestamp()}@example.test",
+        mobile="+447700900001", timezone="Europe/London", enrolled_on=date(2026, 1, 1),
+        password_hash=_HASH,
+    )
+    fields.update(overrides)
+    patient = Patient(**fields)
+    s.add(patient)
+    s.commit()
+    return patient
+
+
+@pytest.fixture
+def patient(session):
+    return make_patient(session, email="sam@example.test")
+
+
+def sign_in_as(client, patient: Patient) -> None:
+    """Sign in without the sign-in form (which has its own tests): a real server-side session."""
+    with client.application.app_context():
+        key = start_session(db.session(), patient)
+        db.session().commit()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = key
+        sess["_fresh"] = True
+
+
+@pytest.fixture
+def patient_client(client, patient):
+    sign_in_as(client, patient)
+    return client
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(client, page: str) -> str:
+    """The CSRF token from a form on `page`, as a browser would have it."""
+    response = client.get(page)
+    match = CSRF.search(response.get_data(as_text=True))
+    assert match, f"no form with a CSRF token on {page} (status {response.status_code})"
+    return match.group(1)
+
+
+def post_form(client, page: str, data: dict | list, action: str | None = None, **kwargs):
+    """GET `page`, then POST `data` with its CSRF token to `action` (default: the same page)."""
+    token = csrf_from(client, page)
+    form = MultiDict(list(data.items()) if isinstance(data, dict) else data)
+    form.add("csrf_token", token)
+    return client.post(action or page, data=form, **kwargs)

@@ -1,0 +1,53 @@
+"""The follow-up self-management tracker: a Flask application built by `create_app`."""
+
+from __future__ import annotations
+
+from flask import Flask
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+
+from tracker import config as tracker_config
+from tracker import db
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` replaces what the environment would give (the tests use this)."""
+    app = Flask(__name__, static_folder=None, instance_path=None)
+    app.config.update(tracker_config.STATIC_DEFAULTS)
+    app.config.update(config if config is not None else tracker_config.from_environment())
+    app.instance_path = app.config["INSTANCE_PATH"]
+
+    _configure_templates(app)
+    db.init_app(app)
+
+    from tracker import assets, cli, errors, formatting, security
+    from tracker.auth import init_app as init_auth
+    from tracker.auth.views import bp as auth_bp
+    from tracker.diary.views import bp as diary_bp
+    from tracker.home import bp as home_bp
+    from tracker.settings.views import bp as settings_bp
+
+    security.init_app(app)
+    init_auth(app)
+    errors.init_app(app)
+    formatting.init_app(app)
+    for blueprint in (assets.bp, home_bp, auth_bp, diary_bp, settings_bp):
+        app.register_blueprint(blueprint)
+    cli.init_app(app)
+    return app
+
+
+def _configure_templates(app: Flask) -> None:
+    # Our templates first, then the NHS.UK design system's macros from nhsuk-frontend-jinja.
+    app.jinja_options = {
+        **app.jinja_options,
+        "undefined": ChainableUndefined,
+        "extensions": ["jinja2.ext.do"],
+        "loader": ChoiceLoader(
+            [
+                FileSystemLoader(str(tracker_config.PROJECT_ROOT / "templates")),
+                PackageLoader("nhsuk_frontend_jinja"),
+            ]
+        ),
+    }
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,29 @@
+"""Serve the NHS.UK design system's CSS, JS and images from node_modules (installed, not committed)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, send_from_directory
+
+from tracker.config import PROJECT_ROOT
+from tracker.security import public
+
+DIST = PROJECT_ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
+OWN = PROJECT_ROOT / "tracker" / "static"
+
+bp = Blueprint("assets", __name__)
+
+
+@bp.get("/assets/<path:filename>")
+@public
+def nhsuk(filename: str):
+    # The CSS refers to /assets/images/…, which live under dist/nhsuk/assets/.
+    for folder in (DIST / "assets", DIST):
+        if (folder / filename).is_file():
+            return send_from_directory(folder, filename, max_age=3600)
+    abort(404)
+
+
+@bp.get("/static/<path:filename>")
+@public
+def own(filename: str):
+    return send_from_directory(OWN, filename, max_age=3600)

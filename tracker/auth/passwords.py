@@ -1,0 +1,46 @@
+"""Password hashing with argon2id, and the length rules for new passwords."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+MIN_LENGTH = 10
+# Long passphrases are welcome; far longer than anyone types is refused before hashing,
+# so a megabyte "password" costs nothing.
+MAX_LENGTH = 128
+
+# argon2-cffi's defaults are argon2id with the RFC 9106 low-memory profile.
+_hasher = PasswordHasher()
+
+# Verified against when the account does not exist, so a wrong email costs the same time
+# as a wrong password and does not reveal which accounts exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    if len(password) > MAX_LENGTH:
+        return False
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return _hasher.check_needs_rehash(stored_hash)
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password cannot be used, in words for the person choosing it; None if it can."""
+    if len(password) < MIN_LENGTH:
+        return f"Your password must be at least {MIN_LENGTH} characters long"
+    if len(password) > MAX_LENGTH:
+        return f"Your password must be {MAX_LENGTH} characters or fewer"
+    if password.strip() == "":
+        return "Your password cannot be only spaces"
+    return None

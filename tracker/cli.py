@@ -1,0 +1,53 @@
+"""Flask commands: `flask --app wsgi <command>`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from tracker import db
+from tracker.migrate import db_cli
+
+teams_cli = AppGroup("teams", help="Treating teams (staff accounts come later).")
+
+
+@teams_cli.command("create")
+@click.option("--name", required=True, help="For example: Breast Care Team")
+@click.option("--hospital", required=True)
+@click.option("--phone", required=True, help="The number patients should call")
+@click.option("--email", required=True)
+@click.option("--hours", required=True, help='For example: "Monday to Friday, 9am to 5pm"')
+@click.option(
+    "--out-of-hours",
+    default="Outside these hours, call NHS 111. In an emergency, call 999.",
+    show_default=True,
+)
+def create_team(name, hospital, phone, email, hours, out_of_hours) -> None:
+    """Add a treating team."""
+    from tracker.team.models import Team
+
+    with db.transaction() as s:
+        team = Team(
+            name=name, hospital=hospital, phone=phone, email=email, hours=hours,
+            out_of_hours=out_of_hours,
+        )
+        s.add(team)
+        s.flush()
+        click.echo(f"Team {team.id} created.")
+
+
+@teams_cli.command("list")
+def list_teams() -> None:
+    """List the teams and their ids."""
+    from sqlalchemy import select
+
+    from tracker.team.models import Team
+
+    for team in db.session().scalars(select(Team).order_by(Team.id)):
+        click.echo(f"{team.id}\t{team.name}\t{team.hospital}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(teams_cli)

@@ -1,0 +1,172 @@
+"""Reading the diary's forms: every field checked on the server, errors keyed by field id.
+
+The pages are built from design-system macros rather than WTForms fields (the log page has a
+variable set of symptoms), so validation lives here as plain functions that are easy to test.
+Flask-WTF still supplies the CSRF check for every form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from tracker.diary.models import NOTE_MAX
+from tracker.diary.services import SymptomReport
+from tracker.rules import Catalogue
+
+
+class FieldError(ValueError):
+    """A message for the person filling in the form, about one field."""
+
+
+@dataclass
+class Errors:
+    """Field id -> message, in page order, for the error summary and the fields."""
+
+    messages: dict[str, str] = field(default_factory=dict)
+
+    def add(self, field_id: str, message: str) -> None:
+        self.messages.setdefault(field_id, message)
+
+    def __bool__(self) -> bool:
+        return bool(self.messages)
+
+    def get(self, field_id: str) -> str | None:
+        return self.messages.get(field_id)
+
+    def summary(self) -> list[dict[str, str]]:
+        return [{"text": m, "href": f"#{f}"} for f, m in self.messages.items()]
+
+
+def date_parts(form: Mapping[str, str], prefix: str) -> dict[str, str]:
+    """What was typed in a design-system date input, kept to show again."""
+    return {part: (form.get(f"{prefix}[{part}]") or "").strip() for part in ("day", "month", "year")}
+
+
+def parse_date(parts: dict[str, str], what: str) -> date | None:
+    """A date from day, month and year boxes; None if all are empty."""
+    if not any(parts.values()):
+        return None
+    missing = [p for p in ("day", "month", "year") if not parts[p]]
+    if missing:
+        raise FieldError(f"{what} must include a {missing[0]}")
+    if not all(parts[p].isdigit() for p in parts):
+        raise FieldError(f"{what} must be a real date, written in numbers")
+    if len(parts["year"]) != 4:
+        raise FieldError(f"{what} must include a 4-digit year")
+    try:
+        return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+    except ValueError as exc:
+        raise FieldError(f"{what} must be a real date") from exc
+
+
+def check_entry_date(day: date | None, today: date, backdate_days: int) -> date:
+    if day is None:
+        raise FieldError("Enter the date you are telling us about")
+    if day > today:
+        raise FieldError("The date cannot be in the future")
+    if day < today - timedelta(days=backdate_days):
+        raise FieldError(f"The date must be within the last {backdate_days} days")
+    return day
+
+
+def parse_severity(raw: str | None) -> int:
+    if raw is None or raw.strip() == "":
+        raise FieldError("Select how bad it is, from 1 to 10")
+    raw = raw.strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 10:
+        raise FieldError("Select a number from 1 to 10")
+    return int(raw)
+
+
+def parse_note(raw: str | None) -> str | None:
+    note = (raw or "").replace("\r\n", "\n").strip()
+    if len(note) > NOTE_MAX:
+        raise FieldError(f"Your note must be {NOTE_MAX:,} characters or fewer")
+    return note or None
+
+
+@dataclass
+class SymptomValues:
+    """What was typed for one symptom, to show again on an error."""
+
+    severity: str = ""
+    onset: dict[str, str] = field(default_factory=lambda: {"day": "", "month": "", "year": ""})
+    worrying: bool = False
+    note: str = ""
+
+
+def read_symptom(form: Mapping[str, str], code: str) -> SymptomValues:
+    return SymptomValues(
+        severity=(form.get(f"severity-{code}") or "").strip(),
+        onset=date_parts(form, f"onset-{code}"),
+        worrying=form.get(f"worrying-{code}") == "yes",
+        note=form.get(f"note-{code}") or "",
+    )
+
+
+def validate_symptom(
+    values: SymptomValues, code: str, label: str, day: date | None, errors: Errors
+) -> SymptomReport | None:
+    """Check one symptom's fields; add any errors (prefixed with the symptom) and return None."""
+    report_ok = True
+    try:
+        severity = parse_severity(values.severity)
+    except FieldError as exc:
+        errors.add(f"severity-{code}", f"{label}: {exc}")
+        report_ok = False
+    try:
+        onset = parse_date(values.onset, "The date it started")
+        if onset is not None and day is not None and onset > day:
+            raise FieldError("The date it started must be on or before the day of this entry")
+    except FieldError as exc:
+        errors.add(f"onset-{code}-day", f"{label}: {exc}")
+        report_ok = False
+    try:
+        note = parse_note(values.note)
+    except FieldError as exc:
+        errors.add(f"note-{code}", f"{label}: {exc}")
+        report_ok = False
+    if not report_ok:
+        return None
+    return SymptomReport(
+        symptom_code=code, severity=severity, onset_date=onset, worrying=values.worrying, note=note
+    )
+
+
+@dataclass
+class LogForm:
+    """The "how are you today" page: a date and one or more symptoms."""
+
+    day_parts: dict[str, str]
+    chosen: list[str]
+    values: dict[str, SymptomValues]
+    errors: Errors
+    day: date | None = None
+    reports: list[SymptomReport] = field(default_factory=list)
+
+
+def parse_log(form, today: date, rules: Catalogue, backdate_days: int) -> LogForm:
+    """Read and check the whole log page. `form` is a MultiDict (symptoms repeat)."""
+    errors = Errors()
+    day_parts = date_parts(form, "entry_date")
+    day: date | None = None
+    try:
+        day = check_entry_date(parse_date(day_parts, "The date"), today, backdate_days)
+    except FieldError as exc:
+        errors.add("entry_date-day", str(exc))
+
+    chosen = list(dict.fromkeys(form.getlist("symptoms")))  # keep order, drop repeats
+    values = {code: read_symptom(form, code) for code in chosen if rules.is_known(code)}
+    if any(not rules.is_known(code) for code in chosen):
+        errors.add("symptoms", "Select symptoms from the list")
+    elif not chosen:
+        errors.add("symptoms", "Select at least one symptom, or go back and choose 'No new symptoms today'")
+
+    reports = []
+    for code, symptom_values in values.items():
+        report = validate_symptom(symptom_values, code, rules.symptom(code).label, day, errors)
+        if report is not None:
+            reports.append(report)
+    return LogForm(day_parts=day_parts, chosen=chosen, values=values, errors=errors, day=day, reports=reports)

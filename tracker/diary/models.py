@@ -1,0 +1,92 @@
+"""The diary: entries as the patient sees them now, and every version they ever had."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Base, UTCDateTime, utcnow
+
+# What a row records: a symptom on a day, "this has gone away", or "no new symptoms today".
+SYMPTOM = "symptom"
+RESOLVED = "resolved"
+CHECK_IN = "check_in"
+KINDS = (SYMPTOM, RESOLVED, CHECK_IN)
+
+NOTE_MAX = 2000
+
+
+class DiaryEntry(Base):
+    __tablename__ = "diary_entries"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
+        CheckConstraint("severity IS NULL OR severity BETWEEN 1 AND 10", name="severity_range"),
+        # A symptom entry always has a severity; a resolved mark or a check-in never has one.
+        CheckConstraint(
+            "(kind = 'symptom' AND severity IS NOT NULL) OR (kind <> 'symptom' AND severity IS NULL)",
+            name="severity_only_for_symptoms",
+        ),
+        CheckConstraint(
+            "(kind = 'check_in' AND symptom_code IS NULL) "
+            "OR (kind <> 'check_in' AND symptom_code IS NOT NULL)",
+            name="symptom_code_unless_check_in",
+        ),
+        CheckConstraint("onset_date IS NULL OR onset_date <= entry_date", name="onset_not_after"),
+        Index("ix_diary_entries_patient_symptom_date", "patient_id", "symptom_code", "entry_date"),
+        Index("ix_diary_entries_patient_date", "patient_id", "entry_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    entry_date: Mapped[date] = mapped_column(Date)
+    symptom_code: Mapped[str | None] = mapped_column(String(40))
+    severity: Mapped[int | None] = mapped_column(SmallInteger)
+    onset_date: Mapped[date | None] = mapped_column(Date)
+    worrying: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Deleting hides an entry from the diary and the engine; the row and its revisions stay.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    revisions: Mapped[list[EntryRevision]] = relationship(
+        back_populates="entry", order_by="EntryRevision.revision", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<DiaryEntry {self.id} {self.kind}>"
+
+
+class EntryRevision(Base):
+    """An append-only copy of an entry, written on creation and on every edit or deletion."""
+
+    __tablename__ = "diary_entry_revisions"
+    __table_args__ = (UniqueConstraint("entry_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("diary_entries.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(SmallInteger)
+    action: Mapped[str] = mapped_column(String(16))  # created, edited, deleted
+    actor: Mapped[str] = mapped_column(String(40))  # for example "patient:12"
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    entry_date: Mapped[date] = mapped_column(Date)
+    symptom_code: Mapped[str | None] = mapped_column(String(40))
+    severity: Mapped[int | None] = mapped_column(SmallInteger)
+    onset_date: Mapped[date | None] = mapped_column(Date)
+    worrying: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    entry: Mapped[DiaryEntry] = relationship(back_populates="revisions")

@@ -1,0 +1,191 @@
+"""The patient's diary pages. Thin: read the form, call a use case, commit, redirect."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from tracker import db
+from tracker.diary import forms, services
+from tracker.diary.charts import severity_chart
+from tracker.diary.models import SYMPTOM
+from tracker.diary.summary import tracked_symptoms
+from tracker.patients.clock import local_today
+from tracker.rules import load_rules
+
+bp = Blueprint("diary", __name__, url_prefix="/diary")
+
+
+def _patient():
+    return current_user.patient
+
+
+def _today():
+    return local_today(_patient().timezone)
+
+
+@bp.get("/")
+def home():
+    patient = _patient()
+    entries = services.live_entries(db.session(), patient)
+    return render_template(
+        "diary/home.html",
+        tracked=tracked_symptoms(entries, _today()),
+        recent=entries[:5],
+        today=_today(),
+        rules=load_rules(),
+    )
+
+
+@bp.route("/log", methods=["GET", "POST"])
+def log():
+    rules = load_rules()
+    today = _today()
+    backdate = current_app.config["BACKDATE_DAYS"]
+    if request.method == "GET":
+        blank = forms.parse_log(MultiDict(), today, rules, backdate)
+        blank.day_parts = {"day": str(today.day), "month": str(today.month), "year": str(today.year)}
+        blank.errors = forms.Errors()
+        preselected = request.args.get("symptom")
+        if preselected and rules.is_known(preselected):
+            blank.chosen = [preselected]
+        return render_template("diary/log.html", form=blank, rules=rules, backdate=backdate, empty=forms.SymptomValues())
+
+    form = forms.parse_log(request.form, today, rules, backdate)
+    if form.errors:
+        return render_template(
+            "diary/log.html", form=form, rules=rules, backdate=backdate, form_has_errors=True,
+            empty=forms.SymptomValues(),
+        ), 400
+    with db.transaction() as s:
+        services.record_symptoms(s, _patient(), form.day, form.reports)
+    count = len(form.reports)
+    flash("Your symptom has been saved" if count == 1 else f"Your {count} symptoms have been saved", "success")
+    return redirect(url_for("diary.home"))
+
+
+@bp.post("/check-in")
+def check_in():
+    with db.transaction() as s:
+        services.record_check_in(s, _patient(), _today())
+    flash("Thank you. We have noted that you have no new symptoms today.", "success")
+    return redirect(url_for("diary.home"))
+
+
+@bp.route("/symptoms/<code>/gone", methods=["GET", "POST"])
+def gone_away(code: str):
+    rules = load_rules()
+    if not rules.is_known(code):
+        abort(404)
+    symptom = rules.symptom(code)
+    today = _today()
+    backdate = current_app.config["BACKDATE_DAYS"]
+    errors = forms.Errors()
+    day_parts = {"day": str(today.day), "month": str(today.month), "year": str(today.year)}
+    if request.method == "POST":
+        day_parts = forms.date_parts(request.form, "gone_date")
+        try:
+            day = forms.check_entry_date(forms.parse_date(day_parts, "The date"), today, backdate)
+        except forms.FieldError as exc:
+            errors.add("gone_date-day", str(exc))
+        else:
+            with db.transaction() as s:
+                services.record_resolved(s, _patient(), code, day)
+            flash(f"Saved: {symptom.label} has gone away.", "success")
+            return redirect(url_for("diary.home"))
+    status = 400 if errors else 200
+    return render_template(
+        "diary/gone_away.html", symptom=symptom, day_parts=day_parts, errors=errors,
+        form_has_errors=bool(errors),
+    ), status
+
+
+@bp.get("/history")
+def history():
+    entries = services.live_entries(db.session(), _patient())
+    return render_template("diary/history.html", entries=entries, rules=load_rules())
+
+
+@bp.get("/symptoms/<code>")
+def symptom(code: str):
+    rules = load_rules()
+    if not rules.is_known(code):
+        abort(404)
+    entries = services.live_entries(db.session(), _patient(), code)
+    points = sorted((e.entry_date, e.severity) for e in entries if e.kind == SYMPTOM)
+    return render_template(
+        "diary/symptom.html",
+        symptom=rules.symptom(code),
+        entries=entries,
+        chart=severity_chart(points),
+    )
+
+
+@bp.get("/entries/<int:entry_id>")
+def entry(entry_id: int):
+    found = _own_entry_or_404(entry_id)
+    return render_template("diary/entry.html", entry=found, rules=load_rules())
+
+
+@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+def edit(entry_id: int):
+    found = _own_entry_or_404(entry_id)
+    if found.kind != SYMPTOM:
+        abort(404)
+    rules = load_rules()
+    symptom = rules.symptom(found.symptom_code)
+    errors = forms.Errors()
+    if request.method == "GET":
+        values = forms.SymptomValues(
+            severity=str(found.severity),
+            onset=_parts(found.onset_date),
+            worrying=found.worrying,
+            note=found.note or "",
+        )
+        day_parts = _parts(found.entry_date)
+    else:
+        values = forms.read_symptom(request.form, found.symptom_code)
+        day_parts = forms.date_parts(request.form, "entry_date")
+        day = None
+        try:
+            day = forms.check_entry_date(
+                forms.parse_date(day_parts, "The date"), _today(), current_app.config["BACKDATE_DAYS"]
+            )
+        except forms.FieldError as exc:
+            errors.add("entry_date-day", str(exc))
+        report = forms.validate_symptom(values, found.symptom_code, symptom.label, day, errors)
+        if not errors:
+            with db.transaction() as s:
+                services.edit_entry(s, _patient(), found, report, day)
+            flash("Your changes have been saved. The earlier version is kept in the entry's history.", "success")
+            return redirect(url_for("diary.entry", entry_id=found.id))
+    return render_template(
+        "diary/edit.html", entry=found, symptom=symptom, values=values, day_parts=day_parts,
+        errors=errors, form_has_errors=bool(errors),
+    ), (400 if errors else 200)
+
+
+@bp.route("/entries/<int:entry_id>/delete", methods=["GET", "POST"])
+def delete(entry_id: int):
+    found = _own_entry_or_404(entry_id)
+    if request.method == "POST":
+        with db.transaction() as s:
+            services.delete_entry(s, _patient(), found)
+        flash("The entry has been deleted from your diary.", "success")
+        return redirect(url_for("diary.history"))
+    return render_template("diary/delete.html", entry=found, rules=load_rules())
+
+
+def _own_entry_or_404(entry_id: int):
+    # Another patient's entry is indistinguishable from one that does not exist.
+    found = services.own_entry(db.session(), _patient(), entry_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _parts(day) -> dict[str, str]:
+    if day is None:
+        return {"day": "", "month": "", "year": ""}
+    return {"day": str(day.day), "month": str(day.month), "year": str(day.year)}

@@ -1,0 +1,36 @@
+"""Template filters: dates and labels as patients read them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask
+
+from tracker.rules import load_rules
+
+
+def long_date(value: date | None) -> str:
+    """For example "Monday 9 November 2026"."""
+    if value is None:
+        return ""
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def short_date(value: date | None) -> str:
+    """For example "9 Nov"."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%b}"
+
+
+def symptom_label(code: str | None) -> str:
+    if code is None:
+        return ""
+    rules = load_rules()
+    return rules.symptom(code).label if rules.is_known(code) else code
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(long_date)
+    app.add_template_filter(short_date)
+    app.add_template_filter(symptom_label)

@@ -1,0 +1,19 @@
+"""Import every model module, so `Base.metadata` is complete for Alembic and the tests."""
+
+from tracker.auth.models import Invitation, SignInFailure, UserSession
+from tracker.db import Base
+from tracker.diary.models import DiaryEntry, EntryRevision
+from tracker.patients.models import KnownCondition, Patient
+from tracker.team.models import Team
+
+__all__ = [
+    "Base",
+    "DiaryEntry",
+    "EntryRevision",
+    "Invitation",
+    "KnownCondition",
+    "Patient",
+    "SignInFailure",
+    "Team",
+    "UserSession",
+]

@@ -1,0 +1,58 @@
+"""Checking and normalising contact details. Pure: strings in, strings (or an error) out."""
+
+from __future__ import annotations
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+
+MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def _is_ofcom_drama_mobile(number: phonenumbers.PhoneNumber) -> bool:
+    # Ofcom keeps 07700 900000 to 900999 for fiction and testing: they never reach a real
+    # person, which makes them right for the demo and the tests. libphonenumber calls them invalid.
+    national = str(number.national_number)
+    return number.country_code == 44 and national.startswith("7700900") and len(national) == 10
+
+
+class ContactError(ValueError):
+    """A message for the person typing the detail."""
+
+
+def normalise_email(raw: str) -> str:
+    raw = (raw or "").strip()
+    if not raw:
+        raise ContactError("Enter your email address")
+    try:
+        # test_environment admits the reserved .test domain, which the demo accounts use.
+        checked = validate_email(raw, check_deliverability=False, test_environment=True)
+    except EmailNotValidError as exc:
+        raise ContactError("Enter an email address in the correct format, like name@example.com") from exc
+    return checked.normalized.lower()
+
+
+def normalise_mobile(raw: str, region: str = "GB") -> str | None:
+    """A UK (or international) mobile number in E.164, or None if left blank."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ContactError("Enter a mobile number, like 07700 900 982") from exc
+    if _is_ofcom_drama_mobile(number):
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if not phonenumbers.is_valid_number(number):
+        raise ContactError("Enter a real mobile number, like 07700 900 982")
+    if phonenumbers.number_type(number) not in MOBILE_TYPES:
+        raise ContactError("Enter a mobile number: we can only send texts to mobiles")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_mobile(e164: str | None) -> str:
+    if not e164:
+        return ""
+    number = phonenumbers.parse(e164, None)
+    fmt = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 44 else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, fmt)

@@ -1,0 +1,55 @@
+"""The patient record. Kept apart from the diary: teams, auth and messages all read it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Base, UTCDateTime, utcnow
+from tracker.team.models import Team
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Stored lower-cased; it is also the sign-in name.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    mobile: Mapped[str | None] = mapped_column(String(20))  # E.164, for example +447700900123
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    enrolled_on: Mapped[date] = mapped_column(Date)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Consent to be contacted by each channel: when it was given, or None.
+    email_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sms_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    team: Mapped[Team] = relationship(lazy="joined")
+    known_conditions: Mapped[list[KnownCondition]] = relationship(
+        back_populates="patient", cascade="all, delete-orphan", order_by="KnownCondition.symptom_code"
+    )
+
+    def known_condition_codes(self) -> set[str]:
+        return {k.symptom_code for k in self.known_conditions}
+
+    def __repr__(self) -> str:  # never the name or contact details: reprs end up in logs
+        return f"<Patient {self.id}>"
+
+
+class KnownCondition(Base):
+    """A symptom the patient already has for another, known reason (rules §2)."""
+
+    __tablename__ = "known_conditions"
+    __table_args__ = (UniqueConstraint("patient_id", "symptom_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    symptom_code: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    patient: Mapped[Patient] = relationship(back_populates="known_conditions")

@@ -1,0 +1,1 @@
+"""The patient's own settings: contact details, time zone, and known conditions."""

@@ -1,0 +1,104 @@
+"""Settings pages: contact details and time zone, and known conditions (rules §2)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker import db
+from tracker.diary.forms import Errors
+from tracker.patients.clock import is_valid_timezone
+from tracker.patients.contact import ContactError, display_mobile, normalise_email, normalise_mobile
+from tracker.patients.models import KnownCondition, Patient
+from tracker.rules import load_rules
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+# The zones people here are likely to need first; any IANA name is accepted.
+COMMON_ZONES = ("Europe/London", "Europe/Dublin", "Europe/Paris", "Europe/Madrid", "UTC")
+NAME_MAX = 200
+
+
+@bp.get("/")
+def index():
+    patient = current_user.patient
+    return render_template(
+        "settings/index.html", patient=patient, mobile=display_mobile(patient.mobile), rules=load_rules()
+    )
+
+
+@bp.route("/details", methods=["GET", "POST"])
+def details():
+    patient: Patient = current_user.patient
+    errors = Errors()
+    values = {"name": patient.name, "email": patient.email, "mobile": display_mobile(patient.mobile),
+              "timezone": patient.timezone}
+    if request.method == "POST":
+        values = {k: (request.form.get(k) or "").strip() for k in values}
+        clean = _check_details(values, patient, errors)
+        if not errors:
+            with db.transaction():
+                patient.name, patient.email = clean["name"], clean["email"]
+                patient.mobile, patient.timezone = clean["mobile"], clean["timezone"]
+            flash("Your details have been saved.", "success")
+            return redirect(url_for("settings.index"))
+    return render_template(
+        "settings/details.html", values=values, errors=errors, zones=COMMON_ZONES,
+        form_has_errors=bool(errors),
+    ), (400 if errors else 200)
+
+
+def _check_details(values: dict[str, str], patient: Patient, errors: Errors) -> dict:
+    clean: dict = {}
+    if not values["name"]:
+        errors.add("name", "Enter your name")
+    elif len(values["name"]) > NAME_MAX:
+        errors.add("name", f"Your name must be {NAME_MAX} characters or fewer")
+    clean["name"] = values["name"]
+    try:
+        clean["email"] = normalise_email(values["email"])
+        taken = db.session().scalar(
+            select(Patient.id).where(Patient.email == clean["email"], Patient.id != patient.id)
+        )
+        if taken is not None:
+            errors.add("email", "That email address is already used by another account")
+    except ContactError as exc:
+        errors.add("email", str(exc))
+    try:
+        clean["mobile"] = normalise_mobile(values["mobile"])
+    except ContactError as exc:
+        errors.add("mobile", str(exc))
+    if not is_valid_timezone(values["timezone"]):
+        errors.add("timezone", "Choose a time zone from the list")
+    clean["timezone"] = values["timezone"]
+    return clean
+
+
+@bp.route("/conditions", methods=["GET", "POST"])
+def conditions():
+    patient: Patient = current_user.patient
+    rules = load_rules()
+    errors = Errors()
+    chosen = patient.known_condition_codes()
+    if request.method == "POST":
+        chosen = set(request.form.getlist("conditions"))
+        if any(not rules.is_known(code) for code in chosen):
+            errors.add("conditions", "Select conditions from the list")
+        else:
+            with db.transaction() as s:
+                _replace_known_conditions(s, patient, chosen)
+            flash("Your known conditions have been saved.", "success")
+            return redirect(url_for("settings.index"))
+    return render_template(
+        "settings/conditions.html", rules=rules, chosen=chosen, errors=errors,
+        form_has_errors=bool(errors),
+    ), (400 if errors else 200)
+
+
+def _replace_known_conditions(s, patient: Patient, chosen: set[str]) -> None:
+    existing = {k.symptom_code: k for k in patient.known_conditions}
+    for code in existing.keys() - chosen:
+        patient.known_conditions.remove(existing[code])
+    for code in sorted(chosen - existing.keys()):
+        patient.known_conditions.append(KnownCondition(symptom_code=code))

@@ -1,0 +1,4 @@
+// Start the NHS.UK design system's components (header menu, conditional reveals, error summary focus).
+import { initAll } from '/assets/nhsuk-frontend.min.js'
+
+initAll()
