@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from jinja2 import BytecodeCache, ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 
 from tracker import config as tracker_config
 from tracker import db
@@ -36,12 +36,31 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+class _ProcessBytecodeCache(BytecodeCache):
+    """Compiled templates shared by every app in this process (the test suite builds hundreds)."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self._store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE_CACHE = _ProcessBytecodeCache()
+
+
 def _configure_templates(app: Flask) -> None:
     # Our templates first, then the NHS.UK design system's macros from nhsuk-frontend-jinja.
     app.jinja_options = {
         **app.jinja_options,
         "undefined": ChainableUndefined,
         "extensions": ["jinja2.ext.do"],
+        "bytecode_cache": _BYTECODE_CACHE,
         "loader": ChoiceLoader(
             [
                 FileSystemLoader(str(tracker_config.PROJECT_ROOT / "templates")),

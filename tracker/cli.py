@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from tracker import db
+from tracker.demo import demo_command
 from tracker.migrate import db_cli
 
 teams_cli = AppGroup("teams", help="Treating teams (staff accounts come later).")
@@ -51,3 +52,4 @@ def list_teams() -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(teams_cli)
+    app.cli.add_command(demo_command)

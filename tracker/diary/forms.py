@@ -87,6 +87,12 @@ def parse_note(raw: str | None) -> str | None:
     return note or None
 
 
+def _about(label: str, exc: Exception) -> str:
+    """An error that names its symptom, for pages that ask about several at once."""
+    message = str(exc)
+    return f"{label}: {message[0].lower()}{message[1:]}"
+
+
 @dataclass
 class SymptomValues:
     """What was typed for one symptom, to show again on an error."""
@@ -114,19 +120,19 @@ def validate_symptom(
     try:
         severity = parse_severity(values.severity)
     except FieldError as exc:
-        errors.add(f"severity-{code}", f"{label}: {exc}")
+        errors.add(f"severity-{code}", _about(label, exc))
         report_ok = False
     try:
         onset = parse_date(values.onset, "The date it started")
         if onset is not None and day is not None and onset > day:
             raise FieldError("The date it started must be on or before the day of this entry")
     except FieldError as exc:
-        errors.add(f"onset-{code}-day", f"{label}: {exc}")
+        errors.add(f"onset-{code}-day", _about(label, exc))
         report_ok = False
     try:
         note = parse_note(values.note)
     except FieldError as exc:
-        errors.add(f"note-{code}", f"{label}: {exc}")
+        errors.add(f"note-{code}", _about(label, exc))
         report_ok = False
     if not report_ok:
         return None
@@ -136,19 +142,17 @@ def validate_symptom(
 
 
 @dataclass
-class LogForm:
-    """The "how are you today" page: a date and one or more symptoms."""
+class Choice:
+    """Step one of logging: which day, and which symptoms."""
 
     day_parts: dict[str, str]
     chosen: list[str]
-    values: dict[str, SymptomValues]
     errors: Errors
     day: date | None = None
-    reports: list[SymptomReport] = field(default_factory=list)
 
 
-def parse_log(form, today: date, rules: Catalogue, backdate_days: int) -> LogForm:
-    """Read and check the whole log page. `form` is a MultiDict (symptoms repeat)."""
+def parse_choice(form, today: date, rules: Catalogue, backdate_days: int) -> Choice:
+    """Read and check the day and the chosen symptoms. `form` is a MultiDict (symptoms repeat)."""
     errors = Errors()
     day_parts = date_parts(form, "entry_date")
     day: date | None = None
@@ -156,17 +160,31 @@ def parse_log(form, today: date, rules: Catalogue, backdate_days: int) -> LogFor
         day = check_entry_date(parse_date(day_parts, "The date"), today, backdate_days)
     except FieldError as exc:
         errors.add("entry_date-day", str(exc))
-
     chosen = list(dict.fromkeys(form.getlist("symptoms")))  # keep order, drop repeats
-    values = {code: read_symptom(form, code) for code in chosen if rules.is_known(code)}
     if any(not rules.is_known(code) for code in chosen):
         errors.add("symptoms", "Select symptoms from the list")
+        chosen = [code for code in chosen if rules.is_known(code)]
     elif not chosen:
-        errors.add("symptoms", "Select at least one symptom, or go back and choose 'No new symptoms today'")
+        errors.add("symptoms", "Select at least one symptom, or choose 'No new symptoms today'")
+    return Choice(day_parts=day_parts, chosen=chosen, errors=errors, day=day)
 
+
+@dataclass
+class Details:
+    """Step two: how bad each chosen symptom is, and the rest."""
+
+    values: dict[str, SymptomValues]
+    errors: Errors
+    reports: list[SymptomReport]
+
+
+def parse_details(form, choice: Choice, rules: Catalogue) -> Details:
+    """Read and check each chosen symptom's fields; errors are prefixed with the symptom."""
+    errors = Errors()
+    values = {code: read_symptom(form, code) for code in choice.chosen}
     reports = []
     for code, symptom_values in values.items():
-        report = validate_symptom(symptom_values, code, rules.symptom(code).label, day, errors)
+        report = validate_symptom(symptom_values, code, rules.symptom(code).label, choice.day, errors)
         if report is not None:
             reports.append(report)
-    return LogForm(day_parts=day_parts, chosen=chosen, values=values, errors=errors, day=day, reports=reports)
+    return Details(values=values, errors=errors, reports=reports)

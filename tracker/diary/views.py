@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
 
 from tracker import db
 from tracker.diary import forms, services
@@ -38,31 +37,51 @@ def home():
     )
 
 
-@bp.route("/log", methods=["GET", "POST"])
+@bp.get("/log")
 def log():
-    rules = load_rules()
+    """Step one: which day, and which symptoms (a GET form: it changes nothing)."""
     today = _today()
-    backdate = current_app.config["BACKDATE_DAYS"]
-    if request.method == "GET":
-        blank = forms.parse_log(MultiDict(), today, rules, backdate)
-        blank.day_parts = {"day": str(today.day), "month": str(today.month), "year": str(today.year)}
-        blank.errors = forms.Errors()
-        preselected = request.args.get("symptom")
-        if preselected and rules.is_known(preselected):
-            blank.chosen = [preselected]
-        return render_template("diary/log.html", form=blank, rules=rules, backdate=backdate, empty=forms.SymptomValues())
+    choice = forms.Choice(day_parts=_parts(today), chosen=[], errors=forms.Errors())
+    if request.args:  # coming back from step two to change the choice, or a "log this" link
+        choice.chosen = [c for c in request.args.getlist("symptoms") if load_rules().is_known(c)]
+        if any(request.args.get(f"entry_date[{p}]") for p in ("day", "month", "year")):
+            choice.day_parts = forms.date_parts(request.args, "entry_date")
+    return _choose_page(choice)
 
-    form = forms.parse_log(request.form, today, rules, backdate)
-    if form.errors:
-        return render_template(
-            "diary/log.html", form=form, rules=rules, backdate=backdate, form_has_errors=True,
-            empty=forms.SymptomValues(),
-        ), 400
+
+@bp.route("/log/details", methods=["GET", "POST"])
+def log_details():
+    """Step two: how bad each chosen symptom is. Saving happens here, all or nothing."""
+    rules = load_rules()
+    source = request.form if request.method == "POST" else request.args
+    choice = forms.parse_choice(source, _today(), rules, current_app.config["BACKDATE_DAYS"])
+    if choice.errors:
+        return _choose_page(choice), 400
+    if request.method == "GET":
+        details = forms.Details(values={}, errors=forms.Errors(), reports=[])
+        return _details_page(choice, details)
+    details = forms.parse_details(request.form, choice, rules)
+    if details.errors:
+        return _details_page(choice, details), 400
     with db.transaction() as s:
-        services.record_symptoms(s, _patient(), form.day, form.reports)
-    count = len(form.reports)
+        services.record_symptoms(s, _patient(), choice.day, details.reports)
+    count = len(details.reports)
     flash("Your symptom has been saved" if count == 1 else f"Your {count} symptoms have been saved", "success")
     return redirect(url_for("diary.home"))
+
+
+def _choose_page(choice: forms.Choice):
+    return render_template(
+        "diary/log.html", choice=choice, rules=load_rules(),
+        backdate=current_app.config["BACKDATE_DAYS"], form_has_errors=bool(choice.errors),
+    )
+
+
+def _details_page(choice: forms.Choice, details: forms.Details):
+    return render_template(
+        "diary/log_details.html", choice=choice, details=details, rules=load_rules(),
+        empty=forms.SymptomValues(), form_has_errors=bool(details.errors),
+    )
 
 
 @bp.post("/check-in")

@@ -1,0 +1,46 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both install what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .make
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: install run test lint format jobs demo clean
+
+install: $(STAMPS)/python $(STAMPS)/node
+
+# Re-installs only when pyproject.toml changes, so a second `make install` takes no time.
+$(STAMPS)/python: pyproject.toml
+	@mkdir -p $(STAMPS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The service on SQLite with a demo team and patient; messages go to the console.
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo --if-empty
+	TRACKER_OPEN_SIGNUP=$${TRACKER_OPEN_SIGNUP:-1} $(BIN)/flask run --debug --port $(PORT)
+
+# The whole suite: lint, then tests (on PostgreSQL too when TRACKER_TEST_DATABASE_URL is set).
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) node_modules $(STAMPS) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,222 @@
+"""Logging symptoms: the "how are you today" page, check-ins and "this has gone away"."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import post_form
+from tracker.diary.models import CHECK_IN, RESOLVED, DiaryEntry, EntryRevision
+from tracker.patients.clock import local_today
+
+
+def today():
+    return local_today("Europe/London")
+
+
+def date_fields(prefix: str, day) -> dict[str, str]:
+    return {f"{prefix}[day]": str(day.day), f"{prefix}[month]": str(day.month), f"{prefix}[year]": str(day.year)}
+
+
+def log_form(symptoms: dict[str, dict], day=None) -> list[tuple[str, str]]:
+    """Form data as the log page sends it: repeated `symptoms`, then each symptom's fields."""
+    data = list(date_fields("entry_date", day or today()).items())
+    for code, fields in symptoms.items():
+        data.append(("symptoms", code))
+        data.extend((f"{name}-{code}", value) for name, value in fields.items())
+    return data
+
+
+def entries(session, **filters):
+    query = select(DiaryEntry).filter_by(**filters).order_by(DiaryEntry.id)
+    return list(session.scalars(query))
+
+
+def error_beside(body: str, field_id: str) -> str:
+    """The error message the design system renders in the form group of `field_id`."""
+    pattern = r'id="' + re.escape(field_id) + r'-error">\s*<span[^>]*>Error: </span>(.*?)</span>'
+    match = re.search(pattern, body, re.S)
+    assert match, f"no error message beside {field_id}"
+    return match.group(1).strip()
+
+
+def save(client, data, **kwargs):
+    """Submit step two of logging, with the CSRF token a browser would hold."""
+    return post_form(client, "/diary/log", data, action="/diary/log/details", **kwargs)
+
+
+def test_logging_one_symptom_saves_it_with_its_first_revision(patient_client, session, patient):
+    response = save(
+        patient_client,
+        log_form({"cough": {"severity": "4", "worrying": "yes", "note": "Dry, mostly at night"}}),
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/diary/"
+    [entry] = entries(session, patient_id=patient.id)
+    assert (entry.kind, entry.symptom_code, entry.severity, entry.worrying) == ("symptom", "cough", 4, True)
+    assert entry.entry_date == today()
+    assert entry.note == "Dry, mostly at night"
+    [revision] = entry.revisions
+    assert (revision.action, revision.revision, revision.severity) == ("created", 1, 4)
+    assert revision.actor == f"patient:{patient.id}"
+
+
+def test_several_symptoms_are_saved_in_one_go(patient_client, session, patient):
+    onset = today() - timedelta(days=10)
+    form = log_form({"bone_pain": {"severity": "6"}, "fatigue": {"severity": "3"}, "headache": {"severity": "10"}})
+    form += list(date_fields("onset-bone_pain", onset).items())
+    response = save(patient_client, form, follow_redirects=True)
+    assert "Your 3 symptoms have been saved" in response.get_data(as_text=True)
+    saved = {e.symptom_code: e for e in entries(session, patient_id=patient.id)}
+    assert set(saved) == {"bone_pain", "fatigue", "headache"}
+    assert saved["bone_pain"].onset_date == onset
+    assert saved["headache"].severity == 10
+
+
+def test_back_dating_within_thirty_days_is_allowed(patient_client, session, patient):
+    day = today() - timedelta(days=30)
+    response = save(patient_client, log_form({"rash": {"severity": "2"}}, day=day))
+    assert response.status_code == 302
+    assert entries(session, patient_id=patient.id)[0].entry_date == day
+
+
+@pytest.mark.parametrize(
+    ("fields", "field_id", "message"),
+    [
+        ({"severity": ""}, "severity-cough", "Select how bad it is, from 1 to 10"),
+        ({"severity": "0"}, "severity-cough", "Select a number from 1 to 10"),
+        ({"severity": "11"}, "severity-cough", "Select a number from 1 to 10"),
+        ({"severity": "four"}, "severity-cough", "Select a number from 1 to 10"),
+        ({"severity": "5", "note": "x" * 2001}, "note-cough", "2,000 characters or fewer"),
+        ({"severity": "5", "onset-cough[day]": "31", "onset-cough[month]": "2", "onset-cough[year]": "2026"},
+         "onset-cough-day", "must be a real date"),
+    ],
+)
+def test_a_bad_field_is_shown_beside_it_and_nothing_is_saved(
+    patient_client, session, patient, fields, field_id, message
+):
+    note = fields.pop("note", "Typed with care: keep me")
+    data = log_form({"cough": {**{k: v for k, v in fields.items() if not k.startswith("onset")}, "note": note}})
+    data += [(k, v) for k, v in fields.items() if k.startswith("onset")]
+    response = save(patient_client, data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "There is a problem" in body
+    group_id = field_id.removesuffix("-day")  # a date's error sits on its group; the link on day
+    assert message.lower() in error_beside(body, group_id).lower()
+    assert f'href="#{field_id}"' in body  # the error summary links to the field
+    assert note[:50] in body  # what was typed is kept
+    assert entries(session, patient_id=patient.id) == []
+
+
+def test_a_future_date_is_refused(patient_client, session, patient):
+    response = save(
+        patient_client, log_form({"cough": {"severity": "3"}}, day=today() + timedelta(days=1))
+    )
+    assert response.status_code == 400
+    assert "The date cannot be in the future" in error_beside(response.get_data(as_text=True), "entry_date")
+    assert entries(session, patient_id=patient.id) == []
+
+
+def test_a_date_more_than_thirty_days_back_is_refused(patient_client, session, patient):
+    response = save(
+        patient_client, log_form({"cough": {"severity": "3"}}, day=today() - timedelta(days=31))
+    )
+    assert response.status_code == 400
+    assert "within the last 30 days" in response.get_data(as_text=True)
+
+
+def test_onset_after_the_entry_date_is_refused(patient_client, session, patient):
+    day = today() - timedelta(days=3)
+    onset = today() - timedelta(days=1)
+    data = log_form({"cough": {"severity": "3"}}, day=day) + list(date_fields("onset-cough", onset).items())
+    response = save(patient_client, data)
+    assert response.status_code == 400
+    assert "on or before the day of this entry" in error_beside(response.get_data(as_text=True), "onset-cough")
+    assert entries(session, patient_id=patient.id) == []
+
+
+def test_an_unknown_symptom_code_is_refused(patient_client, session, patient):
+    response = save(patient_client, log_form({"made_up": {"severity": "3"}}))
+    assert response.status_code == 400
+    assert "Select symptoms from the list" in response.get_data(as_text=True)
+    assert entries(session, patient_id=patient.id) == []
+
+
+def test_one_bad_symptom_saves_none_of_the_others(patient_client, session, patient):
+    data = log_form({"cough": {"severity": "3"}, "fatigue": {"severity": ""}})
+    response = save(patient_client, data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert '<input type="hidden" name="symptoms" value="cough">' in body  # both still on the page
+    assert '<input type="hidden" name="symptoms" value="fatigue">' in body
+    assert entries(session, patient_id=patient.id) == []
+
+
+def test_choosing_no_symptom_explains_the_alternative(patient_client):
+    response = patient_client.get("/diary/log/details", query_string=date_fields("entry_date", today()))
+    assert response.status_code == 400
+    assert "Select at least one symptom, or choose" in error_beside(response.get_data(as_text=True), "symptoms")
+
+
+def test_step_two_asks_only_about_the_chosen_symptoms(patient_client):
+    query = {**date_fields("entry_date", today()), "symptoms": ["cough", "rash"]}
+    body = patient_client.get("/diary/log/details", query_string=query).get_data(as_text=True)
+    assert 'name="severity-cough"' in body
+    assert 'name="severity-rash"' in body
+    assert 'name="severity-fatigue"' not in body
+
+
+def test_step_one_keeps_the_choice_when_going_back(patient_client):
+    query = {"entry_date[day]": "2", "entry_date[month]": "11", "entry_date[year]": "2026", "symptoms": "rash"}
+    body = patient_client.get("/diary/log", query_string=query).get_data(as_text=True)
+    assert re.search(r'value="rash"\s+checked', body)
+    assert 'name="entry_date[day]" type="text" value="2"' in body
+
+
+def test_no_new_symptoms_today_is_a_check_in_of_its_own(patient_client, session, patient):
+    response = post_form(patient_client, "/diary/", {}, action="/diary/check-in")
+    assert response.status_code == 302
+    [entry] = entries(session, patient_id=patient.id)
+    assert (entry.kind, entry.symptom_code, entry.severity, entry.entry_date) == (CHECK_IN, None, None, today())
+
+
+def test_gone_away_records_a_resolved_mark(patient_client, session, patient):
+    day = today() - timedelta(days=2)
+    response = post_form(patient_client, "/diary/symptoms/cough/gone", date_fields("gone_date", day))
+    assert response.status_code == 302
+    [entry] = entries(session, patient_id=patient.id)
+    assert (entry.kind, entry.symptom_code, entry.entry_date, entry.severity) == (RESOLVED, "cough", day, None)
+
+
+def test_gone_away_in_the_future_is_refused(patient_client, session, patient):
+    response = post_form(
+        patient_client, "/diary/symptoms/cough/gone", date_fields("gone_date", today() + timedelta(days=1))
+    )
+    assert response.status_code == 400
+    assert "cannot be in the future" in response.get_data(as_text=True)
+    assert entries(session, patient_id=patient.id) == []
+
+
+def test_gone_away_for_an_unknown_symptom_is_not_found(patient_client):
+    assert patient_client.get("/diary/symptoms/nothing_like_this/gone").status_code == 404
+
+
+def test_the_log_page_lists_every_symptom_grouped_by_area(patient_client, app):
+    from tracker.rules import load_rules
+
+    body = patient_client.get("/diary/log").get_data(as_text=True)
+    assert "severity-" not in body  # step one only chooses
+    for area, symptoms in load_rules().by_area():
+        assert area.label.replace("'", "&#39;") in body
+        for s in symptoms:
+            assert f'value="{s.code}"' in body
+
+
+def test_a_revision_is_written_for_every_saved_entry(patient_client, session, patient):
+    save(patient_client, log_form({"cough": {"severity": "3"}, "rash": {"severity": "2"}}))
+    count = session.scalar(select(func.count()).select_from(EntryRevision))
+    assert count == 2

@@ -1,0 +1,104 @@
+"""Demo data: a team, and Alex Demo with four weeks of believable diary. Never in production."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import click
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker import db
+from tracker.auth.passwords import hash_password
+from tracker.db import utcnow
+from tracker.diary import services
+from tracker.diary.services import SymptomReport
+from tracker.patients.clock import local_today
+from tracker.patients.models import KnownCondition, Patient
+from tracker.team.models import Team
+
+DEMO_EMAIL = "patient@demo.test"
+DEMO_PASSWORD = "demo-diary-1234"  # noqa: S105 - published in the README on purpose
+# Ofcom keeps 0118 496 0xxx and 07700 900xxx for fiction: they never reach a real person.
+DEMO_TEAM_PHONE = "0118 496 0123"
+DEMO_MOBILE = "+447700900123"
+
+# (days before today, severity, note): back pain that lasts and slowly gets worse.
+BONE_PAIN = [
+    (27, 3, "Ache low in my back after gardening, I think."),
+    (24, 3, None),
+    (21, 4, None),
+    (18, 4, "Still there. Paracetamol takes the edge off."),
+    (15, 5, None),
+    (12, 5, "Woke me up twice in the night."),
+    (9, 6, None),
+    (6, 6, None),
+    (3, 7, "Hard to get comfortable in bed."),
+    (1, 7, None),
+]
+# Tiredness that the team already knows about (hormone therapy): logged, but not "new".
+FATIGUE = [(26, 4), (19, 5), (12, 4), (5, 4)]
+# A cough that came and went.
+COUGH = [(23, 3), (21, 2)]
+CHECK_INS = [25, 20, 16, 13, 8, 4]
+
+
+def load_demo(s: Session, today: date) -> Patient:
+    """Create the demo team and patient, and fill the diary back from `today`."""
+    team = Team(
+        name="Breast Care Team (demo)",
+        hospital="Demo General Hospital",
+        phone=DEMO_TEAM_PHONE,
+        email="breastcare@demo.test",
+        hours="Monday to Friday, 9am to 5pm",
+        out_of_hours="Outside these hours, call NHS 111. In an emergency, call 999.",
+    )
+    s.add(team)
+    s.flush()
+    now = utcnow()
+    patient = Patient(
+        team_id=team.id,
+        name="Alex Demo",
+        email=DEMO_EMAIL,
+        mobile=DEMO_MOBILE,
+        timezone="Europe/London",
+        enrolled_on=today - timedelta(days=60),
+        password_hash=hash_password(DEMO_PASSWORD),
+        email_consent_at=now,
+        sms_consent_at=now,
+    )
+    patient.known_conditions.append(KnownCondition(symptom_code="fatigue"))
+    s.add(patient)
+    s.flush()
+
+    for days_ago, severity, note in BONE_PAIN:
+        onset = today - timedelta(days=28) if days_ago == 27 else None
+        report = SymptomReport("bone_pain", severity, onset_date=onset, note=note, worrying=days_ago <= 3)
+        services.record_symptoms(s, patient, today - timedelta(days=days_ago), [report])
+    for days_ago, severity in FATIGUE:
+        services.record_symptoms(s, patient, today - timedelta(days=days_ago), [SymptomReport("fatigue", severity)])
+    for days_ago, severity in COUGH:
+        services.record_symptoms(s, patient, today - timedelta(days=days_ago), [SymptomReport("cough", severity)])
+    services.record_resolved(s, patient, "cough", today - timedelta(days=19))
+    for days_ago in CHECK_INS:
+        services.record_check_in(s, patient, today - timedelta(days=days_ago))
+    return patient
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database already has a team.")
+def demo_command(if_empty: bool) -> None:
+    """Load the demo team and patient (refused when TRACKER_ENV=production)."""
+    if current_app.config["TRACKER_ENV"] == "production":
+        raise click.ClickException("The demo data is never loaded in production.")
+    s = db.session()
+    if s.scalar(select(func.count()).select_from(Team)):
+        if if_empty:
+            click.echo("The database already has data: no demo data loaded.")
+            return
+        raise click.ClickException("The database already has data. Use a fresh database for the demo.")
+    with db.transaction() as s:
+        load_demo(s, local_today("Europe/London"))
+    click.echo("Demo data loaded. Sign in at /sign-in as:")
+    click.echo(f"  patient: {DEMO_EMAIL}  password: {DEMO_PASSWORD}")
