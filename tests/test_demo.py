@@ -1,0 +1,55 @@
+"""The demo data that `make run` loads."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from tracker.auth.passwords import verify_password
+from tracker.demo import DEMO_EMAIL, DEMO_PASSWORD
+from tracker.diary.models import DiaryEntry
+from tracker.patients.clock import local_today
+from tracker.patients.models import Patient
+
+
+def test_demo_loads_alex_with_four_weeks_of_diary(app, session):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert DEMO_EMAIL in result.output and DEMO_PASSWORD in result.output
+    alex = session.scalar(select(Patient).where(Patient.email == DEMO_EMAIL))
+    assert alex.name == "Alex Demo"
+    assert alex.mobile == "+447700900123"
+    assert alex.email_consent_at is not None and alex.sms_consent_at is not None
+    assert verify_password(alex.password_hash, DEMO_PASSWORD)
+    days = session.scalars(select(DiaryEntry.entry_date).where(DiaryEntry.patient_id == alex.id)).all()
+    today = local_today("Europe/London")
+    assert max(days) <= today and min(days) >= today - timedelta(days=28)
+
+
+def test_demo_diary_has_a_persistent_worsening_symptom(app, session):
+    app.test_cli_runner().invoke(args=["demo"])
+    rows = session.execute(
+        select(DiaryEntry.entry_date, DiaryEntry.severity)
+        .where(DiaryEntry.symptom_code == "bone_pain")
+        .order_by(DiaryEntry.entry_date)
+    ).all()
+    assert (rows[-1][0] - rows[0][0]).days >= 14  # persistent
+    first, last = [s for _, s in rows[:3]], [s for _, s in rows[-3:]]
+    assert sum(last) - sum(first) >= 2 * 3  # worsening by the rules' measure
+
+
+def test_demo_refuses_production(app, session):
+    app.config["TRACKER_ENV"] = "production"
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code != 0
+    assert "never loaded in production" in result.output
+    assert session.scalar(select(func.count()).select_from(Patient)) == 0
+
+
+def test_demo_if_empty_does_nothing_the_second_time(app, session):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo", "--if-empty"])
+    second = runner.invoke(args=["demo", "--if-empty"])
+    assert second.exit_code == 0
+    assert session.scalar(select(func.count()).select_from(Patient)) == 1

@@ -1,0 +1,82 @@
+"""The Alembic migrations build exactly the models' schema, and go down and up again."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
+
+from tests.conftest import BACKENDS, PG_URL
+from tracker.db import make_engine
+from tracker.migrate import alembic_config
+from tracker.models import Base
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request, tmp_path):
+    """A database with nothing in it: a new SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    url = make_url(PG_URL)
+    name = f"{url.database}_migrations"
+    admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def differences(url: str) -> list:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    return diff
+
+
+def test_upgrade_head_gives_exactly_the_models_schema(empty_database_url):
+    command.upgrade(alembic_config(empty_database_url), "head")
+    assert differences(empty_database_url) == []
+
+
+def test_every_migration_goes_down_and_up_again(empty_database_url):
+    cfg = alembic_config(empty_database_url)
+    revisions = list(reversed(list(ScriptDirectory.from_config(cfg).walk_revisions())))
+    for revision in revisions:
+        command.upgrade(cfg, revision.revision)
+        command.downgrade(cfg, revision.down_revision or "base")
+        command.upgrade(cfg, revision.revision)
+    engine = make_engine(empty_database_url)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert tables == set(Base.metadata.tables) | {"alembic_version"}
+    command.downgrade(cfg, "base")
+    engine = make_engine(empty_database_url)
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+    engine.dispose()
+
+
+def test_migration_files_are_date_prefixed():
+    from tracker.migrate import MIGRATIONS
+
+    names = [p.name for p in (MIGRATIONS / "versions").glob("*.py")]
+    assert names, "no migrations found"
+    assert all(name[:11].replace("_", "").isdigit() for name in names), names
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'pragmas.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+    engine.dispose()
