@@ -39,9 +39,10 @@ def _loopback_only(monkeypatch):
 
     def guarded(sock, address):
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and sock.family in (socket.AF_INET, socket.AF_INET6):
-            if not (host.startswith("127.") or host in ("::1", "localhost")):
-                raise AssertionError(f"test tried to reach {host}: only loopback is allowed")
+        inet = sock.family in (socket.AF_INET, socket.AF_INET6)
+        loopback = isinstance(host, str) and (host.startswith("127.") or host in ("::1", "localhost"))
+        if inet and isinstance(host, str) and not loopback:
+            raise AssertionError(f"test tried to reach {host}: only loopback is allowed")
         return real_connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
@@ -96,8 +97,11 @@ def session(app):
 
 def make_team(s, **overrides) -> Team:
     fields = dict(
-        name="Breast Care Team", hospital="Example Hospital", phone="0100 000 0000",
-        email="team@example.test", hours="Monday to Friday, 9am to 5pm",
+        name="Breast Care Team",
+        hospital="Example Hospital",
+        phone="0100 000 0000",
+        email="team@example.test",
+        hours="Monday to Friday, 9am to 5pm",
         out_of_hours="Call NHS 111. In an emergency, call 999.",
     )
     fields.update(overrides)
@@ -110,8 +114,12 @@ def make_team(s, **overrides) -> Team:
 def make_patient(s, team: Team | None = None, **overrides) -> Patient:
     team = team or make_team(s)
     fields = dict(
-        team_id=team.id, name="Sam Patient", email=f"sam{utcnow().timestamp()}@example.test",
-        mobile="+447700900001", timezone="Europe/London", enrolled_on=date(2026, 1, 1),
+        team_id=team.id,
+        name="Sam Patient",
+        email=f"sam{utcnow().timestamp()}@example.test",
+        mobile="+447700900001",
+        timezone="Europe/London",
+        enrolled_on=date(2026, 1, 1),
         password_hash=_HASH,
     )
     fields.update(overrides)

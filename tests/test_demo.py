@@ -22,7 +22,9 @@ def test_demo_loads_alex_with_four_weeks_of_diary(app, session):
     assert alex.mobile == "+447700900123"
     assert alex.email_consent_at is not None and alex.sms_consent_at is not None
     assert verify_password(alex.password_hash, DEMO_PASSWORD)
-    days = session.scalars(select(DiaryEntry.entry_date).where(DiaryEntry.patient_id == alex.id)).all()
+    days = session.scalars(
+        select(DiaryEntry.entry_date).where(DiaryEntry.patient_id == alex.id)
+    ).all()
     today = local_today("Europe/London")
     assert max(days) <= today and min(days) >= today - timedelta(days=28)
 

@@ -19,5 +19,7 @@ def test_signed_in_patient_sees_their_diary(patient_client):
 
 
 def test_check_in_is_recorded(patient_client):
-    response = post_form(patient_client, "/diary/", {}, action="/diary/check-in", follow_redirects=True)
+    response = post_form(
+        patient_client, "/diary/", {}, action="/diary/check-in", follow_redirects=True
+    )
     assert "no new symptoms today" in response.get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""Serve the NHS.UK design system's CSS, JS and images from node_modules (installed, not committed)."""
+"""Serve the NHS.UK design system's CSS, JS and images from node_modules (never committed)."""
 
 from __future__ import annotations
 

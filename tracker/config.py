@@ -23,7 +23,7 @@ def _flag(name: str, default: bool = False) -> bool:
 
 
 def _local_secret_key(instance: Path) -> str:
-    """A random key kept in instance/ so local sessions survive restarts; never used in production."""
+    """A random key kept in instance/ so local sessions survive restarts; not for production."""
     instance.mkdir(parents=True, exist_ok=True)
     path = instance / "secret_key"
     if not path.exists():

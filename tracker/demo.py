@@ -74,12 +74,18 @@ def load_demo(s: Session, today: date) -> Patient:
 
     for days_ago, severity, note in BONE_PAIN:
         onset = today - timedelta(days=28) if days_ago == 27 else None
-        report = SymptomReport("bone_pain", severity, onset_date=onset, note=note, worrying=days_ago <= 3)
+        report = SymptomReport(
+            "bone_pain", severity, onset_date=onset, note=note, worrying=days_ago <= 3
+        )
         services.record_symptoms(s, patient, today - timedelta(days=days_ago), [report])
     for days_ago, severity in FATIGUE:
-        services.record_symptoms(s, patient, today - timedelta(days=days_ago), [SymptomReport("fatigue", severity)])
+        services.record_symptoms(
+            s, patient, today - timedelta(days=days_ago), [SymptomReport("fatigue", severity)]
+        )
     for days_ago, severity in COUGH:
-        services.record_symptoms(s, patient, today - timedelta(days=days_ago), [SymptomReport("cough", severity)])
+        services.record_symptoms(
+            s, patient, today - timedelta(days=days_ago), [SymptomReport("cough", severity)]
+        )
     services.record_resolved(s, patient, "cough", today - timedelta(days=19))
     for days_ago in CHECK_INS:
         services.record_check_in(s, patient, today - timedelta(days=days_ago))
@@ -97,7 +103,9 @@ def demo_command(if_empty: bool) -> None:
         if if_empty:
             click.echo("The database already has data: no demo data loaded.")
             return
-        raise click.ClickException("The database already has data. Use a fresh database for the demo.")
+        raise click.ClickException(
+            "The database already has data. Use a fresh database for the demo."
+        )
     with db.transaction() as s:
         load_demo(s, local_today("Europe/London"))
     click.echo("Demo data loaded. Sign in at /sign-in as:")

@@ -20,7 +20,9 @@ def today():
 
 def add(session, patient, code="cough", severity=4, days_ago=0, note=None, worrying=False):
     [entry] = services.record_symptoms(
-        session, patient, today() - timedelta(days=days_ago),
+        session,
+        patient,
+        today() - timedelta(days=days_ago),
         [SymptomReport(code, severity, note=note, worrying=worrying)],
     )
     session.commit()
@@ -29,8 +31,11 @@ def add(session, patient, code="cough", severity=4, days_ago=0, note=None, worry
 
 def edit_data(day, severity="7", note="Now worse", worrying=True, code="cough"):
     data = {
-        "entry_date[day]": str(day.day), "entry_date[month]": str(day.month), "entry_date[year]": str(day.year),
-        f"severity-{code}": severity, f"note-{code}": note,
+        "entry_date[day]": str(day.day),
+        "entry_date[month]": str(day.month),
+        "entry_date[year]": str(day.year),
+        f"severity-{code}": severity,
+        f"note-{code}": note,
     }
     if worrying:
         data[f"worrying-{code}"] = "yes"
@@ -52,10 +57,13 @@ def test_editing_keeps_the_original_as_a_revision(patient_client, session, patie
     assert "Mild" in page
 
 
-def test_a_bad_edit_shows_the_error_keeps_the_typing_and_changes_nothing(patient_client, session, patient):
+def test_a_bad_edit_shows_the_error_keeps_the_typing_and_changes_nothing(
+    patient_client, session, patient
+):
     entry = add(session, patient, severity=3, note="Mild")
     response = post_form(
-        patient_client, f"/diary/entries/{entry.id}/edit",
+        patient_client,
+        f"/diary/entries/{entry.id}/edit",
         edit_data(today() + timedelta(days=2), severity="12", note="Typed but not saved"),
     )
     body = response.get_data(as_text=True)
@@ -68,7 +76,9 @@ def test_a_bad_edit_shows_the_error_keeps_the_typing_and_changes_nothing(patient
     assert (entry.severity, entry.note, len(entry.revisions)) == (3, "Mild", 1)
 
 
-def test_deleting_hides_the_entry_but_keeps_the_row_and_its_history(patient_client, session, patient):
+def test_deleting_hides_the_entry_but_keeps_the_row_and_its_history(
+    patient_client, session, patient
+):
     entry = add(session, patient, note="Delete me")
     response = post_form(patient_client, f"/diary/entries/{entry.id}/delete", {})
     assert response.status_code == 302
@@ -151,10 +161,14 @@ def test_only_symptom_entries_can_be_edited(patient_client, session, patient):
 
 def test_home_lists_recent_symptoms_until_marked_gone(patient_client, session, patient):
     add(session, patient, code="headache", days_ago=2)
-    assert "A headache that does not go away" in patient_client.get("/diary/").get_data(as_text=True)
+    assert "A headache that does not go away" in patient_client.get("/diary/").get_data(
+        as_text=True
+    )
     services.record_resolved(session, patient, "headache", today())
     session.commit()
-    assert "A headache that does not go away" not in patient_client.get("/diary/").get_data(as_text=True)
+    assert "A headache that does not go away" not in patient_client.get("/diary/").get_data(
+        as_text=True
+    )
 
 
 def test_home_shows_the_treating_team_contact(patient_client, patient):

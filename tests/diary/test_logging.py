@@ -18,7 +18,11 @@ def today():
 
 
 def date_fields(prefix: str, day) -> dict[str, str]:
-    return {f"{prefix}[day]": str(day.day), f"{prefix}[month]": str(day.month), f"{prefix}[year]": str(day.year)}
+    return {
+        f"{prefix}[day]": str(day.day),
+        f"{prefix}[month]": str(day.month),
+        f"{prefix}[year]": str(day.year),
+    }
 
 
 def log_form(symptoms: dict[str, dict], day=None) -> list[tuple[str, str]]:
@@ -56,7 +60,12 @@ def test_logging_one_symptom_saves_it_with_its_first_revision(patient_client, se
     assert response.status_code == 302
     assert response.headers["Location"] == "/diary/"
     [entry] = entries(session, patient_id=patient.id)
-    assert (entry.kind, entry.symptom_code, entry.severity, entry.worrying) == ("symptom", "cough", 4, True)
+    assert (entry.kind, entry.symptom_code, entry.severity, entry.worrying) == (
+        "symptom",
+        "cough",
+        4,
+        True,
+    )
     assert entry.entry_date == today()
     assert entry.note == "Dry, mostly at night"
     [revision] = entry.revisions
@@ -66,7 +75,13 @@ def test_logging_one_symptom_saves_it_with_its_first_revision(patient_client, se
 
 def test_several_symptoms_are_saved_in_one_go(patient_client, session, patient):
     onset = today() - timedelta(days=10)
-    form = log_form({"bone_pain": {"severity": "6"}, "fatigue": {"severity": "3"}, "headache": {"severity": "10"}})
+    form = log_form(
+        {
+            "bone_pain": {"severity": "6"},
+            "fatigue": {"severity": "3"},
+            "headache": {"severity": "10"},
+        }
+    )
     form += list(date_fields("onset-bone_pain", onset).items())
     response = save(patient_client, form, follow_redirects=True)
     assert "Your 3 symptoms have been saved" in response.get_data(as_text=True)
@@ -91,15 +106,25 @@ def test_back_dating_within_thirty_days_is_allowed(patient_client, session, pati
         ({"severity": "11"}, "severity-cough", "Select a number from 1 to 10"),
         ({"severity": "four"}, "severity-cough", "Select a number from 1 to 10"),
         ({"severity": "5", "note": "x" * 2001}, "note-cough", "2,000 characters or fewer"),
-        ({"severity": "5", "onset-cough[day]": "31", "onset-cough[month]": "2", "onset-cough[year]": "2026"},
-         "onset-cough-day", "must be a real date"),
+        (
+            {
+                "severity": "5",
+                "onset-cough[day]": "31",
+                "onset-cough[month]": "2",
+                "onset-cough[year]": "2026",
+            },
+            "onset-cough-day",
+            "must be a real date",
+        ),
     ],
 )
 def test_a_bad_field_is_shown_beside_it_and_nothing_is_saved(
     patient_client, session, patient, fields, field_id, message
 ):
     note = fields.pop("note", "Typed with care: keep me")
-    data = log_form({"cough": {**{k: v for k, v in fields.items() if not k.startswith("onset")}, "note": note}})
+    data = log_form(
+        {"cough": {**{k: v for k, v in fields.items() if not k.startswith("onset")}, "note": note}}
+    )
     data += [(k, v) for k, v in fields.items() if k.startswith("onset")]
     response = save(patient_client, data)
     body = response.get_data(as_text=True)
@@ -117,7 +142,9 @@ def test_a_future_date_is_refused(patient_client, session, patient):
         patient_client, log_form({"cough": {"severity": "3"}}, day=today() + timedelta(days=1))
     )
     assert response.status_code == 400
-    assert "The date cannot be in the future" in error_beside(response.get_data(as_text=True), "entry_date")
+    assert "The date cannot be in the future" in error_beside(
+        response.get_data(as_text=True), "entry_date"
+    )
     assert entries(session, patient_id=patient.id) == []
 
 
@@ -132,10 +159,14 @@ def test_a_date_more_than_thirty_days_back_is_refused(patient_client, session, p
 def test_onset_after_the_entry_date_is_refused(patient_client, session, patient):
     day = today() - timedelta(days=3)
     onset = today() - timedelta(days=1)
-    data = log_form({"cough": {"severity": "3"}}, day=day) + list(date_fields("onset-cough", onset).items())
+    data = log_form({"cough": {"severity": "3"}}, day=day) + list(
+        date_fields("onset-cough", onset).items()
+    )
     response = save(patient_client, data)
     assert response.status_code == 400
-    assert "on or before the day of this entry" in error_beside(response.get_data(as_text=True), "onset-cough")
+    assert "on or before the day of this entry" in error_beside(
+        response.get_data(as_text=True), "onset-cough"
+    )
     assert entries(session, patient_id=patient.id) == []
 
 
@@ -157,9 +188,13 @@ def test_one_bad_symptom_saves_none_of_the_others(patient_client, session, patie
 
 
 def test_choosing_no_symptom_explains_the_alternative(patient_client):
-    response = patient_client.get("/diary/log/details", query_string=date_fields("entry_date", today()))
+    response = patient_client.get(
+        "/diary/log/details", query_string=date_fields("entry_date", today())
+    )
     assert response.status_code == 400
-    assert "Select at least one symptom, or choose" in error_beside(response.get_data(as_text=True), "symptoms")
+    assert "Select at least one symptom, or choose" in error_beside(
+        response.get_data(as_text=True), "symptoms"
+    )
 
 
 def test_step_two_asks_only_about_the_chosen_symptoms(patient_client):
@@ -171,7 +206,12 @@ def test_step_two_asks_only_about_the_chosen_symptoms(patient_client):
 
 
 def test_step_one_keeps_the_choice_when_going_back(patient_client):
-    query = {"entry_date[day]": "2", "entry_date[month]": "11", "entry_date[year]": "2026", "symptoms": "rash"}
+    query = {
+        "entry_date[day]": "2",
+        "entry_date[month]": "11",
+        "entry_date[year]": "2026",
+        "symptoms": "rash",
+    }
     body = patient_client.get("/diary/log", query_string=query).get_data(as_text=True)
     assert re.search(r'value="rash"\s+checked', body)
     assert 'name="entry_date[day]" type="text" value="2"' in body
@@ -181,20 +221,34 @@ def test_no_new_symptoms_today_is_a_check_in_of_its_own(patient_client, session,
     response = post_form(patient_client, "/diary/", {}, action="/diary/check-in")
     assert response.status_code == 302
     [entry] = entries(session, patient_id=patient.id)
-    assert (entry.kind, entry.symptom_code, entry.severity, entry.entry_date) == (CHECK_IN, None, None, today())
+    assert (entry.kind, entry.symptom_code, entry.severity, entry.entry_date) == (
+        CHECK_IN,
+        None,
+        None,
+        today(),
+    )
 
 
 def test_gone_away_records_a_resolved_mark(patient_client, session, patient):
     day = today() - timedelta(days=2)
-    response = post_form(patient_client, "/diary/symptoms/cough/gone", date_fields("gone_date", day))
+    response = post_form(
+        patient_client, "/diary/symptoms/cough/gone", date_fields("gone_date", day)
+    )
     assert response.status_code == 302
     [entry] = entries(session, patient_id=patient.id)
-    assert (entry.kind, entry.symptom_code, entry.entry_date, entry.severity) == (RESOLVED, "cough", day, None)
+    assert (entry.kind, entry.symptom_code, entry.entry_date, entry.severity) == (
+        RESOLVED,
+        "cough",
+        day,
+        None,
+    )
 
 
 def test_gone_away_in_the_future_is_refused(patient_client, session, patient):
     response = post_form(
-        patient_client, "/diary/symptoms/cough/gone", date_fields("gone_date", today() + timedelta(days=1))
+        patient_client,
+        "/diary/symptoms/cough/gone",
+        date_fields("gone_date", today() + timedelta(days=1)),
     )
     assert response.status_code == 400
     assert "cannot be in the future" in response.get_data(as_text=True)

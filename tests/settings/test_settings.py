@@ -7,24 +7,38 @@ from tracker.patients.models import Patient
 
 
 def details(**overrides):
-    data = {"name": "Sam Patient", "email": "sam@example.test", "mobile": "07700 900 456", "timezone": "Europe/London"}
+    data = {
+        "name": "Sam Patient",
+        "email": "sam@example.test",
+        "mobile": "07700 900 456",
+        "timezone": "Europe/London",
+    }
     data.update(overrides)
     return data
 
 
 def test_details_are_saved_normalised(patient_client, session, patient):
     response = post_form(
-        patient_client, "/settings/details", details(email=" Sam.New@Example.TEST ", timezone="Europe/Paris")
+        patient_client,
+        "/settings/details",
+        details(email=" Sam.New@Example.TEST ", timezone="Europe/Paris"),
     )
     assert response.status_code == 302
     session.expire_all()
     saved = session.get(Patient, patient.id)
-    assert (saved.email, saved.mobile, saved.timezone) == ("sam.new@example.test", "+447700900456", "Europe/Paris")
+    assert (saved.email, saved.mobile, saved.timezone) == (
+        "sam.new@example.test",
+        "+447700900456",
+        "Europe/Paris",
+    )
 
 
-def test_bad_details_are_shown_beside_each_field_and_nothing_changes(patient_client, session, patient):
+def test_bad_details_are_shown_beside_each_field_and_nothing_changes(
+    patient_client, session, patient
+):
     response = post_form(
-        patient_client, "/settings/details",
+        patient_client,
+        "/settings/details",
         details(name="", email="not-an-email", mobile="020 7946 0000", timezone="Mars/Olympus"),
     )
     body = response.get_data(as_text=True)
@@ -50,13 +64,19 @@ def test_an_email_used_by_someone_else_is_refused(patient_client, session, patie
 
 
 def test_known_conditions_can_be_set_and_cleared(patient_client, session, patient):
-    post_form(patient_client, "/settings/conditions", [("conditions", "bone_pain"), ("conditions", "fatigue")])
+    post_form(
+        patient_client,
+        "/settings/conditions",
+        [("conditions", "bone_pain"), ("conditions", "fatigue")],
+    )
     session.expire_all()
     assert session.get(Patient, patient.id).known_condition_codes() == {"bone_pain", "fatigue"}
     post_form(patient_client, "/settings/conditions", [("conditions", "fatigue")])
     session.expire_all()
     assert session.get(Patient, patient.id).known_condition_codes() == {"fatigue"}
-    assert "Feeling much more tired than usual" in patient_client.get("/settings/").get_data(as_text=True)
+    assert "Feeling much more tired than usual" in patient_client.get("/settings/").get_data(
+        as_text=True
+    )
 
 
 def test_an_unknown_condition_code_is_refused(patient_client, session, patient):

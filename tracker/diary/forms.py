@@ -41,7 +41,9 @@ class Errors:
 
 def date_parts(form: Mapping[str, str], prefix: str) -> dict[str, str]:
     """What was typed in a design-system date input, kept to show again."""
-    return {part: (form.get(f"{prefix}[{part}]") or "").strip() for part in ("day", "month", "year")}
+    return {
+        part: (form.get(f"{prefix}[{part}]") or "").strip() for part in ("day", "month", "year")
+    }
 
 
 def parse_date(parts: dict[str, str], what: str) -> date | None:
@@ -184,7 +186,9 @@ def parse_details(form, choice: Choice, rules: Catalogue) -> Details:
     values = {code: read_symptom(form, code) for code in choice.chosen}
     reports = []
     for code, symptom_values in values.items():
-        report = validate_symptom(symptom_values, code, rules.symptom(code).label, choice.day, errors)
+        report = validate_symptom(
+            symptom_values, code, rules.symptom(code).label, choice.day, errors
+        )
         if report is not None:
             reports.append(report)
     return Details(values=values, errors=errors, reports=reports)

@@ -35,7 +35,8 @@ class DiaryEntry(Base):
         CheckConstraint("severity IS NULL OR severity BETWEEN 1 AND 10", name="severity_range"),
         # A symptom entry always has a severity; a resolved mark or a check-in never has one.
         CheckConstraint(
-            "(kind = 'symptom' AND severity IS NOT NULL) OR (kind <> 'symptom' AND severity IS NULL)",
+            "(kind = 'symptom' AND severity IS NOT NULL) "
+            "OR (kind <> 'symptom' AND severity IS NULL)",
             name="severity_only_for_symptoms",
         ),
         CheckConstraint(

@@ -51,20 +51,24 @@ def record_symptoms(
 
 
 def record_check_in(db: Session, patient: Patient, day: date) -> DiaryEntry:
-    """"No new symptoms today": the patient looked, and had nothing new to add."""
+    """ "No new symptoms today": the patient looked, and had nothing new to add."""
     entry = DiaryEntry(patient_id=patient.id, kind=CHECK_IN, entry_date=day)
     _save_new(db, entry, actor_for(patient))
     return entry
 
 
 def record_resolved(db: Session, patient: Patient, symptom_code: str, day: date) -> DiaryEntry:
-    """"This has gone away": a resolved mark for one symptom (rules §2)."""
-    entry = DiaryEntry(patient_id=patient.id, kind=RESOLVED, entry_date=day, symptom_code=symptom_code)
+    """ "This has gone away": a resolved mark for one symptom (rules §2)."""
+    entry = DiaryEntry(
+        patient_id=patient.id, kind=RESOLVED, entry_date=day, symptom_code=symptom_code
+    )
     _save_new(db, entry, actor_for(patient))
     return entry
 
 
-def edit_entry(db: Session, patient: Patient, entry: DiaryEntry, changes: SymptomReport, day: date) -> None:
+def edit_entry(
+    db: Session, patient: Patient, entry: DiaryEntry, changes: SymptomReport, day: date
+) -> None:
     """Change a symptom entry; the version before stays in its revisions."""
     entry.entry_date = day
     entry.severity = changes.severity
@@ -93,7 +97,9 @@ def own_entry(db: Session, patient: Patient, entry_id: int) -> DiaryEntry | None
     )
 
 
-def live_entries(db: Session, patient: Patient, symptom_code: str | None = None) -> list[DiaryEntry]:
+def live_entries(
+    db: Session, patient: Patient, symptom_code: str | None = None
+) -> list[DiaryEntry]:
     """The patient's entries that have not been deleted, newest first."""
     query = select(DiaryEntry).where(
         DiaryEntry.patient_id == patient.id, DiaryEntry.deleted_at.is_(None)

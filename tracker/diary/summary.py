@@ -19,7 +19,9 @@ class Tracked:
     entry_days: int
 
 
-def tracked_symptoms(entries: Iterable, today: date, recent_days: int = RECENT_DAYS) -> list[Tracked]:
+def tracked_symptoms(
+    entries: Iterable, today: date, recent_days: int = RECENT_DAYS
+) -> list[Tracked]:
     """Symptoms logged in the last `recent_days` that have not been marked as gone since."""
     latest: dict[str, object] = {}
     days: dict[str, set[date]] = {}

@@ -66,21 +66,31 @@ def log_details():
     with db.transaction() as s:
         services.record_symptoms(s, _patient(), choice.day, details.reports)
     count = len(details.reports)
-    flash("Your symptom has been saved" if count == 1 else f"Your {count} symptoms have been saved", "success")
+    flash(
+        "Your symptom has been saved" if count == 1 else f"Your {count} symptoms have been saved",
+        "success",
+    )
     return redirect(url_for("diary.home"))
 
 
 def _choose_page(choice: forms.Choice):
     return render_template(
-        "diary/log.html", choice=choice, rules=load_rules(),
-        backdate=current_app.config["BACKDATE_DAYS"], form_has_errors=bool(choice.errors),
+        "diary/log.html",
+        choice=choice,
+        rules=load_rules(),
+        backdate=current_app.config["BACKDATE_DAYS"],
+        form_has_errors=bool(choice.errors),
     )
 
 
 def _details_page(choice: forms.Choice, details: forms.Details):
     return render_template(
-        "diary/log_details.html", choice=choice, details=details, rules=load_rules(),
-        empty=forms.SymptomValues(), form_has_errors=bool(details.errors),
+        "diary/log_details.html",
+        choice=choice,
+        details=details,
+        rules=load_rules(),
+        empty=forms.SymptomValues(),
+        form_has_errors=bool(details.errors),
     )
 
 
@@ -115,7 +125,10 @@ def gone_away(code: str):
             return redirect(url_for("diary.home"))
     status = 400 if errors else 200
     return render_template(
-        "diary/gone_away.html", symptom=symptom, day_parts=day_parts, errors=errors,
+        "diary/gone_away.html",
+        symptom=symptom,
+        day_parts=day_parts,
+        errors=errors,
         form_has_errors=bool(errors),
     ), status
 
@@ -169,7 +182,9 @@ def edit(entry_id: int):
         day = None
         try:
             day = forms.check_entry_date(
-                forms.parse_date(day_parts, "The date"), _today(), current_app.config["BACKDATE_DAYS"]
+                forms.parse_date(day_parts, "The date"),
+                _today(),
+                current_app.config["BACKDATE_DAYS"],
             )
         except forms.FieldError as exc:
             errors.add("entry_date-day", str(exc))
@@ -177,11 +192,19 @@ def edit(entry_id: int):
         if not errors:
             with db.transaction() as s:
                 services.edit_entry(s, _patient(), found, report, day)
-            flash("Your changes have been saved. The earlier version is kept in the entry's history.", "success")
+            flash(
+                "Your changes have been saved. The earlier version is kept in the entry's history.",
+                "success",
+            )
             return redirect(url_for("diary.entry", entry_id=found.id))
     return render_template(
-        "diary/edit.html", entry=found, symptom=symptom, values=values, day_parts=day_parts,
-        errors=errors, form_has_errors=bool(errors),
+        "diary/edit.html",
+        entry=found,
+        symptom=symptom,
+        values=values,
+        day_parts=day_parts,
+        errors=errors,
+        form_has_errors=bool(errors),
     ), (400 if errors else 200)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-
-MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+MOBILE_TYPES = (
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+)
 
 
 def _is_ofcom_drama_mobile(number: phonenumbers.PhoneNumber) -> bool:
@@ -28,7 +30,9 @@ def normalise_email(raw: str) -> str:
         # test_environment admits the reserved .test domain, which the demo accounts use.
         checked = validate_email(raw, check_deliverability=False, test_environment=True)
     except EmailNotValidError as exc:
-        raise ContactError("Enter an email address in the correct format, like name@example.com") from exc
+        raise ContactError(
+            "Enter an email address in the correct format, like name@example.com"
+        ) from exc
     return checked.normalized.lower()
 
 
@@ -54,5 +58,9 @@ def display_mobile(e164: str | None) -> str:
     if not e164:
         return ""
     number = phonenumbers.parse(e164, None)
-    fmt = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 44 else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 44
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
     return phonenumbers.format_number(number, fmt)

@@ -31,7 +31,9 @@ class Patient(Base):
 
     team: Mapped[Team] = relationship(lazy="joined")
     known_conditions: Mapped[list[KnownCondition]] = relationship(
-        back_populates="patient", cascade="all, delete-orphan", order_by="KnownCondition.symptom_code"
+        back_populates="patient",
+        cascade="all, delete-orphan",
+        order_by="KnownCondition.symptom_code",
     )
 
     def known_condition_codes(self) -> set[str]:

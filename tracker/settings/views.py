@@ -24,7 +24,10 @@ NAME_MAX = 200
 def index():
     patient = current_user.patient
     return render_template(
-        "settings/index.html", patient=patient, mobile=display_mobile(patient.mobile), rules=load_rules()
+        "settings/index.html",
+        patient=patient,
+        mobile=display_mobile(patient.mobile),
+        rules=load_rules(),
     )
 
 
@@ -32,8 +35,12 @@ def index():
 def details():
     patient: Patient = current_user.patient
     errors = Errors()
-    values = {"name": patient.name, "email": patient.email, "mobile": display_mobile(patient.mobile),
-              "timezone": patient.timezone}
+    values = {
+        "name": patient.name,
+        "email": patient.email,
+        "mobile": display_mobile(patient.mobile),
+        "timezone": patient.timezone,
+    }
     if request.method == "POST":
         values = {k: (request.form.get(k) or "").strip() for k in values}
         clean = _check_details(values, patient, errors)
@@ -44,7 +51,10 @@ def details():
             flash("Your details have been saved.", "success")
             return redirect(url_for("settings.index"))
     return render_template(
-        "settings/details.html", values=values, errors=errors, zones=COMMON_ZONES,
+        "settings/details.html",
+        values=values,
+        errors=errors,
+        zones=COMMON_ZONES,
         form_has_errors=bool(errors),
     ), (400 if errors else 200)
 
@@ -91,7 +101,10 @@ def conditions():
             flash("Your known conditions have been saved.", "success")
             return redirect(url_for("settings.index"))
     return render_template(
-        "settings/conditions.html", rules=rules, chosen=chosen, errors=errors,
+        "settings/conditions.html",
+        rules=rules,
+        chosen=chosen,
+        errors=errors,
         form_has_errors=bool(errors),
     ), (400 if errors else 200)
 
