@@ -19,13 +19,14 @@ def create_app(config: dict | None = None) -> Flask:
     _configure_templates(app)
     db.init_app(app)
 
-    from tracker import assets, cli, errors, formatting, security
+    from tracker import assets, cli, errors, formatting, logs, security
     from tracker.auth import init_app as init_auth
     from tracker.auth.views import bp as auth_bp
     from tracker.diary.views import bp as diary_bp
     from tracker.home import bp as home_bp
     from tracker.settings.views import bp as settings_bp
 
+    logs.init_app(app)
     security.init_app(app)
     init_auth(app)
     errors.init_app(app)

@@ -51,11 +51,13 @@ def utcnow() -> datetime:
 
 def make_engine(url: str) -> Engine:
     """An engine with the settings this service relies on for its backend."""
+    # hide_parameters: a database error's message would otherwise carry the row's values
+    # (emails, notes) into the error log.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 15})
+        engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -47,9 +47,18 @@ def error_beside(body: str, field_id: str) -> str:
     return match.group(1).strip()
 
 
+STEP_ONE = ("entry_date[", "symptoms")
+
+
 def save(client, data, **kwargs):
-    """Submit step two of logging, with the CSRF token a browser would hold."""
-    return post_form(client, "/diary/log", data, action="/diary/log/details", **kwargs)
+    """Choose (step one), then describe (step two), as a browser would; the last response."""
+    first = [(k, v) for k, v in data if k.startswith(STEP_ONE)]
+    chosen = post_form(client, "/diary/log", first)
+    if chosen.status_code != 302:
+        return chosen
+    assert chosen.headers["Location"] == "/diary/log/details"  # nothing about symptoms in URLs
+    second = [(k, v) for k, v in data if not k.startswith(STEP_ONE)]
+    return post_form(client, "/diary/log/details", second, **kwargs)
 
 
 def test_logging_one_symptom_saves_it_with_its_first_revision(patient_client, session, patient):
@@ -182,39 +191,54 @@ def test_one_bad_symptom_saves_none_of_the_others(patient_client, session, patie
     response = save(patient_client, data)
     body = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert '<input type="hidden" name="symptoms" value="cough">' in body  # both still on the page
-    assert '<input type="hidden" name="symptoms" value="fatigue">' in body
+    assert 'name="severity-cough"' in body and 'name="severity-fatigue"' in body  # both still asked
     assert entries(session, patient_id=patient.id) == []
 
 
 def test_choosing_no_symptom_explains_the_alternative(patient_client):
-    response = patient_client.get(
-        "/diary/log/details", query_string=date_fields("entry_date", today())
-    )
+    response = post_form(patient_client, "/diary/log", date_fields("entry_date", today()))
     assert response.status_code == 400
-    assert "Select at least one symptom, or choose" in error_beside(
-        response.get_data(as_text=True), "symptoms"
-    )
+    message = error_beside(response.get_data(as_text=True), "symptoms")
+    assert "Select at least one symptom, or choose" in message
 
 
 def test_step_two_asks_only_about_the_chosen_symptoms(patient_client):
-    query = {**date_fields("entry_date", today()), "symptoms": ["cough", "rash"]}
-    body = patient_client.get("/diary/log/details", query_string=query).get_data(as_text=True)
+    choice = [
+        *date_fields("entry_date", today()).items(),
+        ("symptoms", "cough"),
+        ("symptoms", "rash"),
+    ]
+    response = post_form(patient_client, "/diary/log", choice, follow_redirects=True)
+    body = response.get_data(as_text=True)
     assert 'name="severity-cough"' in body
     assert 'name="severity-rash"' in body
     assert 'name="severity-fatigue"' not in body
 
 
 def test_step_one_keeps_the_choice_when_going_back(patient_client):
-    query = {
-        "entry_date[day]": "2",
-        "entry_date[month]": "11",
-        "entry_date[year]": "2026",
-        "symptoms": "rash",
-    }
-    body = patient_client.get("/diary/log", query_string=query).get_data(as_text=True)
+    day = today() - timedelta(days=2)
+    post_form(
+        patient_client,
+        "/diary/log",
+        [*date_fields("entry_date", day).items(), ("symptoms", "rash")],
+    )
+    body = patient_client.get("/diary/log?change=1").get_data(as_text=True)
     assert re.search(r'value="rash"\s+checked', body)
-    assert 'name="entry_date[day]" type="text" value="2"' in body
+    assert f'name="entry_date[day]" type="text" value="{day.day}"' in body
+
+
+def test_step_two_without_step_one_goes_back_to_step_one(patient_client):
+    response = patient_client.get("/diary/log/details")
+    assert (response.status_code, response.headers["Location"]) == (302, "/diary/log")
+
+
+def test_logging_from_a_symptom_page_starts_at_step_two(patient_client):
+    response = post_form(
+        patient_client, "/diary/symptoms/rash", {"symptom": "rash"}, action="/diary/log/symptom"
+    )
+    assert response.headers["Location"] == "/diary/log/details"
+    body = patient_client.get("/diary/log/details").get_data(as_text=True)
+    assert 'name="severity-rash"' in body
 
 
 def test_no_new_symptoms_today_is_a_check_in_of_its_own(patient_client, session, patient):

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    session,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from tracker import db
 from tracker.diary import forms, services
@@ -37,34 +48,68 @@ def home():
     )
 
 
-@bp.get("/log")
+# The symptoms chosen in step one wait in the (signed) session, never in a URL: URLs end up in
+# access logs and browser history, and which symptoms someone has is health information.
+CHOICE_KEY = "log_choice"
+
+
+@bp.route("/log", methods=["GET", "POST"])
 def log():
-    """Step one: which day, and which symptoms (a GET form: it changes nothing)."""
-    today = _today()
-    choice = forms.Choice(day_parts=_parts(today), chosen=[], errors=forms.Errors())
-    if request.args:  # coming back from step two to change the choice, or a "log this" link
-        choice.chosen = [c for c in request.args.getlist("symptoms") if load_rules().is_known(c)]
-        if any(request.args.get(f"entry_date[{p}]") for p in ("day", "month", "year")):
-            choice.day_parts = forms.date_parts(request.args, "entry_date")
+    """Step one: which day, and which symptoms."""
+    rules = load_rules()
+    if request.method == "POST":
+        choice = forms.parse_choice(
+            request.form, _today(), rules, current_app.config["BACKDATE_DAYS"]
+        )
+        if choice.errors:
+            return _choose_page(choice), 400
+        session[CHOICE_KEY] = {"day_parts": choice.day_parts, "chosen": choice.chosen}
+        return redirect(url_for("diary.log_details"))
+    choice = forms.Choice(day_parts=_parts(_today()), chosen=[], errors=forms.Errors())
+    saved = session.get(CHOICE_KEY)
+    if saved and request.args.get("change"):  # back from step two to change the choice
+        choice.day_parts, choice.chosen = saved["day_parts"], saved["chosen"]
     return _choose_page(choice)
+
+
+@bp.post("/log/symptom")
+def log_symptom():
+    """Start logging one symptom for today (from that symptom's history page)."""
+    code = request.form.get("symptom", "")
+    if not load_rules().is_known(code):
+        abort(404)
+    session[CHOICE_KEY] = {"day_parts": _parts(_today()), "chosen": [code]}
+    return redirect(url_for("diary.log_details"))
 
 
 @bp.route("/log/details", methods=["GET", "POST"])
 def log_details():
     """Step two: how bad each chosen symptom is. Saving happens here, all or nothing."""
     rules = load_rules()
-    source = request.form if request.method == "POST" else request.args
-    choice = forms.parse_choice(source, _today(), rules, current_app.config["BACKDATE_DAYS"])
-    if choice.errors:
+    saved = session.get(CHOICE_KEY)
+    if not saved:
+        return redirect(url_for("diary.log"))
+    choice = forms.parse_choice(
+        MultiDict(
+            [
+                *[(f"entry_date[{k}]", v) for k, v in saved["day_parts"].items()],
+                *[("symptoms", c) for c in saved["chosen"]],
+            ]
+        ),
+        _today(),
+        rules,
+        current_app.config["BACKDATE_DAYS"],
+    )
+    if choice.errors:  # for example the day has slipped out of the back-dating window
         return _choose_page(choice), 400
     if request.method == "GET":
-        details = forms.Details(values={}, errors=forms.Errors(), reports=[])
-        return _details_page(choice, details)
+        return _details_page(choice, forms.Details(values={}, errors=forms.Errors(), reports=[]))
     details = forms.parse_details(request.form, choice, rules)
     if details.errors:
         return _details_page(choice, details), 400
     with db.transaction() as s:
         services.record_symptoms(s, _patient(), choice.day, details.reports)
+    session.pop(CHOICE_KEY, None)
     count = len(details.reports)
     flash(
         "Your symptom has been saved" if count == 1 else f"Your {count} symptoms have been saved",
