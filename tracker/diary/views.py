@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    session,
     abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user
