@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from tracker import db
+from tracker.assess import assess_command
 from tracker.demo import demo_command
 from tracker.migrate import db_cli
 
@@ -30,7 +31,11 @@ def create_team(name, hospital, phone, email, hours, out_of_hours) -> None:
 
     with db.transaction() as s:
         team = Team(
-            name=name, hospital=hospital, phone=phone, email=email, hours=hours,
+            name=name,
+            hospital=hospital,
+            phone=phone,
+            email=email,
+            hours=hours,
             out_of_hours=out_of_hours,
         )
         s.add(team)
@@ -53,3 +58,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(teams_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(assess_command)
