@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from tracker import db
 from tracker.assess import assess_command
+from tracker.auth.cli import invite_command
 from tracker.demo import demo_command
 from tracker.migrate import db_cli
 
@@ -57,5 +58,6 @@ def list_teams() -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(teams_cli)
+    app.cli.add_command(invite_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(assess_command)

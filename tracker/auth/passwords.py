@@ -8,7 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 MIN_LENGTH = 10
 # Long passphrases are welcome; far longer than anyone types is refused before hashing,
 # so a megabyte "password" costs nothing.
-MAX_LENGTH = 128
+MAX_LENGTH = 256
 
 # argon2-cffi's defaults are argon2id with the RFC 9106 low-memory profile.
 _hasher = PasswordHasher()
