@@ -40,8 +40,9 @@ def _loopback_only(monkeypatch):
     def guarded(sock, address):
         host = address[0] if isinstance(address, tuple) else address
         inet = sock.family in (socket.AF_INET, socket.AF_INET6)
-        loopback = isinstance(host, str) and (host.startswith("127.") or host in ("::1", "localhost"))
-        if inet and isinstance(host, str) and not loopback:
+        named = isinstance(host, str)
+        loopback = named and (host.startswith("127.") or host in ("::1", "localhost"))
+        if inet and named and not loopback:
             raise AssertionError(f"test tried to reach {host}: only loopback is allowed")
         return real_connect(sock, address)
 
@@ -90,9 +91,14 @@ def client(app):
 
 @pytest.fixture
 def session(app):
-    """A database session inside an app context, for arranging and checking data."""
-    with app.app_context():
-        yield db.session()
+    """A database session of the test's own, for arranging and checking data.
+
+    It pushes no app context on purpose: while one is pushed, Flask lends it to every test-client
+    request, and the signed-in user and the request's database session would leak between them.
+    """
+    s = app.extensions["sessionmaker"]()
+    yield s
+    s.close()
 
 
 def make_team(s, **overrides) -> Team:

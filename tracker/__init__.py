@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from jinja2 import BytecodeCache, ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker import config as tracker_config
 from tracker import db
@@ -17,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.instance_path = app.config["INSTANCE_PATH"]
 
     _configure_templates(app)
+    _trust_proxies(app)
     db.init_app(app)
 
     from tracker import assets, cli, errors, formatting, logs, security
@@ -35,6 +37,14 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    # Behind a TLS proxy the client's address (for sign-in limits) and the scheme come from
+    # X-Forwarded-* headers, trusted only for the number of proxies the operator says exist.
+    count = app.config.get("PROXY_COUNT", 0)
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 class _ProcessBytecodeCache(BytecodeCache):

@@ -58,6 +58,8 @@ def from_environment() -> dict:
         "PUBLIC_URL": os.environ.get("TRACKER_PUBLIC_URL", "http://127.0.0.1:5000"),
         "SESSION_COOKIE_SECURE": production or _flag("TRACKER_SECURE_COOKIES"),
         "HSTS": production,
+        # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none, trust nothing).
+        "PROXY_COUNT": int(os.environ.get("TRACKER_PROXY_COUNT", "0")),
     }
 
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -93,6 +94,7 @@ def load_demo(s: Session, today: date) -> Patient:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has a team.")
 def demo_command(if_empty: bool) -> None:
     """Load the demo team and patient (refused when TRACKER_ENV=production)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 
 from flask import Flask
 
@@ -34,6 +35,46 @@ class RedactRequestLines(logging.Filter):
 
 
 def init_app(app: Flask) -> None:
-    access_log = logging.getLogger("werkzeug")
-    if not any(isinstance(f, RedactRequestLines) for f in access_log.filters):
-        access_log.addFilter(RedactRequestLines())
+    _add_once(logging.getLogger("werkzeug"), RedactRequestLines)
+    _add_once(app.logger, ScrubExceptionMessages)
+
+
+def _add_once(logger: logging.Logger, kind: type[logging.Filter]) -> None:
+    if not any(isinstance(f, kind) for f in logger.filters):
+        logger.addFilter(kind())
+
+
+WITHHELD = "[message withheld]"
+
+
+def scrubbed_traceback(exc_info) -> str:
+    """A traceback with every frame but no exception messages.
+
+    Exception messages can carry data: a PostgreSQL integrity error names the duplicate value,
+    a ValueError may quote its input. The type and the frames are enough to find the bug.
+    """
+    exc = exc_info[1]
+    lines: list[str] = []
+    for link in _chain(exc):
+        frames = traceback.extract_tb(link.__traceback__)
+        lines.append("Traceback (most recent call last):")
+        lines.extend(line.rstrip("\n") for line in traceback.format_list(frames))
+        lines.append(f"{type(link).__module__}.{type(link).__qualname__}: {WITHHELD}")
+    return "\n".join(lines)
+
+
+def _chain(exc: BaseException | None) -> list[BaseException]:
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return list(reversed(seen))
+
+
+class ScrubExceptionMessages(logging.Filter):
+    """Log tracebacks without exception messages (see `scrubbed_traceback`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = scrubbed_traceback(record.exc_info)
+        return True

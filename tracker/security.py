@@ -67,7 +67,7 @@ def _set_headers(response):
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and request.blueprint != "assets":
         # Health data: never kept in a shared cache or the browser's back-forward cache.
         response.headers["Cache-Control"] = "no-store"
     from flask import current_app

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-WIDTH, HEIGHT = 600, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 40
+# Drawn at about the width of a phone, so the labels stay readable there; it scales up.
+WIDTH, HEIGHT = 400, 220
+LEFT, RIGHT, TOP, BOTTOM = 36, 14, 14, 36
 
 
 @dataclass(frozen=True)
