@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from tracker.auth.passwords import password_problem
-from tracker.diary.forms import Errors
+from tracker.forms import Errors
 from tracker.patients.contact import ContactError, normalise_email, normalise_mobile
 
 NAME_MAX = 200  # the width of Patient.name

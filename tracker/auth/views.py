@@ -36,7 +36,7 @@ from tracker.auth.models import Invitation
 from tracker.auth.passwords import hash_password, needs_rehash, verify_password
 from tracker.auth.sessions import end_all_sessions, end_session
 from tracker.db import utcnow
-from tracker.diary.forms import Errors
+from tracker.forms import Errors, render_form
 from tracker.patients.clock import local_today
 from tracker.patients.models import Patient
 from tracker.security import public, safe_next
@@ -113,9 +113,7 @@ def sign_in():
                 start_signed_in(outcome)
                 return redirect(safe_next(request.args.get("next"), url_for("diary.home")))
             errors.add("email", WRONG_DETAILS)
-    return render_template(
-        "auth/sign_in.html", errors=errors, email=email, form_has_errors=bool(errors)
-    ), (400 if errors else 200)
+    return render_form("auth/sign_in.html", errors, email=email)
 
 
 @bp.post("/sign-out")
@@ -194,10 +192,9 @@ def _account_page(teams: list[Team], invitation: Invitation | None):
             else:
                 flash("Your account is ready. You are signed in.", "success")
                 return redirect(url_for("diary.home"))
-    return render_template(
-        "auth/sign_up.html", teams=teams, fixed_team=fixed_team, values=values, errors=errors,
-        form_has_errors=bool(errors),
-    ), (400 if errors else 200)
+    return render_form(
+        "auth/sign_up.html", errors, teams=teams, fixed_team=fixed_team, values=values
+    )
 
 
 def _email_taken(email: str) -> bool:
@@ -273,9 +270,7 @@ def change_password():
                 "success",
             )
             return redirect(url_for("settings.index"))
-    return render_template(
-        "auth/change_password.html", errors=errors, form_has_errors=bool(errors)
-    ), (400 if errors else 200)
+    return render_form("auth/change_password.html", errors)
 
 
 def _replace_password(patient: Patient, new_password: str) -> None:

@@ -13,30 +13,8 @@ from datetime import date, timedelta
 
 from tracker.diary.models import NOTE_MAX
 from tracker.diary.services import SymptomReport
+from tracker.forms import Errors, FieldError
 from tracker.rules import Catalogue
-
-
-class FieldError(ValueError):
-    """A message for the person filling in the form, about one field."""
-
-
-@dataclass
-class Errors:
-    """Field id -> message, in page order, for the error summary and the fields."""
-
-    messages: dict[str, str] = field(default_factory=dict)
-
-    def add(self, field_id: str, message: str) -> None:
-        self.messages.setdefault(field_id, message)
-
-    def __bool__(self) -> bool:
-        return bool(self.messages)
-
-    def get(self, field_id: str) -> str | None:
-        return self.messages.get(field_id)
-
-    def summary(self) -> list[dict[str, str]]:
-        return [{"text": m, "href": f"#{f}"} for f, m in self.messages.items()]
 
 
 def date_parts(form: Mapping[str, str], prefix: str) -> dict[str, str]:

@@ -21,6 +21,7 @@ from tracker.diary import forms, services
 from tracker.diary.charts import severity_chart
 from tracker.diary.models import SYMPTOM
 from tracker.diary.summary import tracked_symptoms
+from tracker.forms import Errors, FieldError, render_form
 from tracker.patients.clock import local_today
 from tracker.rules import load_rules
 
@@ -62,10 +63,10 @@ def log():
             request.form, _today(), rules, current_app.config["BACKDATE_DAYS"]
         )
         if choice.errors:
-            return _choose_page(choice), 400
+            return _choose_page(choice)
         session[CHOICE_KEY] = {"day_parts": choice.day_parts, "chosen": choice.chosen}
         return redirect(url_for("diary.log_details"))
-    choice = forms.Choice(day_parts=_parts(_today()), chosen=[], errors=forms.Errors())
+    choice = forms.Choice(day_parts=_parts(_today()), chosen=[], errors=Errors())
     saved = session.get(CHOICE_KEY)
     if saved and request.args.get("change"):  # back from step two to change the choice
         choice.day_parts, choice.chosen = saved["day_parts"], saved["chosen"]
@@ -101,12 +102,12 @@ def log_details():
         current_app.config["BACKDATE_DAYS"],
     )
     if choice.errors:  # for example the day has slipped out of the back-dating window
-        return _choose_page(choice), 400
+        return _choose_page(choice)
     if request.method == "GET":
-        return _details_page(choice, forms.Details(values={}, errors=forms.Errors(), reports=[]))
+        return _details_page(choice, forms.Details(values={}, errors=Errors(), reports=[]))
     details = forms.parse_details(request.form, choice, rules)
     if details.errors:
-        return _details_page(choice, details), 400
+        return _details_page(choice, details)
     with db.transaction() as s:
         services.record_symptoms(s, _patient(), choice.day, details.reports)
     session.pop(CHOICE_KEY, None)
@@ -119,23 +120,23 @@ def log_details():
 
 
 def _choose_page(choice: forms.Choice):
-    return render_template(
+    return render_form(
         "diary/log.html",
+        choice.errors,
         choice=choice,
         rules=load_rules(),
         backdate=current_app.config["BACKDATE_DAYS"],
-        form_has_errors=bool(choice.errors),
     )
 
 
 def _details_page(choice: forms.Choice, details: forms.Details):
-    return render_template(
+    return render_form(
         "diary/log_details.html",
+        details.errors,
         choice=choice,
         details=details,
         rules=load_rules(),
         empty=forms.SymptomValues(),
-        form_has_errors=bool(details.errors),
     )
 
 
@@ -155,27 +156,20 @@ def gone_away(code: str):
     symptom = rules.symptom(code)
     today = _today()
     backdate = current_app.config["BACKDATE_DAYS"]
-    errors = forms.Errors()
+    errors = Errors()
     day_parts = {"day": str(today.day), "month": str(today.month), "year": str(today.year)}
     if request.method == "POST":
         day_parts = forms.date_parts(request.form, "gone_date")
         try:
             day = forms.check_entry_date(forms.parse_date(day_parts, "The date"), today, backdate)
-        except forms.FieldError as exc:
+        except FieldError as exc:
             errors.add("gone_date-day", str(exc))
         else:
             with db.transaction() as s:
                 services.record_resolved(s, _patient(), code, day)
             flash(f"Saved: {symptom.label} has gone away.", "success")
             return redirect(url_for("diary.home"))
-    status = 400 if errors else 200
-    return render_template(
-        "diary/gone_away.html",
-        symptom=symptom,
-        day_parts=day_parts,
-        errors=errors,
-        form_has_errors=bool(errors),
-    ), status
+    return render_form("diary/gone_away.html", errors, symptom=symptom, day_parts=day_parts)
 
 
 @bp.get("/history")
@@ -212,7 +206,7 @@ def edit(entry_id: int):
         abort(404)
     rules = load_rules()
     symptom = rules.symptom(found.symptom_code)
-    errors = forms.Errors()
+    errors = Errors()
     if request.method == "GET":
         values = forms.SymptomValues(
             severity=str(found.severity),
@@ -231,7 +225,7 @@ def edit(entry_id: int):
                 _today(),
                 current_app.config["BACKDATE_DAYS"],
             )
-        except forms.FieldError as exc:
+        except FieldError as exc:
             errors.add("entry_date-day", str(exc))
         report = forms.validate_symptom(values, found.symptom_code, symptom.label, day, errors)
         if not errors:
@@ -242,15 +236,9 @@ def edit(entry_id: int):
                 "success",
             )
             return redirect(url_for("diary.entry", entry_id=found.id))
-    return render_template(
-        "diary/edit.html",
-        entry=found,
-        symptom=symptom,
-        values=values,
-        day_parts=day_parts,
-        errors=errors,
-        form_has_errors=bool(errors),
-    ), (400 if errors else 200)
+    return render_form(
+        "diary/edit.html", errors, entry=found, symptom=symptom, values=values, day_parts=day_parts
+    )
 
 
 @bp.route("/entries/<int:entry_id>/delete", methods=["GET", "POST"])

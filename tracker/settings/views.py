@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker import db
-from tracker.diary.forms import Errors
+from tracker.forms import Errors, render_form
 from tracker.patients.clock import is_valid_timezone
 from tracker.patients.contact import ContactError, display_mobile, normalise_email, normalise_mobile
 from tracker.patients.models import KnownCondition, Patient
@@ -50,13 +50,7 @@ def details():
                 patient.mobile, patient.timezone = clean["mobile"], clean["timezone"]
             flash("Your details have been saved.", "success")
             return redirect(url_for("settings.index"))
-    return render_template(
-        "settings/details.html",
-        values=values,
-        errors=errors,
-        zones=COMMON_ZONES,
-        form_has_errors=bool(errors),
-    ), (400 if errors else 200)
+    return render_form("settings/details.html", errors, values=values, zones=COMMON_ZONES)
 
 
 def _check_details(values: dict[str, str], patient: Patient, errors: Errors) -> dict:
@@ -100,13 +94,7 @@ def conditions():
                 _replace_known_conditions(s, patient, chosen)
             flash("Your known conditions have been saved.", "success")
             return redirect(url_for("settings.index"))
-    return render_template(
-        "settings/conditions.html",
-        rules=rules,
-        chosen=chosen,
-        errors=errors,
-        form_has_errors=bool(errors),
-    ), (400 if errors else 200)
+    return render_form("settings/conditions.html", errors, rules=rules, chosen=chosen)
 
 
 def _replace_known_conditions(s, patient: Patient, chosen: set[str]) -> None:
