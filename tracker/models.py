@@ -1,5 +1,6 @@
 """Import every model module, so `Base.metadata` is complete for Alembic and the tests."""
 
+from tracker.alerts.models import Alert, AlertEvent, Prompt
 from tracker.auth.models import Invitation, SignInFailure, UserSession
 from tracker.db import Base
 from tracker.diary.models import DiaryEntry, EntryRevision
@@ -7,12 +8,15 @@ from tracker.patients.models import KnownCondition, Patient
 from tracker.team.models import Team
 
 __all__ = [
+    "Alert",
+    "AlertEvent",
     "Base",
     "DiaryEntry",
     "EntryRevision",
     "Invitation",
     "KnownCondition",
     "Patient",
+    "Prompt",
     "SignInFailure",
     "Team",
     "UserSession",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 from typing import Any
@@ -113,6 +113,10 @@ class Finding:
     last_entry: date
     duration_days: int
     rules_version: str
+    # The episode's first entry day. Alerts use it to tell one episode from the next: an onset
+    # can pull episode_start back past an earlier episode, but the first entry day never moves.
+    # Not part of §5's output, and not compared, so findings equal by §5 stay equal.
+    first_entry: date | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """The finding as one object of the `findings` list of §5 (rules_version is per report)."""
@@ -416,6 +420,7 @@ def assess_symptom(
         last_entry=episode.last_entry,
         duration_days=episode.duration_days,
         rules_version=r.version,
+        first_entry=episode.first_entry,
     )
 
 

@@ -1,0 +1,1 @@
+"""Alerts: one per episode the rules flagged, its history, and the prompts it queues (rules §4)."""

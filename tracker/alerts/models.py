@@ -1,0 +1,123 @@
+"""Alerts, their history, and the queue of prompts they cause."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Base, UTCDateTime, utcnow
+
+OPEN = "open"
+ACKNOWLEDGED = "acknowledged"  # the patient: "I have contacted my team"
+RESOLVED = "resolved"  # the patient: "this has gone away"
+CLOSED = "closed"  # the treating team recorded what it did
+SUPERSEDED = "superseded"  # its episode ended and a new episode of the symptom was flagged
+STATUSES = (OPEN, ACKNOWLEDGED, RESOLVED, CLOSED, SUPERSEDED)
+
+# Least to most urgent: an alert's urgency only ever moves right.
+URGENCY_ORDER = ("soon", "same_day", "emergency")
+
+
+def urgency_rank(urgency: str) -> int:
+    return URGENCY_ORDER.index(urgency)
+
+
+class Alert(Base):
+    """One flagged episode of one symptom for one patient."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        # At most one open alert per episode, enforced by the database: while an episode lasts
+        # it is known by its patient and symptom (rules §4), so one open alert per pair.
+        Index(
+            "uq_alerts_one_open_per_symptom",
+            "patient_id",
+            "symptom_code",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index("ix_alerts_patient_symptom", "patient_id", "symptom_code", "id"),
+        CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        CheckConstraint(f"urgency IN {URGENCY_ORDER!r}", name="urgency"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    symptom_code: Mapped[str] = mapped_column(String(40))
+    episode_start: Mapped[date] = mapped_column(Date)
+    first_entry: Mapped[date] = mapped_column(Date)
+    last_entry: Mapped[date] = mapped_column(Date)
+    duration_days: Mapped[int] = mapped_column(SmallInteger)
+    urgency: Mapped[str] = mapped_column(String(16))
+    # The reasons, comma-separated in the order of the rules' table (rules §3).
+    reasons: Mapped[str] = mapped_column(String(120))
+    rules_version: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default=OPEN)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    events: Mapped[list[AlertEvent]] = relationship(
+        back_populates="alert", order_by="AlertEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def reason_list(self) -> list[str]:
+        return self.reasons.split(",") if self.reasons else []
+
+    def __repr__(self) -> str:
+        return f"<Alert {self.id} {self.status} {self.urgency}>"
+
+
+class AlertEvent(Base):
+    """Every change to an alert: what happened, who did it, and what the alert then said."""
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(24))  # opened, updated, acknowledged, ...
+    actor: Mapped[str] = mapped_column(String(40))  # "detection", "patient:12", ...
+    status: Mapped[str] = mapped_column(String(16))
+    urgency: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[str] = mapped_column(String(120))
+    rules_version: Mapped[str] = mapped_column(String(40))
+
+    alert: Mapped[Alert] = relationship(back_populates="events")
+
+
+class Prompt(Base):
+    """A prompt to the patient, queued in the same transaction as the alert change behind it.
+
+    The unique key makes queueing idempotent: a detection run repeated, or two of them at once,
+    can queue the prompt for one alert at one urgency (and each re-prompt) only once.
+    """
+
+    __tablename__ = "prompts"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "urgency", "reprompt"),
+        Index("ix_prompts_queued", "due_at", postgresql_where=text("sent_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    urgency: Mapped[str] = mapped_column(String(16))
+    reprompt: Mapped[int] = mapped_column(SmallInteger, default=0)  # 0: first; then 1, 2, ...
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by the dispatcher (the notifications issue) once the messages for it are sent.
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

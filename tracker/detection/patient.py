@@ -1,0 +1,51 @@
+"""One patient's diary, read from the database into the engine's plain data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.diary.models import RESOLVED, SYMPTOM, DiaryEntry
+from tracker.patients.models import KnownCondition
+from tracker.rules import engine
+from tracker.rules.catalogue import Catalogue
+
+
+def read_diary(
+    s: Session, patient_id: int
+) -> tuple[list[engine.Entry], list[engine.ResolvedMark], frozenset[str]]:
+    """Every live (not deleted) symptom entry and resolved mark, and the known conditions."""
+    rows = s.execute(
+        select(
+            DiaryEntry.kind,
+            DiaryEntry.entry_date,
+            DiaryEntry.symptom_code,
+            DiaryEntry.severity,
+            DiaryEntry.onset_date,
+            DiaryEntry.worrying,
+        ).where(
+            DiaryEntry.patient_id == patient_id,
+            DiaryEntry.deleted_at.is_(None),
+            DiaryEntry.kind.in_((SYMPTOM, RESOLVED)),
+        )
+    )
+    entries: list[engine.Entry] = []
+    marks: list[engine.ResolvedMark] = []
+    for kind, day, code, severity, onset, worrying in rows:
+        if kind == SYMPTOM:
+            entries.append(engine.Entry(day, code, severity, onset, bool(worrying)))
+        else:
+            marks.append(engine.ResolvedMark(day, code))
+    known_query = select(KnownCondition.symptom_code).where(KnownCondition.patient_id == patient_id)
+    known = frozenset(s.scalars(known_query))
+    return entries, marks, known
+
+
+def findings_for_patient(
+    s: Session, patient_id: int, today: date, rules: Catalogue
+) -> list[engine.Finding]:
+    """The engine's findings for one patient's whole diary as of `today`."""
+    entries, marks, known = read_diary(s, patient_id)
+    return engine.assess(entries, marks, known, today, rules)
