@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
 
     from tracker import assets, cli, errors, formatting, logs, security
+    from tracker.alerts.views import bp as alerts_bp
     from tracker.auth import init_app as init_auth
     from tracker.auth.views import bp as auth_bp
     from tracker.diary.views import bp as diary_bp
@@ -33,7 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_auth(app)
     errors.init_app(app)
     formatting.init_app(app)
-    for blueprint in (assets.bp, home_bp, auth_bp, diary_bp, settings_bp):
+    for blueprint in (assets.bp, home_bp, auth_bp, diary_bp, settings_bp, alerts_bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app
@@ -70,6 +71,9 @@ def _configure_templates(app: Flask) -> None:
     app.jinja_options = {
         **app.jinja_options,
         "undefined": ChainableUndefined,
+        # The design system's macros are .jinja files, which Flask would not autoescape:
+        # without this, text passed to them (a patient's note, a team's name) is written raw.
+        "autoescape": True,
         "extensions": ["jinja2.ext.do"],
         "bytecode_cache": _BYTECODE_CACHE,
         "loader": ChoiceLoader(

@@ -133,6 +133,28 @@ def test_a_script_in_a_note_is_shown_as_text(patient_client, session, patient):
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in body
 
 
+def test_markup_in_a_note_stays_text_inside_the_design_system_macros(
+    patient_client, session, patient
+):
+    # The edit page puts the note inside the character-count macro's <textarea>: a note that
+    # closes the textarea must not become live markup.
+    entry = add(session, patient, note="</textarea><b>bold</b>")
+    for page in (f"/diary/entries/{entry.id}/edit", f"/diary/entries/{entry.id}"):
+        body = patient_client.get(page).get_data(as_text=True)
+        assert "<b>bold</b>" not in body
+        assert "&lt;/textarea&gt;&lt;b&gt;bold&lt;/b&gt;" in body
+
+
+def test_a_team_name_with_markup_is_shown_as_text(patient_client, session, patient):
+    patient.team.name = "<i>Team</i>"
+    session.add(patient.team)
+    session.commit()
+    for page in ("/diary/", "/settings/"):
+        body = patient_client.get(page).get_data(as_text=True)
+        assert "<i>Team</i>" not in body
+        assert "&lt;i&gt;Team&lt;/i&gt;" in body
+
+
 def test_history_lists_entries_newest_first(patient_client, session, patient):
     add(session, patient, code="rash", days_ago=5, note="older")
     add(session, patient, code="cough", days_ago=1, note="newer")

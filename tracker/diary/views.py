@@ -17,6 +17,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from tracker import db
+from tracker.alerts.views import open_alert_cards, raise_urgent
 from tracker.diary import forms, services
 from tracker.diary.charts import severity_chart
 from tracker.diary.models import SYMPTOM
@@ -42,6 +43,7 @@ def home():
     entries = services.live_entries(db.session(), patient)
     return render_template(
         "diary/home.html",
+        open_alerts=open_alert_cards(db.session(), patient),
         tracked=tracked_symptoms(entries, _today()),
         recent=entries[:5],
         today=_today(),
@@ -111,6 +113,9 @@ def log_details():
     with db.transaction() as s:
         services.record_symptoms(s, _patient(), choice.day, details.reports)
     session.pop(CHOICE_KEY, None)
+    # Emergency and same-day findings are raised now, not at the next scheduled run (rules §4).
+    if raise_urgent(_patient(), [r.symptom_code for r in details.reports], _today()):
+        return redirect(url_for("alerts.urgent"))
     count = len(details.reports)
     flash(
         "Your symptom has been saved" if count == 1 else f"Your {count} symptoms have been saved",

@@ -1,0 +1,138 @@
+"""What a patient reads about an alert, in one place: headings by urgency, reasons in words.
+
+Pure: plain values and the rules in, strings out. Every phrase is calm, plain UK English, and
+says what to do next. None names a condition, guesses at a cause, or tells anyone not to worry.
+Numbers (how many days, how bad) come from the rules file, so a change there changes the words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from tracker.rules.catalogue import Catalogue
+
+EMERGENCY, SAME_DAY, SOON = "emergency", "same_day", "soon"
+
+# The urgencies that are raised the moment an entry is saved (rules §4).
+IMMEDIATE = (EMERGENCY, SAME_DAY)
+
+HEADINGS = {
+    EMERGENCY: "Call 999 now",
+    SAME_DAY: "Contact your treating team today",
+    SOON: "Contact your treating team in the next few days",
+}
+
+# The design system's care card for each urgency: red for emergency, urgent, and non-urgent.
+CARE_CARDS = {EMERGENCY: "emergency", SAME_DAY: "urgent", SOON: "non-urgent"}
+
+# Said when a reason code is not one this module knows (a newer rules file, say): still true,
+# still says nothing it cannot stand behind.
+UNKNOWN_REASON = "your diary shows something your team asks to hear about"
+
+
+def heading(urgency: str) -> str:
+    """The heading a patient reads for an alert of this urgency: what to do, and when."""
+    return HEADINGS.get(urgency, HEADINGS[SOON])
+
+
+def care_card(urgency: str) -> str:
+    return CARE_CARDS.get(urgency, CARE_CARDS[SOON])
+
+
+def how_long(days: int) -> str:
+    """A number of days as a patient would say it: "a week", "2 weeks", "10 days"."""
+    if days >= 7 and days % 7 == 0:
+        weeks = days // 7
+        return "a week" if weeks == 1 else f"{weeks} weeks"
+    return "a day" if days == 1 else f"{days} days"
+
+
+def reason(code: str, urgency: str, rules: Catalogue) -> str:
+    """One reason an alert was raised, in the patient's words (it follows "because")."""
+    t = rules.thresholds
+    if code == "red_flag":
+        if urgency == EMERGENCY:
+            return "it is a symptom that needs help straight away"
+        return "it is a symptom your team asks to hear about on the same day"
+    if code == "report_promptly":
+        return "it is a symptom your team asks to hear about within a few days"
+    if code == "worrying":
+        return "you told us it worries you"
+    if code == "severe":
+        return f"the last time you noted it, you rated it {t['severe_at']} or more out of 10"
+    if code == "new":
+        return f"it is new for you and has lasted {how_long(t['new_days'])} or more"
+    if code == "persistent":
+        return f"it has lasted {how_long(t['persistent_days'])} or more"
+    if code == "worsening":
+        return "it has been getting worse"
+    return UNKNOWN_REASON
+
+
+def reasons(codes: Iterable[str], urgency: str, rules: Catalogue) -> list[str]:
+    """Each reason once, in the order given (the rules' table order)."""
+    said: list[str] = []
+    for code in codes:
+        phrase = reason(code, urgency, rules)
+        if phrase not in said:
+            said.append(phrase)
+    return said
+
+
+@dataclass(frozen=True, slots=True)
+class AlertCard:
+    """One open alert as the diary's home page shows it."""
+
+    id: int
+    urgency: str
+    heading: str
+    care_card: str
+    symptom: str  # the symptom's label from the rules file
+    since: date
+    reasons: list[str]
+
+
+def alert_card(
+    alert_id: int,
+    symptom_code: str,
+    urgency: str,
+    reason_codes: Iterable[str],
+    since: date,
+    rules: Catalogue,
+) -> AlertCard:
+    label = rules.symptom(symptom_code).label if rules.is_known(symptom_code) else "A symptom"
+    return AlertCard(
+        id=alert_id,
+        urgency=urgency,
+        heading=heading(urgency),
+        care_card=care_card(urgency),
+        symptom=label,
+        since=since,
+        reasons=reasons(reason_codes, urgency, rules),
+    )
+
+
+def most_urgent(pairs: Iterable[tuple[str, str]]) -> tuple[str, list[str]] | None:
+    """From (urgency, symptom code) pairs: the most urgent urgency, and its symptoms in order."""
+    pairs = [(u, c) for u, c in pairs if u in IMMEDIATE]
+    if not pairs:
+        return None
+    top = min((u for u, _ in pairs), key=IMMEDIATE.index)
+    codes: list[str] = []
+    for u, c in pairs:
+        if u == top and c not in codes:
+            codes.append(c)
+    return top, codes
+
+
+def channels_phrase(email: bool, sms: bool) -> str:
+    """How we will reach the patient: "by text message", "by email", or both."""
+    if email and sms:
+        return "by text message and email"
+    if sms:
+        return "by text message"
+    if email:
+        return "by email"
+    return ""
