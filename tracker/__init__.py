@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker import config as tracker_config
 from tracker import db
+from tracker.rules import load_rules
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -17,6 +18,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config if config is not None else tracker_config.from_environment())
     app.instance_path = app.config["INSTANCE_PATH"]
 
+    # A broken rules file must stop the service starting, not fail a detection run at night.
+    load_rules()
     _configure_templates(app)
     _trust_proxies(app)
     db.init_app(app)
