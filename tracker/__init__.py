@@ -31,13 +31,14 @@ def create_app(config: dict | None = None) -> Flask:
     from tracker.diary.views import bp as diary_bp
     from tracker.home import bp as home_bp
     from tracker.settings.views import bp as settings_bp
+    from tracker.support.views import bp as support_bp
 
     logs.init_app(app)
     security.init_app(app)
     init_auth(app)
     errors.init_app(app)
     formatting.init_app(app)
-    for blueprint in (assets.bp, home_bp, auth_bp, diary_bp, settings_bp, alerts_bp):
+    for blueprint in (assets.bp, home_bp, auth_bp, diary_bp, settings_bp, alerts_bp, support_bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

@@ -11,6 +11,7 @@ from tracker.assess import assess_command
 from tracker.auth.cli import invite_command
 from tracker.demo import demo_command
 from tracker.migrate import db_cli
+from tracker.support.cli import support_cli
 
 teams_cli = AppGroup("teams", help="Treating teams (staff accounts come later).")
 
@@ -61,3 +62,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(invite_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(assess_command)
+    app.cli.add_command(support_cli)

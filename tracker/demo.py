@@ -17,6 +17,7 @@ from tracker.diary import services
 from tracker.diary.services import SymptomReport
 from tracker.patients.clock import local_today
 from tracker.patients.models import KnownCondition, Patient
+from tracker.support.seed import load_demo_directory
 from tracker.team.models import Team
 
 DEMO_EMAIL = "patient@demo.test"
@@ -90,6 +91,7 @@ def load_demo(s: Session, today: date) -> Patient:
     services.record_resolved(s, patient, "cough", today - timedelta(days=19))
     for days_ago in CHECK_INS:
         services.record_check_in(s, patient, today - timedelta(days=days_ago))
+    load_demo_directory(s, today)  # the support directory, with two labelled examples
     return patient
 
 

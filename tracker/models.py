@@ -5,6 +5,7 @@ from tracker.auth.models import Invitation, SignInFailure, UserSession
 from tracker.db import Base
 from tracker.diary.models import DiaryEntry, EntryRevision
 from tracker.patients.models import KnownCondition, Patient
+from tracker.support.models import SupportService, SupportServiceArea, SupportServiceChange
 from tracker.team.models import Team
 
 __all__ = [
@@ -18,6 +19,9 @@ __all__ = [
     "Patient",
     "Prompt",
     "SignInFailure",
+    "SupportService",
+    "SupportServiceArea",
+    "SupportServiceChange",
     "Team",
     "UserSession",
 ]

@@ -1,0 +1,103 @@
+"""Public pages: the support directory at /support, and the information pages.
+
+Nothing here needs sign-in, and nothing here is health data. The search is a GET form so that
+results can be shared and bookmarked; a full postcode is cut to its district at once (by a
+redirect), so only the district stays in the address bar and the browser's history.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker import db
+from tracker.forms import Errors
+from tracker.security import public
+from tracker.support import information
+from tracker.support.postcodes import PostcodeError, parse_place
+from tracker.support.services import (
+    RESULTS_MAX,
+    Search,
+    for_prompt,
+    get_listed,
+    search,
+    search_terms,
+)
+from tracker.support.validation import KIND_CODES, KIND_LABELS, KINDS
+
+bp = Blueprint("support", __name__, url_prefix="/support")
+
+WORDS_MAX = 200
+AREA_MAX = 20
+
+
+@bp.app_template_global("support_for_prompt")
+def support_for_prompt(area: str | None = None, limit: int = 3):
+    """For alert pages and emails: `support_short_list(support_for_prompt())`."""
+    return for_prompt(area=area, limit=limit)
+
+
+@bp.get("/")
+@public
+def index():
+    words = request.args.get("q", "")[:WORDS_MAX].strip()
+    area = request.args.get("area", "")[:AREA_MAX].strip()
+    kind = request.args.get("kind", "")
+    kind = kind if kind in KIND_CODES else ""  # a tampered choice is ignored, not an error
+    errors = Errors()
+    place = None
+    try:
+        place = parse_place(area)
+    except PostcodeError as exc:
+        errors.add("area", str(exc))
+    if place is not None and area.replace(" ", "").upper() != place.code:
+        # A full postcode (or lower case): keep only the district in the address.
+        return redirect(url_for(".index", q=words or None, kind=kind or None, area=place.code))
+    results = search(db.session(), Search(kind=kind or None, place=place, words=words))
+    return render_template(
+        "support/index.html",
+        errors=errors,
+        form_has_errors=bool(errors),
+        values={"q": words, "kind": kind, "area": place.code if place else area},
+        kinds=KINDS,
+        kind_label=KIND_LABELS.get(kind),
+        place=place,
+        terms=search_terms(words),
+        searched=bool(words or kind or area),
+        results=results,
+        results_max=RESULTS_MAX,
+        team=_team(),
+        topics=information.TOPICS,
+    )
+
+
+@bp.get("/services/<int:service_id>")
+@public
+def service(service_id: int):
+    found = get_listed(db.session(), service_id)
+    if found is None:
+        abort(404)
+    return render_template("support/service.html", service=found, team=_team())
+
+
+@bp.get("/information/")
+@public
+def information_index():
+    return render_template("support/information/index.html", topics=information.TOPICS)
+
+
+@bp.get("/information/<slug>")
+@public
+def topic(slug: str):
+    found = information.BY_SLUG.get(slug)
+    if found is None:
+        abort(404)
+    others = [t for t in information.TOPICS if t.slug != slug]
+    return render_template(found.template, topic=found, others=others, team=_team())
+
+
+def _team():
+    """The signed-in patient's treating team, to put first; None for everyone else."""
+    if current_user.is_authenticated and getattr(current_user, "patient", None) is not None:
+        return current_user.patient.team
+    return None
