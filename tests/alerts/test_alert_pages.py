@@ -582,3 +582,14 @@ def test_an_unknown_symptom_code_on_an_alert_still_reads_calmly():
     card = wording.alert_card(1, "retired_code", "soon", ["new"], date(2026, 11, 1), load_rules())
     assert card.symptom == "A symptom"
     assert card.heading == SOON
+
+
+def test_the_urgent_page_lists_support_after_the_teams_contact(patient_client, session, patient):
+    from tracker.support.seed import load_demo_directory
+
+    load_demo_directory(session, date(2026, 11, 20))
+    session.commit()
+    body = log(patient_client, "coughing_blood", follow_redirects=True).get_data(as_text=True)
+    assert "Other support" in body
+    assert body.index(patient.team.phone) < body.index("Other support")
+    assert "Breast care nurse helpline" in body
