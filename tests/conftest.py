@@ -6,6 +6,7 @@ once per backend (test ids end in [sqlite] or [postgresql]).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
@@ -47,6 +48,45 @@ def _loopback_only(monkeypatch):
         return real_connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+# What must never reach a log: email addresses and phone numbers (UK national or E.164).
+_PERSONAL = re.compile(
+    r"[\w.+-]+@[\w-]+\.[\w.-]+"  # an email address
+    r"|\+\d{10,15}\b"  # an E.164 number
+    r"|\b0\d{3,4}[ ]?\d{3}[ ]?\d{3,4}\b"  # a UK number as people write it
+)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.texts: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+        elif record.exc_text:
+            text += "\n" + record.exc_text
+        self.texts.append(f"{record.name}: {text}")
+
+
+@pytest.fixture(autouse=True)
+def _no_personal_details_in_logs():
+    """Every test doubles as a check that nothing it caused to be logged names a person."""
+    collector = _Collect()
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(collector)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(collector)
+        root.setLevel(previous_level)
+    leaks = [t for t in collector.texts if _PERSONAL.search(t)]
+    assert not leaks, f"personal details reached the logs: {leaks[:3]}"
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

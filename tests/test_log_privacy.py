@@ -80,3 +80,12 @@ def test_scrubbed_tracebacks_keep_frames_and_types_but_not_messages():
     assert "RuntimeError: [message withheld]" in text
     assert "test_scrubbed_tracebacks_keep_frames_and_types_but_not_messages" in text
     assert mobile not in text and email not in text
+
+
+def test_the_suite_wide_log_check_recognises_personal_details():
+    from tests.conftest import _PERSONAL
+
+    for text in ("to patient@example.test", "+447700900123", "call 07700 900123", "0118 496 0123"):
+        assert _PERSONAL.search(text), text
+    for text in ('"GET /diary/ HTTP/1.1" 200 -', "patient 12 prompt 3", "2026-11-21 04:40:27"):
+        assert not _PERSONAL.search(text), text
