@@ -32,13 +32,17 @@ def create_app(config: dict | None = None) -> Flask:
     from tracker.home import bp as home_bp
     from tracker.settings.views import bp as settings_bp
     from tracker.support.views import bp as support_bp
+    from tracker.team import init_app as init_team
+    from tracker.team.views import bp as team_bp
 
     logs.init_app(app)
     security.init_app(app)
     init_auth(app)
+    init_team(app)
     errors.init_app(app)
     formatting.init_app(app)
-    for blueprint in (assets.bp, home_bp, auth_bp, diary_bp, settings_bp, alerts_bp, support_bp):
+    blueprints = (assets.bp, home_bp, auth_bp, diary_bp, settings_bp, alerts_bp, support_bp)
+    for blueprint in (*blueprints, team_bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

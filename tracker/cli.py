@@ -12,6 +12,7 @@ from tracker.auth.cli import invite_command
 from tracker.demo import demo_command
 from tracker.migrate import db_cli
 from tracker.support.cli import support_cli
+from tracker.team.cli import staff_cli
 
 teams_cli = AppGroup("teams", help="Treating teams (staff accounts come later).")
 
@@ -62,4 +63,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(invite_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(assess_command)
+    app.cli.add_command(staff_cli)
     app.cli.add_command(support_cli)

@@ -18,10 +18,20 @@ from tracker.diary.services import SymptomReport
 from tracker.patients.clock import local_today
 from tracker.patients.models import KnownCondition, Patient
 from tracker.support.seed import load_demo_directory
-from tracker.team.models import Team
+from tracker.team.accounts import NewStaff, create_staff
+from tracker.team.models import CLINICIAN, Team
 
 DEMO_EMAIL = "patient@demo.test"
 DEMO_PASSWORD = "demo-diary-1234"  # noqa: S105 - published in the README on purpose
+# A clinician of Alex's team. The TOTP secret is published too, so the demo can be signed in to
+# with any authenticator app (or `python -c "import pyotp; print(pyotp.TOTP(S).now())"`). It is
+# the short, well-known example secret the issue publishes; real staff get 160-bit secrets.
+DEMO_STAFF_EMAIL = "clinician@demo.test"
+DEMO_STAFF_PASSWORD = "demo-team-1234"  # noqa: S105 - published in the README on purpose
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105 - published on purpose
+# A second team with a patient of its own, for trying cross-team access by hand.
+OTHER_TEAM_NAME = "Oncology Follow-up Team (demo)"
+OTHER_PATIENT_EMAIL = "sam@demo.test"
 # Ofcom keeps 0118 496 0xxx and 07700 900xxx for fiction: they never reach a real person.
 DEMO_TEAM_PHONE = "0118 496 0123"
 DEMO_MOBILE = "+447700900123"
@@ -92,7 +102,51 @@ def load_demo(s: Session, today: date) -> Patient:
     for days_ago in CHECK_INS:
         services.record_check_in(s, patient, today - timedelta(days=days_ago))
     load_demo_directory(s, today)  # the support directory, with two labelled examples
+    _load_team_demo(s, team, today)
     return patient
+
+
+def _load_team_demo(s: Session, team: Team, today: date) -> None:
+    """The clinician of Alex's team, and a second team with Sam Example in it."""
+    clinician = create_staff(
+        s,
+        NewStaff(
+            name="Jo Clinician (demo)",
+            email=DEMO_STAFF_EMAIL,
+            password=DEMO_STAFF_PASSWORD,
+            team_id=team.id,
+            role=CLINICIAN,
+        ),
+    )
+    # Set directly: the published secret is shorter than `staff create` accepts for real staff.
+    clinician.totp_secret = DEMO_TOTP_SECRET
+    clinician.totp_enabled_at = clinician.password_changed_at
+    other = Team(
+        name=OTHER_TEAM_NAME,
+        hospital="Demo County Hospital",
+        phone="0118 496 0456",
+        email="oncology@demo.test",
+        hours="Monday to Friday, 8am to 4pm",
+        out_of_hours="Outside these hours, call NHS 111. In an emergency, call 999.",
+    )
+    s.add(other)
+    s.flush()
+    sam = Patient(
+        team_id=other.id,
+        name="Sam Example",
+        email=OTHER_PATIENT_EMAIL,
+        mobile="+447700900456",
+        timezone="Europe/London",
+        enrolled_on=today - timedelta(days=30),
+        password_hash=hash_password(DEMO_PASSWORD),
+        email_consent_at=utcnow(),
+    )
+    s.add(sam)
+    s.flush()
+    for days_ago, severity in ((6, 3), (2, 4)):
+        services.record_symptoms(
+            s, sam, today - timedelta(days=days_ago), [SymptomReport("headache", severity)]
+        )
 
 
 @click.command("demo")
@@ -114,3 +168,10 @@ def demo_command(if_empty: bool) -> None:
         load_demo(s, local_today("Europe/London"))
     click.echo("Demo data loaded. Sign in at /sign-in as:")
     click.echo(f"  patient: {DEMO_EMAIL}  password: {DEMO_PASSWORD}")
+    click.echo("Staff sign in to the team workspace at /team/sign-in as:")
+    click.echo(f"  clinician: {DEMO_STAFF_EMAIL}  password: {DEMO_STAFF_PASSWORD}")
+    click.echo(f"  TOTP secret (add it to an authenticator app): {DEMO_TOTP_SECRET}")
+    click.echo(
+        f"  A second team, {OTHER_TEAM_NAME}, has a patient of its own ({OTHER_PATIENT_EMAIL}, "
+        "same password as Alex) whom the clinician cannot see."
+    )

@@ -4,30 +4,40 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, UTCDateTime, utcnow
 from tracker.patients.models import Patient
-from tracker.team.models import Team
+from tracker.team.models import Staff, Team
 
 
 class UserSession(Base):
-    """One signed-in browser. The cookie carries a random key; only its hash is stored."""
+    """One signed-in browser. The cookie carries a random key; only its hash is stored.
+
+    A session belongs to a patient or to a member of staff, never both.
+    """
 
     __tablename__ = "user_sessions"
+    __table_args__ = (
+        CheckConstraint("(patient_id IS NULL) <> (staff_id IS NULL)", name="patient_or_staff"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    patient_id: Mapped[int] = mapped_column(
+    patient_id: Mapped[int | None] = mapped_column(
         ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_reason: Mapped[str | None] = mapped_column(String(40))
 
-    patient: Mapped[Patient] = relationship()
+    patient: Mapped[Patient | None] = relationship()
+    staff: Mapped[Staff | None] = relationship()
 
 
 class SignInFailure(Base):
@@ -55,5 +65,10 @@ class Invitation(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_by_patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
+    # Set when a team enrolled the patient first: the link then completes that patient's
+    # account (a password, their channels and consent) instead of creating a new one.
+    patient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
 
     team: Mapped[Team] = relationship()

@@ -38,7 +38,8 @@ from tracker.auth.sessions import end_all_sessions, end_session
 from tracker.db import utcnow
 from tracker.forms import Errors, render_form
 from tracker.patients.clock import local_today
-from tracker.patients.models import Patient
+from tracker.patients.contact import display_mobile
+from tracker.patients.models import DIED, Patient
 from tracker.security import public, safe_next
 from tracker.team.models import Team
 
@@ -150,6 +151,8 @@ def join(token: str):
     invitation, status = invitations.look_up(db.session(), token)
     if invitation is None or status is not invitations.Status.VALID:
         return _link_problem(status)
+    if invitation.patient_id is not None:
+        return _enrolled_account_page(invitation)
     return _account_page([invitation.team], invitation=invitation)
 
 
@@ -197,8 +200,82 @@ def _account_page(teams: list[Team], invitation: Invitation | None):
     )
 
 
-def _email_taken(email: str) -> bool:
-    return db.session().scalar(select(Patient.id).where(Patient.email == email)) is not None
+def _email_taken(email: str, other_than: int | None = None) -> bool:
+    query = select(Patient.id).where(Patient.email == email)
+    if other_than is not None:
+        query = query.where(Patient.id != other_than)
+    return db.session().scalar(query) is not None
+
+
+# ---- completing an account the treating team enrolled (tracker.team.enrolment) -------------
+
+
+def _enrolled_account_page(invitation: Invitation):
+    """The same form as sign-up, filled in with what the team entered: the patient checks their
+    details, chooses a password and says how we may contact them. The team is the patient's.
+    """
+    patient = db.session().get(Patient, invitation.patient_id)
+    if patient is None or patient.password_hash is not None or patient.ended_reason == DIED:
+        return _link_problem(invitations.Status.USED)
+    errors = Errors()
+    values = AccountValues(
+        team=str(patient.team_id),
+        name=patient.name,
+        email=patient.email,
+        mobile=display_mobile(patient.mobile),
+    )
+    if request.method == "POST":
+        values = read_account(request.form)
+        values.team = str(patient.team_id)  # the record decides the team, whatever was posted
+        account = check_account(
+            values,
+            request.form.get("password") or "",
+            request.form.get("confirm-password") or "",
+            errors,
+            team_ids={patient.team_id},
+            email_taken=lambda email: _email_taken(email, other_than=patient.id),
+        )
+        if account is not None:
+            outcome = _complete_enrolled(account, invitation, patient)
+            if outcome is _Taken.LINK:
+                return _link_problem(invitations.Status.USED)
+            if outcome is _Taken.EMAIL:
+                errors.add("email", "There is already an account with this email address")
+            else:
+                flash("Your account is ready. You are signed in.", "success")
+                return redirect(url_for("diary.home"))
+    return render_form(
+        "auth/sign_up.html", errors, teams=[patient.team], fixed_team=patient.team, values=values
+    )
+
+
+def _complete_enrolled(
+    account: NewAccount, invitation: Invitation, patient: Patient
+) -> Patient | _Taken:
+    """Claim the link, complete the enrolled patient's account and sign them in: one commit."""
+    s = db.session()
+    now = utcnow()
+    password_hash = hash_password(account.password)  # before the first write: no lock held
+    patient_id = patient.id
+    try:
+        if not invitations.claim(s, invitation.id, now):
+            s.rollback()
+            return _Taken.LINK
+        patient.name = account.name
+        patient.email = account.email
+        patient.mobile = account.mobile
+        patient.password_hash = password_hash
+        patient.password_changed_at = now
+        patient.email_consent_at = now if account.email_reminders else None
+        patient.sms_consent_at = now if account.sms_reminders else None
+        invitations.record_user(s, invitation.id, patient_id)
+        start_signed_in(patient)  # adds the session and commits everything above with it
+    except IntegrityError:
+        s.rollback()
+        if not _email_taken(account.email, other_than=patient_id):
+            raise
+        return _Taken.EMAIL
+    return patient
 
 
 def _open_account(account: NewAccount, invitation: Invitation | None) -> Patient | _Taken:

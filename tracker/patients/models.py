@@ -4,15 +4,37 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, UTCDateTime, utcnow
 from tracker.team.models import Team
 
+# Whether the treating team is monitoring the patient (issue 6). Only ACTIVE patients are sent
+# anything; PAUSED (back in treatment, in hospital) and ENDED stop every message at once.
+ACTIVE = "active"
+PAUSED = "paused"
+ENDED = "ended"
+MONITORING_STATUSES = (ACTIVE, PAUSED, ENDED)
+# Why monitoring ended. After DIED nothing is ever sent and the account cannot be signed in to.
+DISCHARGED = "discharged"
+DIED = "died"
+ENDED_REASONS = (DISCHARGED, DIED)
+
 
 class Patient(Base):
     __tablename__ = "patients"
+    __table_args__ = (
+        CheckConstraint(f"monitoring_status IN {MONITORING_STATUSES!r}", name="monitoring_status"),
+        # A reason exactly when monitoring has ended. "IS NOT NULL" because a check that comes
+        # out NULL passes: "NULL IN (...)" alone would let an ended status have no reason.
+        CheckConstraint(
+            "(monitoring_status = 'ended' AND ended_reason IS NOT NULL "
+            "AND ended_reason IN ('discharged', 'died')) "
+            "OR (monitoring_status <> 'ended' AND ended_reason IS NULL)",
+            name="ended_reason",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
@@ -28,6 +50,15 @@ class Patient(Base):
     email_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sms_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    monitoring_status: Mapped[str] = mapped_column(
+        String(10), default=ACTIVE, server_default=ACTIVE
+    )
+    ended_reason: Mapped[str | None] = mapped_column(String(12))
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The member of staff who made the last change. No foreign key: the audit trail
+    # (tracker.team.models.StaffAccess) is the record of who did what; this is for showing it,
+    # and adding a key would mean rebuilding this table on SQLite (see the migration).
+    status_changed_by: Mapped[int | None] = mapped_column()
 
     team: Mapped[Team] = relationship(lazy="joined")
     known_conditions: Mapped[list[KnownCondition]] = relationship(
@@ -35,6 +66,11 @@ class Patient(Base):
         cascade="all, delete-orphan",
         order_by="KnownCondition.symptom_code",
     )
+
+    @property
+    def is_monitored(self) -> bool:
+        """True if messages may be sent: reminders, prompts, check-ins. Checked at send time."""
+        return self.monitoring_status == ACTIVE
 
     def known_condition_codes(self) -> set[str]:
         return {k.symptom_code for k in self.known_conditions}

@@ -1,13 +1,36 @@
-"""Treating teams: who a patient contacts, and how."""
+"""Treating teams, their staff, and what staff do: outcomes recorded and every access audited."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, UTCDateTime, utcnow
+
+# A member's role in one team.
+CLINICIAN = "clinician"
+TEAM_ADMIN = "team_admin"
+ROLES = (CLINICIAN, TEAM_ADMIN)
+
+# What the team did about an alert (issue 6). The order is the order on the form.
+CONTACTED = "contacted"
+APPOINTMENT = "appointment"
+TESTS = "tests"
+NO_ACTION = "no_action"
+OUTCOMES = (CONTACTED, APPOINTMENT, TESTS, NO_ACTION)
+OUTCOME_NOTE_MAX = 2000
 
 
 class Team(Base):
@@ -22,6 +45,144 @@ class Team(Base):
     hours: Mapped[str] = mapped_column(String(200))
     out_of_hours: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Whether the team is told too (issue 6): at once for emergency and same-day alerts, and a
+    # daily digest of new ones. Off until the team chooses; sent through the outbox.
+    notify_urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    notify_digest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Where those emails go; None means the team's own email address above.
+    notify_email: Mapped[str | None] = mapped_column(String(254))
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="team", cascade="all, delete-orphan"
+    )
+
+    @property
+    def notify_address(self) -> str:
+        return self.notify_email or self.email
 
     def __repr__(self) -> str:
         return f"<Team {self.id}>"
+
+
+class Staff(Base):
+    """A member of staff who signs in to the team workspace with a password and a second factor.
+
+    The TOTP secret is stored as it is (base32), not encrypted: anyone who can read this table
+    can mint codes for these accounts, though they would still need the password. Encrypting
+    it with a key kept outside the database is a later step; until then it is never logged,
+    never in a repr, and shown only on the enrolment page.
+    """
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Stored lower-cased; it is also the sign-in name.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # None until the member has proved their authenticator works (or the secret was given).
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last 30-second step a code was accepted for: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    is_service_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="staff", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def role_in(self, team_id: int) -> str | None:
+        """The member's role in the team, or None if they are not in it."""
+        return next((m.role for m in self.memberships if m.team_id == team_id), None)
+
+    @property
+    def team_ids(self) -> set[int]:
+        return {m.team_id for m in self.memberships}
+
+    def __repr__(self) -> str:  # never the name, email or secret: reprs end up in logs
+        return f"<Staff {self.id}>"
+
+
+class Membership(Base):
+    """A member of staff in one team, with their role there."""
+
+    __tablename__ = "team_memberships"
+    __table_args__ = (
+        UniqueConstraint("staff_id", "team_id"),
+        CheckConstraint(f"role IN {ROLES!r}", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    staff: Mapped[Staff] = relationship(back_populates="memberships")
+    team: Mapped[Team] = relationship(back_populates="memberships", lazy="joined")
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for the authenticator. Only its SHA-256 is stored.
+
+    A fast hash is enough because each code carries 80 random bits: there is no list of likely
+    codes to hash, unlike passwords.
+    """
+
+    __tablename__ = "staff_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertOutcome(Base):
+    """What the treating team did about an alert; recording it closes the alert."""
+
+    __tablename__ = "alert_outcomes"
+    __table_args__ = (
+        CheckConstraint(f"outcome IN {OUTCOMES!r}", name="outcome"),
+        Index("ix_alert_outcomes_patient_at", "patient_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One outcome per alert: recording it closes the alert, and a closed alert stays closed.
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    outcome: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)  # for the team; never shown to the patient
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    staff: Mapped[Staff] = relationship(lazy="joined")
+
+
+class StaffAccess(Base):
+    """Who saw or changed what, and when: every staff view of a patient's record, every change.
+
+    `detail` says which thing (an alert's id, a role, a team's id): never names, contact details
+    or health text, so the audit trail can be shown and exported without them.
+    """
+
+    __tablename__ = "staff_access"
+    __table_args__ = (
+        Index("ix_staff_access_patient_at", "patient_id", "at"),
+        Index("ix_staff_access_team_at", "team_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    # The patient whose record it was (None for a change to a team), and the team it was seen
+    # through: a patient later moved keeps the name of the team that looked.
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    staff: Mapped[Staff] = relationship(lazy="joined")
+    team: Mapped[Team | None] = relationship(lazy="joined")

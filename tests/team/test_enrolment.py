@@ -1,0 +1,179 @@
+"""A clinician enrols a patient; the patient completes that same record from the link, once."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from tests.auth.conftest import sign_in_form
+from tests.conftest import csrf_from
+from tests.team.conftest import database, plain, read, text_of
+from tracker.auth.models import Invitation
+from tracker.db import utcnow
+from tracker.patients.models import KnownCondition, Patient
+from tracker.team.models import StaffAccess
+
+NEW_PASSWORD = "three plain words"
+
+
+def _enrol(client, world, **changes):
+    data = {
+        "team": str(world.ours.team),  # a hidden field when the member has one team
+        "name": "Alex Example",
+        "email": "Alex@Example.test",
+        "mobile": "07700 900 321",
+        "conditions": ["fatigue", "lymphoedema"],
+    }
+    data.update(changes)
+    data["csrf_token"] = csrf_from(client, "/team/patients/new")
+    return client.post("/team/patients/new", data=data)
+
+
+def _link(response) -> str:
+    match = re.search(
+        r'id="invitation-link"[^>]*value="http://localhost(/join/[^"]+)"',
+        response.get_data(as_text=True),
+    )
+    if match is None:  # attribute order is the design system's to choose
+        match = re.search(
+            r'value="http://localhost(/join/[^"]+)"[^>]*id="invitation-link"',
+            response.get_data(as_text=True),
+        )
+    assert match, "no link on the page"
+    return match.group(1)
+
+
+def _join(client, path: str, **changes):
+    data = {
+        "name": "Alex Example",
+        "email": "alex@example.test",
+        "mobile": "07700 900 321",
+        "reminders": ["email", "sms"],
+        "password": NEW_PASSWORD,
+        "confirm-password": NEW_PASSWORD,
+        "csrf_token": csrf_from(client, path),
+    }
+    data.update(changes)
+    return client.post(path, data=data)
+
+
+def _alex(app) -> Patient:
+    return read(
+        app, lambda s: s.scalar(select(Patient).where(Patient.email == "alex@example.test"))
+    )
+
+
+def test_enrolling_creates_the_patient_without_a_password_and_shows_the_link(app, clinician, world):
+    response = _enrol(clinician, world)
+    assert response.status_code == 200
+    body = plain(response)
+    assert "Patient added" in body and "Give the patient this link" in body
+    assert "It works once" in body
+    alex = _alex(app)
+    assert alex.team_id == world.ours.team
+    assert alex.password_hash is None and alex.email_consent_at is None
+    assert alex.mobile == "+447700900321"
+    conditions = read(
+        app, lambda s: s.scalars(select(KnownCondition.symptom_code).order_by("symptom_code")).all()
+    )
+    assert conditions == ["fatigue", "lymphoedema"]
+    invitation = read(app, lambda s: s.scalar(select(Invitation)))
+    assert invitation.patient_id == alex.id and invitation.team_id == world.ours.team
+    assert _link(response).split("/join/")[1] not in invitation.token_hash
+    actions = read(
+        app, lambda s: s.scalars(select(StaffAccess.action).order_by(StaffAccess.id)).all()
+    )
+    assert actions == ["enrolled", "invitation_made"]
+
+
+def test_the_link_completes_the_enrolled_patients_own_record(app, clinician, world):
+    path = _link(_enrol(clinician, world))
+    patient = app.test_client()
+    page = patient.get(path)
+    assert page.status_code == 200
+    assert 'value="Alex Example"' in text_of(page) and 'value="alex@example.test"' in text_of(page)
+    assert "Breast Care" in text_of(page)
+
+    response = _join(patient, path, name="Alex J Example")
+    assert response.status_code == 302 and response.headers["Location"] == "/diary/"
+    assert patient.get("/diary/").status_code == 200
+    assert (
+        read(app, lambda s: s.scalar(select(func.count()).select_from(Patient))) == 3
+    )  # no new one
+    alex = _alex(app)
+    assert alex.name == "Alex J Example"
+    assert alex.password_hash is not None
+    assert alex.email_consent_at is not None and alex.sms_consent_at is not None
+    invitation = read(app, lambda s: s.scalar(select(Invitation)))
+    assert invitation.used_at is not None and invitation.used_by_patient_id == alex.id
+
+
+def test_the_link_used_twice_is_refused_with_a_clear_page(app, clinician, world):
+    path = _link(_enrol(clinician, world))
+    assert _join(app.test_client(), path).status_code == 302
+    again = app.test_client().get(path)
+    assert again.status_code == 410
+    assert "This link has already been used" in plain(again)
+
+
+def test_an_expired_link_is_refused_with_a_clear_page(app, clinician, world):
+    path = _link(_enrol(clinician, world))
+    with database(app) as s:
+        s.execute(update(Invitation).values(expires_at=utcnow() - timedelta(minutes=1)))
+        s.commit()
+    response = app.test_client().get(path)
+    assert response.status_code == 410
+    assert "This link has expired" in plain(response)
+    assert "ask your treating team to send you a new link" in plain(response)
+
+
+def test_a_new_link_replaces_the_old_one(app, clinician, world):
+    old = _link(_enrol(clinician, world))
+    alex = _alex(app)
+    token = csrf_from(clinician, f"/team/patients/{alex.id}")
+    response = clinician.post(f"/team/patients/{alex.id}/invitation", data={"csrf_token": token})
+    assert response.status_code == 200 and "New link made" in plain(response)
+    new = _link(response)
+    assert app.test_client().get(old).status_code == 410
+    assert _join(app.test_client(), new).status_code == 302
+
+
+def test_no_new_link_once_the_account_is_set_up(app, clinician, world):
+    token = csrf_from(clinician, f"/team/patients/{world.ours.patient}")
+    response = clinician.post(
+        f"/team/patients/{world.ours.patient}/invitation", data={"csrf_token": token}
+    )
+    assert response.status_code == 404
+
+
+def test_mistakes_are_shown_beside_the_fields_with_what_was_typed(app, clinician, world):
+    response = _enrol(
+        clinician, world, name="", email="not an email", mobile="12", conditions=["jaundice"]
+    )
+    assert response.status_code == 400
+    body = text_of(response)
+    assert "Enter the patient&#39;s name" in body or "Enter the patient's name" in body
+    assert "in the correct format" in body
+    assert 'value="not an email"' in body and 'value="12"' in body
+    assert "Select known conditions from the list" in body
+    assert read(app, lambda s: s.scalar(select(func.count()).select_from(Invitation))) == 0
+
+
+def test_an_email_already_in_use_is_refused(app, clinician, world):
+    response = _enrol(clinician, world, email="patient.b@example.test")
+    assert response.status_code == 400
+    assert "already used by a diary account" in plain(response)
+
+
+def test_a_clinician_cannot_enrol_into_another_team(app, clinician, world):
+    response = _enrol(clinician, world, team=str(world.theirs.team))
+    assert response.status_code == 400
+    assert "Select the patient" in plain(response)
+    assert _alex(app) is None
+
+
+def test_an_enrolled_patient_cannot_sign_in_before_setting_up(app, clinician, world):
+    _enrol(clinician, world)
+    assert sign_in_form(app.test_client(), "alex@example.test", "").status_code == 400

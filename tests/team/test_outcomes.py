@@ -1,0 +1,112 @@
+"""Recording what was done closes the alert, keeps its history, and the patient's diary says so."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.conftest import csrf_from, sign_in_as
+from tests.team.conftest import database, plain, read
+from tracker.alerts.models import Alert, AlertEvent
+from tracker.alerts.services import apply_findings
+from tracker.patients.models import Patient
+from tracker.rules.engine import Finding
+from tracker.team.models import AlertOutcome, StaffAccess
+
+
+def _record(client, alert_id: int, **data):
+    page = f"/team/alerts/{alert_id}/outcome"
+    data["csrf_token"] = csrf_from(client, page)
+    return client.post(page, data=data)
+
+
+def test_recording_an_outcome_closes_the_alert_with_its_history(app, clinician, world):
+    page = plain(clinician.get(f"/team/alerts/{world.ours.alert}/outcome"))
+    assert "Record what was done" in page and "Pain or aching in a bone" in page
+    response = _record(clinician, world.ours.alert, outcome="contacted", note="Phoned. Seeing GP.")
+    assert response.status_code == 302 and response.headers["Location"] == "/team/"
+
+    alert = read(app, lambda s: s.get(Alert, world.ours.alert))
+    assert alert.status == "closed" and alert.closed_at is not None
+    last = read(app, lambda s: s.scalars(select(AlertEvent).order_by(AlertEvent.id)).all())[-1]
+    assert (last.action, last.actor, last.status) == (
+        "closed",
+        f"staff:{world.ours.clinician}",
+        "closed",
+    )
+    outcome = read(app, lambda s: s.scalar(select(AlertOutcome)))
+    assert (outcome.outcome, outcome.note, outcome.staff_id) == (
+        "contacted",
+        "Phoned. Seeing GP.",
+        world.ours.clinician,
+    )
+    audit = read(
+        app,
+        lambda s: s.scalar(select(StaffAccess).where(StaffAccess.action == "outcome_recorded")),
+    )
+    assert audit.detail == f"alert {world.ours.alert}"  # which alert, never the note
+    assert "Pain or aching in a bone" not in plain(clinician.get("/team/"))
+    record = plain(clinician.get(f"/team/patients/{world.ours.patient}"))
+    assert "What was done: Contacted the patient, by Clin a" in record
+    assert "Phoned. Seeing GP." in record
+
+
+def test_the_patients_diary_then_says_the_team_has_been_in_touch(app, clinician, world):
+    _record(clinician, world.ours.alert, outcome="appointment", note="Private note for the team")
+    patient = app.test_client()
+    with database(app) as s:
+        sign_in_as(patient, s.get(Patient, world.ours.patient))
+    body = plain(patient.get("/diary/"))
+    assert "Your team has been in touch" in body
+    assert "About pain or aching in a bone" in body
+    assert "Private note for the team" not in body
+
+
+def test_no_action_needed_is_told_as_looked_at_not_as_in_touch(app, clinician, world):
+    _record(clinician, world.ours.alert, outcome="no_action")
+    patient = app.test_client()
+    with database(app) as s:
+        sign_in_as(patient, s.get(Patient, world.ours.patient))
+    body = plain(patient.get("/diary/"))
+    assert "Your team has looked at this" in body
+    assert "Your team has been in touch" not in body
+
+
+def test_an_outcome_must_be_chosen_and_the_note_kept_short(app, clinician, world):
+    response = _record(clinician, world.ours.alert, outcome="", note="x" * 2001)
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "Select what was done" in body and "2000 characters or fewer" in body
+    assert "x" * 2001 in body  # what was typed is kept
+    assert read(app, lambda s: s.get(Alert, world.ours.alert)).status == "open"
+
+
+def test_a_closed_alert_cannot_be_closed_again(app, clinician, team_admin, world):
+    token = csrf_from(team_admin, f"/team/alerts/{world.ours.alert}/outcome")
+    _record(clinician, world.ours.alert, outcome="tests")
+    response = team_admin.post(
+        f"/team/alerts/{world.ours.alert}/outcome",
+        data={"csrf_token": token, "outcome": "contacted"},
+    )
+    assert response.status_code == 200
+    assert "no longer waiting for the team" in plain(response)
+    assert len(read(app, lambda s: s.scalars(select(AlertOutcome)).all())) == 1
+
+
+def test_a_closed_alert_is_not_reopened_by_the_same_episode(app, clinician, world):
+    """Rules §4: once the team has closed it, only a new episode or a rise opens another."""
+    _record(clinician, world.ours.alert, outcome="contacted")
+    with database(app) as s:
+        alert = s.get(Alert, world.ours.alert)
+        same = Finding(
+            "bone_pain",
+            "soon",
+            ("persistent",),
+            alert.episode_start,
+            alert.last_entry,
+            alert.duration_days,
+            "test",
+            alert.first_entry,
+        )
+        outcome = apply_findings(s, world.ours.patient, [same])
+        s.commit()
+    assert (outcome.opened, outcome.unchanged) == (0, 1)

@@ -1,0 +1,176 @@
+"""A clinician enrols a patient: the record, the known conditions, and an invitation link.
+
+The patient is created without a password. The invitation completes that same record when the
+patient opens it (tracker.auth.views.join): a password, their channels and their consent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
+
+from tracker.auth import invitations
+from tracker.auth.models import Invitation
+from tracker.db import utcnow
+from tracker.forms import Errors
+from tracker.patients.clock import local_today
+from tracker.patients.contact import ContactError, normalise_email, normalise_mobile
+from tracker.patients.models import KnownCondition, Patient
+from tracker.rules.catalogue import Catalogue
+from tracker.team import audit
+from tracker.team.models import Staff, Team
+
+NAME_MAX = 200  # the width of Patient.name
+DEFAULT_TIMEZONE = "Europe/London"
+# Only symptoms watched for change can be "known conditions" (rules §2): a red-flag symptom is
+# always raised, whatever the patient already has.
+KNOWN_CONDITION_CLASS = "watch"
+
+
+@dataclass
+class EnrolValues:
+    """What was typed on the enrolment form, kept to show again."""
+
+    team: str = ""
+    name: str = ""
+    email: str = ""
+    mobile: str = ""
+    conditions: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NewPatient:
+    team_id: int
+    name: str
+    email: str
+    mobile: str | None
+    conditions: tuple[str, ...]
+
+
+def read_enrolment(form: MultiDict) -> EnrolValues:
+    return EnrolValues(
+        team=(form.get("team") or "").strip(),
+        name=(form.get("name") or "").strip(),
+        email=(form.get("email") or "").strip(),
+        mobile=(form.get("mobile") or "").strip(),
+        conditions=[c for c in form.getlist("conditions") if c],
+    )
+
+
+def check_enrolment(
+    values: EnrolValues,
+    errors: Errors,
+    team_ids: set[int],
+    rules: Catalogue,
+    email_taken: Callable[[str], bool],
+) -> NewPatient | None:
+    """Check every field, adding errors in page order; the new patient if all is well."""
+    team_id = int(values.team) if values.team.isdigit() else None
+    if team_id not in team_ids:
+        errors.add("team", "Select the patient's treating team")
+    if not values.name:
+        errors.add("name", "Enter the patient's name")
+    elif len(values.name) > NAME_MAX:
+        errors.add("name", f"The name must be {NAME_MAX} characters or fewer")
+    email = None
+    try:
+        email = normalise_email(values.email)
+    except ContactError:
+        errors.add(
+            "email",
+            "Enter the patient's email address in the correct format, like name@example.com"
+            if values.email
+            else "Enter the patient's email address",
+        )
+    if email is not None and email_taken(email):
+        errors.add(
+            "email",
+            "This email address is already used by a diary account. Check it with the patient",
+        )
+    mobile = None
+    try:
+        mobile = normalise_mobile(values.mobile)
+    except ContactError as exc:
+        errors.add("mobile", str(exc))
+    allowed = {c.code for c in rules.symptoms.values() if c.symptom_class == KNOWN_CONDITION_CLASS}
+    if any(code not in allowed for code in values.conditions):
+        errors.add("conditions", "Select known conditions from the list")
+    if errors or team_id is None or email is None:
+        return None
+    return NewPatient(team_id, values.name, email, mobile, tuple(sorted(set(values.conditions))))
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    patient: Patient
+    invitation: Invitation
+    link: str
+    sent: bool  # False until the outbox exists: the clinician passes the link on
+
+
+def enrol(s: Session, staff: Staff, new: NewPatient, now: datetime | None = None) -> Enrolled:
+    """Create the patient and their invitation (the caller commits)."""
+    now = now or utcnow()
+    if new.team_id not in staff.team_ids:
+        raise ValueError("not a team of this member")  # the form's check should have caught it
+    patient = Patient(
+        team_id=new.team_id,
+        name=new.name,
+        email=new.email,
+        mobile=new.mobile,
+        timezone=DEFAULT_TIMEZONE,
+        enrolled_on=local_today(DEFAULT_TIMEZONE, now),
+        password_hash=None,
+        created_at=now,
+    )
+    patient.known_conditions = [KnownCondition(symptom_code=c) for c in new.conditions]
+    s.add(patient)
+    s.flush()
+    audit.record(s, staff.id, audit.ENROLLED, patient, now=now)
+    invitation, link, sent = _invite(s, staff, patient, now)
+    return Enrolled(patient, invitation, link, sent)
+
+
+def new_invitation(
+    s: Session, staff: Staff, patient: Patient, now: datetime | None = None
+) -> Enrolled:
+    """A fresh link for a patient who has not set up their account; older links stop working."""
+    now = now or utcnow()
+    if patient.password_hash is not None:
+        raise ValueError("the patient's account is already set up")
+    s.execute(
+        update(Invitation)
+        .where(Invitation.patient_id == patient.id, Invitation.used_at.is_(None))
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    invitation, link, sent = _invite(s, staff, patient, now)
+    return Enrolled(patient, invitation, link, sent)
+
+
+def _invite(
+    s: Session, staff: Staff, patient: Patient, now: datetime
+) -> tuple[Invitation, str, bool]:
+    team = s.get(Team, patient.team_id)
+    invitation, token = invitations.create_invitation(s, team)
+    invitation.patient_id = patient.id
+    link = f"{current_app.config['PUBLIC_URL'].rstrip('/')}/join/{token}"
+    audit.record(
+        s, staff.id, audit.INVITATION_MADE, patient, detail=f"invitation {invitation.id}", now=now
+    )
+    return invitation, link, queue_invitation_message(s, patient, link)
+
+
+def queue_invitation_message(s: Session, patient: Patient, link: str) -> bool:
+    """Queue the invitation for the patient by email and text; True if it was queued.
+
+    The outbox arrives with the notifications issue: until then nothing is queued, and the
+    enrolment page shows the link for the clinician to pass on. This is the one call to change.
+    """
+    return False

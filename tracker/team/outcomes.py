@@ -1,0 +1,127 @@
+"""Recording what the team did about an alert. Recording it closes the alert (rules §4).
+
+The alert is closed here rather than through tracker.alerts.services, whose status change is
+private to it; this mirrors it exactly: the status, closed_at and updated_at, and an AlertEvent
+with the alert as it then stands. The actor is "staff:<id>".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.alerts.models import CLOSED, Alert, AlertEvent
+from tracker.db import utcnow
+from tracker.forms import Errors
+from tracker.team import access, audit
+from tracker.team.models import NO_ACTION, OUTCOME_NOTE_MAX, OUTCOMES, AlertOutcome, Staff
+from tracker.team.queue import WAITING
+
+# How long the patient's diary says "your team has been in touch" after an outcome.
+IN_TOUCH_DAYS = 14
+
+
+class NotWaiting(ValueError):
+    """The alert has already been answered, closed or superseded: there is nothing to record."""
+
+
+def actor_for(staff: Staff) -> str:
+    return f"staff:{staff.id}"
+
+
+@dataclass
+class OutcomeValues:
+    """What was typed on the outcome form, kept to show again."""
+
+    outcome: str = ""
+    note: str = ""
+
+
+def check_outcome(values: OutcomeValues, errors: Errors) -> None:
+    """Add an error beside each field that is not right."""
+    if values.outcome not in OUTCOMES:
+        errors.add("outcome", "Select what was done")
+    if len(values.note) > OUTCOME_NOTE_MAX:
+        errors.add("note", f"The note must be {OUTCOME_NOTE_MAX} characters or fewer")
+
+
+def record_outcome(
+    s: Session,
+    staff: Staff,
+    alert_id: int,
+    outcome: str,
+    note: str | None,
+    now: datetime | None = None,
+) -> Alert:
+    """Close a waiting alert with what the team did (the caller commits).
+
+    Raises access.NotFound for an alert outside the member's teams, NotWaiting for one that is
+    no longer waiting. The status is checked on the row as read in this transaction; the unique
+    outcome per alert stops two members recording at once (the second gets an IntegrityError).
+    """
+    now = now or utcnow()
+    alert, patient = access.alert_for(s, staff, alert_id)
+    if alert.status not in WAITING:
+        raise NotWaiting(alert_id)
+    if outcome not in OUTCOMES:
+        raise ValueError(outcome)
+    alert.status = CLOSED
+    alert.closed_at = now
+    alert.updated_at = now
+    s.add(
+        AlertEvent(
+            alert_id=alert.id,
+            at=now,
+            action=CLOSED,
+            actor=actor_for(staff),
+            status=alert.status,
+            urgency=alert.urgency,
+            reasons=alert.reasons,
+            rules_version=alert.rules_version,
+        )
+    )
+    s.add(
+        AlertOutcome(
+            alert_id=alert.id,
+            patient_id=patient.id,
+            staff_id=staff.id,
+            outcome=outcome,
+            note=(note or "").strip() or None,
+            at=now,
+        )
+    )
+    audit.record(s, staff.id, audit.OUTCOME_RECORDED, patient, detail=f"alert {alert.id}", now=now)
+    return alert
+
+
+@dataclass(frozen=True)
+class InTouch:
+    """One recent outcome as the patient's diary mentions it (never the team's note)."""
+
+    symptom_code: str
+    at: datetime
+    reviewed_only: bool  # "no action needed": the team looked, but did not necessarily call
+
+
+def recent_for_patient(
+    s: Session, patient_id: int, now: datetime | None = None, days: int = IN_TOUCH_DAYS
+) -> list[InTouch]:
+    """Outcomes recorded for the patient in the last `days` days, newest first, one per symptom."""
+    since = (now or utcnow()) - timedelta(days=days)
+    rows = s.execute(
+        select(AlertOutcome.outcome, AlertOutcome.at, Alert.symptom_code)
+        .join(Alert, Alert.id == AlertOutcome.alert_id)
+        .where(AlertOutcome.patient_id == patient_id, AlertOutcome.at >= since)
+        .order_by(AlertOutcome.at.desc(), AlertOutcome.id.desc())
+    ).all()
+    seen: set[str] = set()
+    found: list[InTouch] = []
+    for outcome, at, code in rows:
+        if code in seen:
+            continue
+        seen.add(code)
+        found.append(InTouch(code, at, reviewed_only=outcome == NO_ACTION))
+    return found

@@ -1,0 +1,131 @@
+"""A patient's record as the team sees it: the diary as charts and a table, alerts and their
+history, and the prompts sent. Reading only: the view records that it was seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker.alerts.models import Alert, Prompt
+from tracker.diary.charts import Chart, severity_chart
+from tracker.diary.models import SYMPTOM, DiaryEntry
+from tracker.diary.services import live_entries
+from tracker.patients.models import Patient
+from tracker.rules.catalogue import Catalogue
+from tracker.team import wording
+from tracker.team.models import AlertOutcome
+from tracker.team.queue import WAITING
+
+
+@dataclass(frozen=True)
+class SymptomChart:
+    code: str
+    label: str
+    chart: Chart
+    entries: list[DiaryEntry]  # the symptom's severity entries, oldest first
+
+
+@dataclass(frozen=True)
+class AlertView:
+    alert: Alert
+    symptom: str
+    urgency_label: str
+    urgency_tag: str
+    reasons: list[str]
+    waiting: bool
+    outcome: AlertOutcome | None
+    prompts: list[Prompt] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Record:
+    patient: Patient
+    entries: list[DiaryEntry]  # newest first
+    charts: list[SymptomChart]
+    alerts: list[AlertView]  # newest first
+
+
+def _label(code: str | None, rules: Catalogue) -> str:
+    if code is None:
+        return ""
+    return rules.symptom(code).label if rules.is_known(code) else code
+
+
+def charts_for(entries: list[DiaryEntry], rules: Catalogue) -> list[SymptomChart]:
+    """One chart per symptom with severity entries, most recently noted first."""
+    by_code: dict[str, list[DiaryEntry]] = {}
+    for e in entries:
+        if e.kind == SYMPTOM and e.symptom_code is not None:
+            by_code.setdefault(e.symptom_code, []).append(e)
+    charts = []
+    for code, rows in by_code.items():
+        rows = sorted(rows, key=lambda e: (e.entry_date, e.id))
+        points = [(e.entry_date, e.severity) for e in rows if e.severity is not None]
+        charts.append(SymptomChart(code, _label(code, rules), severity_chart(points), rows))
+    return sorted(charts, key=lambda c: (c.chart.last, c.code), reverse=True)
+
+
+def record_of(s: Session, patient: Patient, rules: Catalogue) -> Record:
+    """Everything the patient page shows."""
+    entries = live_entries(s, patient)
+    alerts = list(
+        s.scalars(select(Alert).where(Alert.patient_id == patient.id).order_by(Alert.id.desc()))
+    )
+    return Record(patient, entries, charts_for(entries, rules), alert_views(s, alerts, rules))
+
+
+def alert_views(s: Session, alerts: list[Alert], rules: Catalogue) -> list[AlertView]:
+    """Each alert with its words, its outcome (if recorded) and its prompts."""
+    ids = [a.id for a in alerts]
+    outcomes: dict[int, AlertOutcome] = {}
+    prompts: dict[int, list[Prompt]] = {}
+    if ids:
+        for o in s.scalars(select(AlertOutcome).where(AlertOutcome.alert_id.in_(ids))):
+            outcomes[o.alert_id] = o
+        for p in s.scalars(select(Prompt).where(Prompt.alert_id.in_(ids)).order_by(Prompt.id)):
+            prompts.setdefault(p.alert_id, []).append(p)
+    return [
+        AlertView(
+            alert=a,
+            symptom=_label(a.symptom_code, rules),
+            urgency_label=wording.urgency_label(a.urgency),
+            urgency_tag=wording.urgency_tag(a.urgency),
+            reasons=wording.reasons(a.reason_list, a.urgency, rules),
+            waiting=a.status in WAITING,
+            outcome=outcomes.get(a.id),
+            prompts=prompts.get(a.id, []),
+        )
+        for a in alerts
+    ]
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    patient: Patient
+    waiting: int  # alerts waiting for the team
+
+
+def patients_of(s: Session, team_ids: set[int]) -> list[PatientRow]:
+    """The patients of these teams, by name, each with how many alerts wait for the team."""
+    patients = list(
+        s.scalars(
+            select(Patient)
+            .where(Patient.team_id.in_(sorted(team_ids)))
+            .order_by(Patient.name, Patient.id)
+        )
+    )
+    counts = (
+        dict(
+            s.execute(
+                select(Alert.patient_id, func.count())
+                .where(Alert.status.in_(WAITING), Alert.patient_id.in_([p.id for p in patients]))
+                .group_by(Alert.patient_id)
+            ).all()
+        )
+        if patients
+        else {}
+    )
+    return [PatientRow(p, counts.get(p.id, 0)) for p in patients]

@@ -1,0 +1,211 @@
+"""The queue, the team's patients, enrolment, a patient's record, their status, and outcomes.
+
+Thin: read the form, call a use case in tracker.team, commit, redirect. Every page that shows
+or changes one patient's record writes an audit row in the same commit.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from tracker import db
+from tracker.forms import Errors, render_form
+from tracker.patients.contact import display_mobile
+from tracker.patients.models import Patient
+from tracker.rules import load_rules
+from tracker.team import access, audit, enrolment, monitoring, outcomes, record, wording
+from tracker.team import queue as alert_queue
+from tracker.team.models import OUTCOMES
+from tracker.team.views.common import bp, or_404, staff
+
+
+@bp.get("/")
+def queue():
+    """Alerts waiting for the member's teams: most urgent first, then oldest (the home page)."""
+    rows = alert_queue.waiting_alerts(db.session(), staff(), load_rules())
+    return render_template("team/queue.html", rows=rows, several_teams=len(staff().team_ids) > 1)
+
+
+@bp.get("/patients/")
+def patients():
+    """Every patient of the member's teams."""
+    rows = record.patients_of(db.session(), staff().team_ids)
+    return render_template(
+        "team/patients.html", rows=rows, wording=wording, several_teams=len(staff().team_ids) > 1
+    )
+
+
+@bp.route("/patients/new", methods=["GET", "POST"])
+def enrol():
+    """Add a patient to one of the member's teams and make their invitation link."""
+    member = staff()
+    rules = load_rules()
+    teams = access.member_teams(db.session(), member)
+    errors = Errors()
+    values = enrolment.EnrolValues(team=str(teams[0].id) if len(teams) == 1 else "")
+    if request.method == "POST":
+        values = enrolment.read_enrolment(request.form)
+        new = enrolment.check_enrolment(
+            values, errors, {t.id for t in teams}, rules, email_taken=_email_taken
+        )
+        if new is not None:
+            try:
+                with db.transaction() as s:
+                    enrolled = enrolment.enrol(s, member, new)
+            except IntegrityError:
+                # Someone enrolled this email address between the check and the insert.
+                errors.add("email", "This email address is already used by a diary account")
+            else:
+                # Shown in this response only: the link is a credential, and is not kept anywhere
+                # it could be read back (only its hash is stored).
+                return render_template(
+                    "team/invitation.html",
+                    patient=enrolled.patient,
+                    link=enrolled.link,
+                    sent=enrolled.sent,
+                    expires_at=enrolled.invitation.expires_at,
+                    new=True,
+                )
+    return render_form("team/enrol.html", errors, values=values, teams=teams, rules=rules)
+
+
+def _email_taken(email: str) -> bool:
+    return db.session().scalar(select(Patient.id).where(Patient.email == email)) is not None
+
+
+@bp.get("/patients/<int:patient_id>")
+def patient(patient_id: int):
+    """A patient's record: details, status, the diary as charts and a table, alerts, prompts."""
+    member = staff()
+    s = db.session()
+    with or_404():
+        found = access.patient_for(s, member, patient_id)
+    audit.record(s, member.id, audit.VIEWED_RECORD, found)
+    s.commit()  # the view is on record before the page is sent
+    return render_template(
+        "team/patient.html",
+        record=record.record_of(s, found, load_rules()),
+        p=found,
+        mobile=display_mobile(found.mobile),
+        status=wording.status_label(found.monitoring_status, found.ended_reason),
+        outcome_labels=wording.OUTCOME_LABELS,
+        has_channel=alert_queue.has_channel(found),
+    )
+
+
+@bp.route("/patients/<int:patient_id>/status", methods=["GET", "POST"])
+def status(patient_id: int):
+    """Pause, restart, move to another team, or end monitoring."""
+    member = staff()
+    s = db.session()
+    with or_404():
+        found = access.patient_for(s, member, patient_id)
+    teams = access.teams_to_move_to(s, member, found)
+    offered = monitoring.actions_for(found, bool(teams))
+    errors = Errors()
+    chosen, team = "", ""
+    if request.method == "POST":
+        chosen = request.form.get("action") or ""
+        team = request.form.get("team") or ""
+        if chosen not in offered:
+            errors.add("action", "Choose what to do")
+        elif chosen == monitoring.MOVE and not team.isdigit():
+            errors.add("team", "Choose the team to move the patient to")
+        if not errors:
+            try:
+                with db.transaction() as tx:
+                    monitoring.apply_action(
+                        tx, member, found, chosen, int(team) if team.isdigit() else None
+                    )
+            except monitoring.NotAllowed as exc:
+                errors.add("team" if chosen == monitoring.MOVE else "action", str(exc))
+            else:
+                flash(_done(chosen), "success")
+                if chosen == monitoring.MOVE and int(team) not in member.team_ids:
+                    return redirect(url_for("team.patients"))  # no longer this member's patient
+                return redirect(url_for("team.patient", patient_id=found.id))
+    return render_form(
+        "team/status.html",
+        errors,
+        p=found,
+        offered=offered,
+        teams=teams,
+        chosen=chosen,
+        team=team,
+        status=wording.status_label(found.monitoring_status, found.ended_reason),
+    )
+
+
+def _done(action: str) -> str:
+    return {
+        monitoring.PAUSE: "Monitoring is paused. No messages will be sent to the patient.",
+        monitoring.RESUME: "Monitoring has restarted. Reminders and prompts will be sent again.",
+        monitoring.MOVE: "The patient has been moved to the other team.",
+        monitoring.DISCHARGE: "Monitoring has ended. No messages will be sent to the patient.",
+        monitoring.RECORD_DEATH: (
+            "The death has been recorded. Nothing more will be sent, and the account is closed."
+        ),
+    }[action]
+
+
+@bp.post("/patients/<int:patient_id>/invitation")
+def invitation(patient_id: int):
+    """A new invitation link for a patient who has not set up their account yet."""
+    member = staff()
+    s = db.session()
+    with or_404():
+        found = access.patient_for(s, member, patient_id)
+    if found.password_hash is not None or not monitoring.can_move(found):
+        abort(404)  # nothing to invite to: set up already, or the account is closed
+    with db.transaction() as tx:
+        made = enrolment.new_invitation(tx, member, found)
+    return render_template(
+        "team/invitation.html",
+        patient=found,
+        link=made.link,
+        sent=made.sent,
+        expires_at=made.invitation.expires_at,
+        new=False,
+    )
+
+
+@bp.route("/alerts/<int:alert_id>/outcome", methods=["GET", "POST"])
+def outcome(alert_id: int):
+    """Record what the team did about an alert; this closes it."""
+    member = staff()
+    s = db.session()
+    rules = load_rules()
+    with or_404():
+        alert, found = access.alert_for(s, member, alert_id)
+    [view] = record.alert_views(s, [alert], rules)
+    errors = Errors()
+    values = outcomes.OutcomeValues()
+    if request.method == "POST" and view.waiting:
+        values = outcomes.OutcomeValues(
+            outcome=request.form.get("outcome") or "", note=(request.form.get("note") or "").strip()
+        )
+        outcomes.check_outcome(values, errors)
+        if not errors:
+            try:
+                with db.transaction() as tx:
+                    outcomes.record_outcome(tx, member, alert_id, values.outcome, values.note)
+            except (outcomes.NotWaiting, IntegrityError):
+                flash("This alert had already been closed.")
+                return redirect(url_for("team.patient", patient_id=found.id))
+            # No name or symptom: flashed messages travel in the (signed, readable) cookie.
+            flash("Saved. The alert is closed and the patient's diary says so.", "success")
+            return redirect(url_for("team.queue"))
+    if request.method == "GET":
+        audit.record(s, member.id, audit.VIEWED_ALERT, found, detail=f"alert {alert.id}")
+        s.commit()
+    return render_form(
+        "team/outcome.html",
+        errors,
+        view=view,
+        p=found,
+        values=values,
+        outcomes=OUTCOMES,
+        outcome_labels=wording.OUTCOME_LABELS,
+    )
