@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     from tracker.diary.views import bp as diary_bp
     from tracker.home import bp as home_bp
     from tracker.settings.views import bp as settings_bp
+    from tracker.support.admin_views import bp as support_admin_bp
     from tracker.support.views import bp as support_bp
     from tracker.team import init_app as init_team
     from tracker.team.views import bp as team_bp
@@ -44,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     blueprints = (assets.bp, home_bp, auth_bp, diary_bp, settings_bp, alerts_bp, support_bp)
     for blueprint in (*blueprints, team_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(support_admin_bp)  # /team/support/: the directory's administration
     cli.init_app(app)
     return app
 

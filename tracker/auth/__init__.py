@@ -26,7 +26,7 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = None
 
 # The blueprint of the team workspace, and the ones open to staff besides it.
-STAFF_BLUEPRINT = "team"
+STAFF_BLUEPRINTS = ("team", "support_admin")
 STAFF_ALSO = ("assets",)
 
 
@@ -115,7 +115,7 @@ def _is_public() -> bool:
 
 def _send_to_staff_sign_in():
     """Signed out, asking for a team page: the staff sign-in, not the patients' one."""
-    if request.endpoint is None or request.blueprint != STAFF_BLUEPRINT or _is_public():
+    if request.endpoint is None or request.blueprint not in STAFF_BLUEPRINTS or _is_public():
         return None
     if current_user.is_authenticated:
         return None
@@ -132,12 +132,12 @@ def _keep_to_own_side():
         return None
     public = _is_public()
     if current_user.is_staff:
-        if request.blueprint == STAFF_BLUEPRINT or request.blueprint in STAFF_ALSO or public:
+        if request.blueprint in STAFF_BLUEPRINTS or request.blueprint in STAFF_ALSO or public:
             return None
         if request.method == "GET":
             return redirect(url_for("team.queue"))
         abort(404)
-    if request.blueprint == STAFF_BLUEPRINT and not public:
+    if request.blueprint in STAFF_BLUEPRINTS and not public:
         abort(404)
     return None
 
