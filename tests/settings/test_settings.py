@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import make_patient, post_form
 from tracker.patients.models import Patient
 
@@ -84,3 +86,32 @@ def test_an_unknown_condition_code_is_refused(patient_client, session, patient):
     assert response.status_code == 400
     session.expire_all()
     assert session.get(Patient, patient.id).known_condition_codes() == set()
+
+
+def test_a_full_postcode_is_kept_only_as_its_district(patient_client, session, patient):
+    response = post_form(patient_client, "/settings/details", details(postcode="ls6 1an"))
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Patient, patient.id).postcode_district == "LS6"
+
+
+def test_a_postcode_that_is_not_one_is_shown_beside_the_field(patient_client, session, patient):
+    response = post_form(patient_client, "/settings/details", details(postcode="NOT A PLACE"))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="postcode-error"' in body and 'value="NOT A PLACE"' in body
+    session.expire_all()
+    assert session.get(Patient, patient.id).postcode_district is None
+
+
+def test_support_starts_at_the_patients_own_district_and_can_be_cleared(
+    patient_client, session, patient
+):
+    patient.postcode_district = "LS6"
+    session.add(patient)
+    session.commit()
+    def area_box(url):
+        return re.search(r'<input[^>]*id="area"[^>]*>', patient_client.get(url).text).group(0)
+
+    assert 'value="LS6"' in area_box("/support/")
+    assert 'value="LS6"' not in area_box("/support/?area=")

@@ -42,6 +42,8 @@ class Patient(Base):
     # Stored lower-cased; it is also the sign-in name.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     mobile: Mapped[str | None] = mapped_column(String(20))  # E.164, for example +447700900123
+    # Only the first part of a postcode (for example LS6), to show support nearby: never more.
+    postcode_district: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     enrolled_on: Mapped[date] = mapped_column(Date)
     password_hash: Mapped[str | None] = mapped_column(String(255))

@@ -12,6 +12,7 @@ from tracker.patients.clock import is_valid_timezone
 from tracker.patients.contact import ContactError, display_mobile, normalise_email, normalise_mobile
 from tracker.patients.models import KnownCondition, Patient
 from tracker.rules import load_rules
+from tracker.support.postcodes import PostcodeError, parse_place
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -39,6 +40,7 @@ def details():
         "name": patient.name,
         "email": patient.email,
         "mobile": display_mobile(patient.mobile),
+        "postcode": patient.postcode_district or "",
         "timezone": patient.timezone,
     }
     if request.method == "POST":
@@ -48,6 +50,7 @@ def details():
             with db.transaction():
                 patient.name, patient.email = clean["name"], clean["email"]
                 patient.mobile, patient.timezone = clean["mobile"], clean["timezone"]
+                patient.postcode_district = clean["postcode"]
             flash("Your details have been saved.", "success")
             return redirect(url_for("settings.index"))
     return render_form("settings/details.html", errors, values=values, zones=COMMON_ZONES)
@@ -73,6 +76,12 @@ def _check_details(values: dict[str, str], patient: Patient, errors: Errors) -> 
         clean["mobile"] = normalise_mobile(values["mobile"])
     except ContactError as exc:
         errors.add("mobile", str(exc))
+    try:
+        place = parse_place(values["postcode"])
+        # A full postcode is cut to its district: nothing more precise is kept.
+        clean["postcode"] = place.code if place else None
+    except PostcodeError as exc:
+        errors.add("postcode", str(exc))
     if not is_valid_timezone(values["timezone"]):
         errors.add("timezone", "Choose a time zone from the list")
     clean["timezone"] = values["timezone"]

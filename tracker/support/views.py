@@ -41,7 +41,9 @@ def support_for_prompt(area: str | None = None, limit: int = 3):
 @public
 def index():
     words = request.args.get("q", "")[:WORDS_MAX].strip()
-    area = request.args.get("area", "")[:AREA_MAX].strip()
+    # A signed-in patient's own district is the starting filter; the search form always sends
+    # `area`, so clearing the box shows everywhere.
+    area = request.args.get("area", _own_district())[:AREA_MAX].strip()
     kind = request.args.get("kind", "")
     kind = kind if kind in KIND_CODES else ""  # a tampered choice is ignored, not an error
     errors = Errors()
@@ -69,6 +71,11 @@ def index():
         team=_team(),
         topics=information.TOPICS,
     )
+
+
+def _own_district() -> str:
+    patient = getattr(current_user, "patient", None) if current_user.is_authenticated else None
+    return (patient.postcode_district or "") if patient is not None else ""
 
 
 @bp.get("/services/<int:service_id>")
