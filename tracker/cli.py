@@ -11,6 +11,7 @@ from tracker.assess import assess_command
 from tracker.auth.cli import invite_command
 from tracker.demo import demo_command
 from tracker.migrate import db_cli
+from tracker.notify.cli import outbox_command
 from tracker.support.cli import support_cli
 from tracker.team.cli import staff_cli
 
@@ -65,3 +66,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(assess_command)
     app.cli.add_command(staff_cli)
     app.cli.add_command(support_cli)
+    app.cli.add_command(outbox_command)

@@ -7,6 +7,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from tracker.notify import config as notify_config
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 
@@ -60,6 +62,7 @@ def from_environment() -> dict:
         "HSTS": production,
         # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none, trust nothing).
         "PROXY_COUNT": int(os.environ.get("TRACKER_PROXY_COUNT", "0")),
+        **notify_config.from_environment(),  # TWILIO_*, SMTP_*, MAIL_FROM, NOTIFY_*
     }
 
 
@@ -94,4 +97,5 @@ def test_config(database_url: str, instance_path: str) -> dict:
         "PUBLIC_URL": "http://localhost",
         "SESSION_COOKIE_SECURE": False,
         "HSTS": False,
+        **notify_config.test_values(),
     }

@@ -4,6 +4,7 @@ from tracker.alerts.models import Alert, AlertEvent, Prompt
 from tracker.auth.models import Invitation, SignInFailure, UserSession
 from tracker.db import Base
 from tracker.diary.models import DiaryEntry, EntryRevision
+from tracker.notify import models as notify_models  # noqa: F401 - the outbox's tables
 from tracker.patients.models import KnownCondition, Patient
 from tracker.support.models import SupportService, SupportServiceArea, SupportServiceChange
 from tracker.team.models import Team

@@ -19,6 +19,7 @@ from tracker.auth import invitations
 from tracker.auth.models import Invitation
 from tracker.db import utcnow
 from tracker.forms import Errors
+from tracker.notify.queueing import queue_invitation
 from tracker.patients.clock import local_today
 from tracker.patients.contact import ContactError, normalise_email, normalise_mobile
 from tracker.patients.models import KnownCondition, Patient
@@ -164,13 +165,9 @@ def _invite(
     audit.record(
         s, staff.id, audit.INVITATION_MADE, patient, detail=f"invitation {invitation.id}", now=now
     )
-    return invitation, link, queue_invitation_message(s, patient, link)
+    return invitation, link, queue_invitation_message(s, patient, link, invitation.id)
 
 
-def queue_invitation_message(s: Session, patient: Patient, link: str) -> bool:
-    """Queue the invitation for the patient by email and text; True if it was queued.
-
-    The outbox arrives with the notifications issue: until then nothing is queued, and the
-    enrolment page shows the link for the clinician to pass on. This is the one call to change.
-    """
-    return False
+def queue_invitation_message(s: Session, patient: Patient, link: str, invitation_id: int) -> bool:
+    """Queue the invitation for the patient by email (and text); True if it was queued."""
+    return queue_invitation(s, patient, link, key=invitation_id)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from tracker.alerts.models import ACKNOWLEDGED, OPEN, Alert, Prompt, urgency_rank
 from tracker.alerts.wording import how_long
+from tracker.notify.queueing import prompt_states
 from tracker.patients.models import Patient
 from tracker.rules.catalogue import Catalogue
 from tracker.team import wording
@@ -29,6 +30,8 @@ class PromptFact:
 
     created_at: datetime
     sent_at: datetime | None
+    state: str | None = None  # from the outbox: queued, sent, delivered, undelivered, cancelled
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,11 +43,7 @@ class Delivery:
 
 
 def delivery(prompts: Iterable[PromptFact], monitored: bool, has_channel: bool) -> Delivery:
-    """The state of an alert's latest prompt.
-
-    Only queued or sent for now: the notifications issue adds delivered and failed, read from
-    the outbox, and failures become problems here.
-    """
+    """The state of an alert's latest prompt, as the outbox knows it; failures are problems."""
     latest = max(prompts, key=lambda p: p.created_at, default=None)
     if not monitored:
         return Delivery("Not sent: monitoring is paused or ended")
@@ -52,9 +51,20 @@ def delivery(prompts: Iterable[PromptFact], monitored: bool, has_channel: bool) 
         return Delivery("Cannot be sent: the patient has not agreed to email or text", True)
     if latest is None:
         return Delivery("No message")
-    if latest.sent_at is None:
-        return Delivery("Queued: not yet sent")
-    return Delivery("Sent")
+    if latest.state == "undelivered":
+        why = f": {latest.reason}" if latest.reason else ""
+        return Delivery(f"Not delivered{why}", True)
+    if latest.state in STATE_WORDS:
+        return Delivery(STATE_WORDS[latest.state])
+    return Delivery("Queued: not yet sent" if latest.sent_at is None else "Sent")
+
+
+STATE_WORDS = {
+    "queued": "Queued: not yet sent",
+    "sent": "Sent",
+    "delivered": "Delivered",
+    "cancelled": "Not sent: cancelled",
+}
 
 
 @dataclass(frozen=True)
@@ -98,8 +108,18 @@ def prompts_by_alert(s: Session, alert_ids: list[int]) -> dict[int, list[PromptF
     found: dict[int, list[PromptFact]] = {}
     if not alert_ids:
         return found
-    for prompt in s.scalars(select(Prompt).where(Prompt.alert_id.in_(alert_ids))):
-        found.setdefault(prompt.alert_id, []).append(PromptFact(prompt.created_at, prompt.sent_at))
+    prompts = list(s.scalars(select(Prompt).where(Prompt.alert_id.in_(alert_ids))))
+    states = prompt_states(s, [p.id for p in prompts])
+    for prompt in prompts:
+        state = states.get(prompt.id)
+        found.setdefault(prompt.alert_id, []).append(
+            PromptFact(
+                prompt.created_at,
+                prompt.sent_at,
+                state.state if state else None,
+                state.reason if state else None,
+            )
+        )
     return found
 
 

@@ -1,0 +1,94 @@
+"""Check-ins (rules §4a): an episode that lapsed without a resolved mark is asked about once,
+in the patient's next reminder (never naming the symptom by text or email) and on their next
+visit to the diary (where it is named: the diary is behind their sign-in).
+
+An episode has lapsed when nothing was logged for it for more than `max_gap_days` and it was
+not marked resolved (`tracker.rules.engine.lapsed_episodes`). Once the patient logs the symptom
+again, or marks it gone, it is no longer lapsed, and the question goes away by itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.detection.patient import read_diary
+from tracker.notify.models import CheckIn
+from tracker.notify.outbox import _insert
+from tracker.rules.catalogue import Catalogue
+from tracker.rules.engine import lapsed_episodes
+
+# Only recent lapses are asked about: a symptom last noted months ago (or before this feature
+# existed) is not worth a question out of the blue.
+ASK_WITHIN = timedelta(days=28)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One check-in question as the diary's home page shows it."""
+
+    id: int
+    symptom_code: str
+    label: str
+    last_entry: date
+
+
+def pending(s: Session, patient_id: int, today: date, rules: Catalogue) -> list[CheckIn]:
+    """The patient's lapsed episodes not yet answered, each with its CheckIn row (created here)."""
+    entries, marks, _known = read_diary(s, patient_id)
+    max_gap = rules.thresholds["max_gap_days"]
+    current: dict[str, date] = {}
+    for episode in lapsed_episodes(entries, marks, today, rules):
+        last = episode.days[-1].day
+        lapsed_on = last + timedelta(days=max_gap + 1)
+        if today - lapsed_on > ASK_WITHIN:
+            continue
+        current[episode.symptom] = last
+        s.execute(
+            _insert(s)(CheckIn)
+            .values(
+                patient_id=patient_id,
+                symptom_code=episode.symptom,
+                last_entry=last,
+                lapsed_on=lapsed_on,
+            )
+            .on_conflict_do_nothing(index_elements=["patient_id", "symptom_code", "lapsed_on"])
+        )
+    if not current:
+        return []
+    rows = s.scalars(
+        select(CheckIn)
+        .where(CheckIn.patient_id == patient_id, CheckIn.symptom_code.in_(sorted(current)))
+        .order_by(CheckIn.lapsed_on, CheckIn.id)
+    )
+    return [r for r in rows if current.get(r.symptom_code) == r.last_entry]
+
+
+def for_reminder(
+    s: Session, patient_id: int, today: date, rules: Catalogue, now: datetime
+) -> list[CheckIn]:
+    """The check-ins the next reminder asks about (each only once); marks them asked."""
+    asked = [c for c in pending(s, patient_id, today, rules) if c.reminded_at is None]
+    for check_in in asked:
+        check_in.reminded_at = now
+    return asked
+
+
+def for_visit(s: Session, patient_id: int, today: date, rules: Catalogue) -> list[Question]:
+    """The questions for the diary's home page today: shown on the first visit after the lapse,
+    and for the rest of that day (a refresh, a return from another page)."""
+    shown = []
+    for check_in in pending(s, patient_id, today, rules):
+        if check_in.shown_on is None:
+            check_in.shown_on = today
+        if check_in.shown_on == today:
+            label = (
+                rules.symptom(check_in.symptom_code).label
+                if rules.is_known(check_in.symptom_code)
+                else "A symptom"
+            )
+            shown.append(Question(check_in.id, check_in.symptom_code, label, check_in.last_entry))
+    return shown

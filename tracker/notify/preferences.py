@@ -1,0 +1,159 @@
+"""A patient's say over messages: channels and consent, reminders, and SMS opt-outs.
+
+Every change to consent is written with what changed, when and how (`ConsentChange`), in the
+same transaction as the change itself. The caller commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.notify.models import (
+    CADENCES,
+    DEFAULT_CADENCE,
+    DEFAULT_REMINDER_TIME,
+    DEFAULT_WEEKDAY,
+    EMAIL,
+    SMS,
+    ConsentChange,
+    ContactPreference,
+    SmsOptOut,
+)
+from tracker.notify.outbox import _insert
+from tracker.patients.models import Patient
+
+SETTINGS_PAGE = "settings"
+STOP_TEXT = "sms_stop"
+START_TEXT = "sms_start"
+TWILIO_UNSUBSCRIBED = "twilio_21610"
+
+# Reminder times on offer: whole hours outside quiet hours (rules §4: 21:00 to 08:00).
+REMINDER_TIMES = tuple(f"{h:02d}:00" for h in range(8, 21))
+
+
+def preference(s: Session, patient_id: int) -> ContactPreference:
+    """The patient's preferences row, created with the defaults if they have none yet."""
+    pref = s.get(ContactPreference, patient_id)
+    if pref is None:
+        pref = ContactPreference(
+            patient_id=patient_id,
+            reminder_cadence=DEFAULT_CADENCE,
+            reminder_weekday=DEFAULT_WEEKDAY,
+            reminder_time=DEFAULT_REMINDER_TIME,
+            remind_by_sms=True,
+            remind_by_email=True,
+        )
+        s.add(pref)
+        s.flush()
+    return pref
+
+
+def set_consent(
+    s: Session, patient: Patient, channel: str, given: bool, source: str, now: datetime
+) -> bool:
+    """Give or withdraw consent to a channel; True if it changed (and the change is recorded)."""
+    attribute = "sms_consent_at" if channel == SMS else "email_consent_at"
+    had = getattr(patient, attribute) is not None
+    if had == given:
+        return False
+    setattr(patient, attribute, now if given else None)
+    s.add(ConsentChange(patient_id=patient.id, channel=channel, given=given, source=source, at=now))
+    return True
+
+
+def set_reminder_channel(
+    s: Session, pref: ContactPreference, channel: str, on: bool, source: str, now: datetime
+) -> bool:
+    """Switch reminders on one channel on or off; True if it changed (and is recorded)."""
+    attribute = "remind_by_sms" if channel == SMS else "remind_by_email"
+    if getattr(pref, attribute) == on:
+        return False
+    setattr(pref, attribute, on)
+    s.add(
+        ConsentChange(
+            patient_id=pref.patient_id,
+            channel=channel,
+            scope="reminders",
+            given=on,
+            source=source,
+            at=now,
+        )
+    )
+    return True
+
+
+def set_opt_out(s: Session, number: str, opted_out: bool, source: str, now: datetime) -> None:
+    """Record that a number opted out of texts (STOP, 21610) or back in (START)."""
+    statement = _insert(s)(SmsOptOut).values(
+        number=number, opted_out=opted_out, source=source, changed_at=now
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["number"],
+        set_={"opted_out": opted_out, "source": source, "changed_at": now},
+    )
+    s.execute(statement)
+
+
+def is_opted_out(s: Session, number: str | None) -> bool:
+    if not number:
+        return False
+    return bool(s.scalar(select(SmsOptOut.opted_out).where(SmsOptOut.number == number)))
+
+
+def refuse_number(s: Session, patient_id: int, number: str, code: str, now: datetime) -> None:
+    """Twilio said this number can never take texts: stop texting it until it changes."""
+    pref = preference(s, patient_id)
+    pref.sms_refused_number = number
+    pref.sms_refused_code = code[:12]
+    pref.updated_at = now
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the contact preferences form asks."""
+
+    email: bool
+    sms: bool
+    remind_by_email: bool
+    remind_by_sms: bool
+    cadence: str
+    weekday: int
+    time: str
+    paused: bool
+
+
+def current_choices(s: Session, patient: Patient) -> Choices:
+    pref = s.get(ContactPreference, patient.id)
+    return Choices(
+        email=patient.email_consent_at is not None,
+        sms=patient.sms_consent_at is not None,
+        remind_by_email=pref.remind_by_email if pref else True,
+        remind_by_sms=pref.remind_by_sms if pref else True,
+        cadence=pref.reminder_cadence if pref else DEFAULT_CADENCE,
+        weekday=pref.reminder_weekday if pref else DEFAULT_WEEKDAY,
+        time=pref.reminder_time if pref else DEFAULT_REMINDER_TIME,
+        paused=bool(pref and pref.reminders_paused_at),
+    )
+
+
+def save_choices(s: Session, patient: Patient, choices: Choices, now: datetime) -> None:
+    """Apply the form: consent per channel, reminders per channel, cadence and pause."""
+    if choices.cadence not in CADENCES or choices.time not in REMINDER_TIMES:
+        raise ValueError("not a cadence or time on offer")
+    set_consent(s, patient, EMAIL, choices.email, SETTINGS_PAGE, now)
+    set_consent(s, patient, SMS, choices.sms, SETTINGS_PAGE, now)
+    pref = preference(s, patient.id)
+    set_reminder_channel(s, pref, EMAIL, choices.remind_by_email, SETTINGS_PAGE, now)
+    set_reminder_channel(s, pref, SMS, choices.remind_by_sms, SETTINGS_PAGE, now)
+    pref.reminder_cadence = choices.cadence
+    pref.reminder_weekday = choices.weekday
+    pref.reminder_time = choices.time
+    if choices.paused and pref.reminders_paused_at is None:
+        pref.reminders_paused_at = now
+    elif not choices.paused:
+        pref.reminders_paused_at = None
+    pref.updated_at = now

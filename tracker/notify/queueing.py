@@ -1,0 +1,123 @@
+"""What other modules call to put a message in the outbox, in their own transaction.
+
+- `queue_invitation`: the sign-up link after a clinician enrols a patient (tracker.team.enrolment
+  calls it from `queue_invitation_message`).
+- `queue_team_email`: an email to a treating team about its queue (tracker.team.notify decides
+  what; this queues it).
+- `prompt_states`: what became of prompts, for the team's queue.
+
+Each adds to the session; the caller commits, with whatever caused the message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.db import utcnow
+from tracker.notify import messages
+from tracker.notify.models import (
+    DELIVERED,
+    EMAIL,
+    INVITATION,
+    PROMPT_UNDELIVERED,
+    SMS,
+    TEAM_NOTICE,
+    OutboxMessage,
+    PromptDelivery,
+)
+from tracker.notify.outbox import is_monitored, opted_out, queue
+from tracker.patients.models import Patient
+
+
+def queue_invitation(
+    s: Session, patient: Patient, link: str, key: str | int, now: datetime | None = None
+) -> bool:
+    """Queue the sign-up link by email (and by text if a mobile was given); True if queued.
+
+    `key` identifies the invitation (its id): a new invitation is a new message, the same one
+    queued twice is one. The link is in the stored text, like everything else a message says,
+    and works once and expires (tracker.auth.invitations).
+    """
+    now = now or utcnow()
+    if not is_monitored(patient):
+        return False
+    team = messages.Team.of(patient.team)
+    queued = False
+    targets = [(EMAIL, patient.email)]
+    if patient.mobile and not opted_out(s, patient.mobile):
+        targets.append((SMS, patient.mobile))
+    for channel, address in targets:
+        if not address:
+            continue
+        new_id = queue(
+            s,
+            group_key=f"invitation:{key}",
+            kind=INVITATION,
+            channel=channel,
+            to=address,
+            rendered=messages.invitation(channel, team, link),
+            now=now,
+            patient_id=patient.id,
+            timezone=patient.timezone,
+        )
+        queued = queued or new_id is not None
+    return queued
+
+
+def queue_team_email(s: Session, email, now: datetime | None = None) -> int | None:
+    """Queue a tracker.team.notify.TeamEmail; its outbox id, or None if already queued.
+
+    One message per team, kind and set of alerts: deciding twice queues once.
+    """
+    now = now or utcnow()
+    alerts = ",".join(str(i) for i in sorted(email.alert_ids))
+    digest = hashlib.sha256(alerts.encode()).hexdigest()[:16]
+    return queue(
+        s,
+        group_key=f"team_notice:{email.team_id}:{email.kind}:{digest}",
+        kind=TEAM_NOTICE,
+        channel=EMAIL,
+        to=email.address,
+        rendered=messages.team_notice(email.kind, email.count, email.link),
+        now=now,
+        team_id=email.team_id,
+        variant=email.kind,
+    )
+
+
+@dataclass(frozen=True)
+class PromptState:
+    """What became of one prompt: queued, sent, delivered, undelivered or cancelled."""
+
+    state: str
+    reason: str | None = None
+
+    @property
+    def problem(self) -> bool:
+        return self.state == PROMPT_UNDELIVERED
+
+
+def prompt_states(s: Session, prompt_ids: list[int]) -> dict[int, PromptState]:
+    """For the team's queue: each prompt's state (missing: not taken up yet, so queued)."""
+    if not prompt_ids:
+        return {}
+    states = {
+        d.prompt_id: PromptState(d.state, d.reason)
+        for d in s.scalars(select(PromptDelivery).where(PromptDelivery.prompt_id.in_(prompt_ids)))
+    }
+    delivered = set(
+        s.scalars(
+            select(OutboxMessage.prompt_id).where(
+                OutboxMessage.prompt_id.in_(prompt_ids), OutboxMessage.status == DELIVERED
+            )
+        )
+    )
+    for prompt_id in delivered:
+        if states.get(prompt_id, PromptState("queued")).state == "sent":
+            states[prompt_id] = PromptState(DELIVERED)
+    return states

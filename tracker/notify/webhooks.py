@@ -1,0 +1,93 @@
+"""Twilio's webhooks: POST /twilio/status (delivery reports) and POST /twilio/inbound (texts).
+
+Both check X-Twilio-Signature with the library's RequestValidator against TRACKER_PUBLIC_URL
+plus the path and query string, never the Host or X-Forwarded-* headers of the request: behind
+a TLS proxy the URL Twilio signed is the public one, and a forged X-Forwarded-Host cannot make a
+bad signature pass. A missing or wrong signature answers 403 and changes nothing.
+
+They are exempt from CSRF (Twilio has no form token; the signature is the check) and public
+(the default-deny sign-in guard must answer them, never redirect them to a sign-in page).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, request
+from twilio.request_validator import RequestValidator
+
+from tracker import db
+from tracker.db import utcnow
+from tracker.notify import inbound
+from tracker.notify.config import NotifySettings, settings
+from tracker.security import public
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("twilio", __name__, url_prefix="/twilio")
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def signed_url(cfg: NotifySettings) -> str:
+    """The URL Twilio called, as the public address says it: what its signature covers."""
+    query = request.query_string.decode("utf-8", "replace")
+    return cfg.public_url + request.path + (f"?{query}" if query else "")
+
+
+def signature_ok(cfg: NotifySettings) -> bool:
+    """True only for a request signed with our auth token for exactly this URL and form."""
+    signature = request.headers.get("X-Twilio-Signature")
+    if not signature or not cfg.twilio_auth_token:
+        return False
+    validator = RequestValidator(cfg.twilio_auth_token)
+    return validator.validate(signed_url(cfg), request.form, signature)
+
+
+def _forbidden() -> Response:
+    log.warning("twilio webhook refused: missing or wrong signature")
+    return Response("", status=403, mimetype="text/plain")
+
+
+@bp.post("/status")
+@public
+def status():
+    """A delivery report on one of our texts."""
+    cfg = settings(current_app.config)
+    if not signature_ok(cfg):
+        return _forbidden()
+    form = request.form
+    with db.transaction() as s:
+        outcome = inbound.apply_status(
+            s,
+            sid=form.get("MessageSid", ""),
+            status=form.get("MessageStatus") or form.get("SmsStatus") or "",
+            error_code=form.get("ErrorCode") or None,
+            our_id=request.args.get("m"),
+            now=utcnow(),
+        )
+    log.info("twilio status callback: %s", outcome)
+    return Response("", status=200, mimetype="text/plain")
+
+
+@bp.post("/inbound")
+@public
+def incoming():
+    """A text to our number. Replies go through the outbox, never in this answer."""
+    cfg = settings(current_app.config)
+    if not signature_ok(cfg):
+        return _forbidden()
+    form = request.form
+    with db.transaction() as s:
+        result = inbound.receive(
+            s,
+            cfg,
+            sid=form.get("MessageSid") or form.get("SmsSid") or "",
+            sender=form.get("From", ""),
+            body=form.get("Body"),
+            now=utcnow(),
+        )
+    log.info(
+        "twilio inbound text: %s%s", result.keyword, ", reply queued" if result.reply_id else ""
+    )
+    return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
