@@ -27,7 +27,7 @@ $(STAMPS)/node: package.json package-lock.json
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --if-empty
-	TRACKER_OPEN_SIGNUP=$${TRACKER_OPEN_SIGNUP:-1} $(BIN)/flask run --debug --port $(PORT)
+	TRACKER_OPEN_SIGNUP=$${TRACKER_OPEN_SIGNUP:-1} TRACKER_JOBS_IN_WEB=1 $(BIN)/flask run --debug --port $(PORT)
 
 # The whole suite: lint, then tests (on PostgreSQL too when TRACKER_TEST_DATABASE_URL is set).
 test: install

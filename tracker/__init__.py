@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask
 from jinja2 import BytecodeCache, ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -49,6 +51,10 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(support_admin_bp)  # /team/support/: the directory's administration
     cli.init_app(app)
+    if app.config.get("JOBS_IN_WEB", os.environ.get("TRACKER_JOBS_IN_WEB") == "1"):
+        from jobs.dev import start_in_dev_server  # `make run` only; see jobs/dev.py
+
+        start_in_dev_server(app)
     return app
 
 

@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from jobs.cli import jobs_cli
 from tracker import db
 from tracker.assess import assess_command
 from tracker.auth.cli import invite_command
@@ -66,4 +67,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(assess_command)
     app.cli.add_command(staff_cli)
     app.cli.add_command(support_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(outbox_command)

@@ -1,0 +1,250 @@
+"""The detection pass writes alerts and prompts: counts, repeat runs, failures, races."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, insert
+
+from tests.detection.stored import (
+    add_patients,
+    alert_state,
+    count,
+    prompt_state,
+    resolved,
+    store,
+    symptom,
+)
+from tracker.alerts.models import OPEN, Alert, AlertEvent, Prompt
+from tracker.detection import run as detection_run
+from tracker.detection.run import Interrupted, detect
+from tracker.rules.catalogue import load_rules
+
+TODAY = date(2026, 11, 20)
+NOW = datetime(2026, 11, 20, 4, 30, tzinfo=UTC)
+RULES = load_rules()
+
+
+def days_ago(n: int) -> date:
+    return TODAY - timedelta(days=n)
+
+
+def persistent_cough() -> list:
+    """Cough for 20 days: new and persistent, one `soon` alert."""
+    return [symptom(days_ago(n), "cough", 3) for n in (20, 14, 8, 2)]
+
+
+def lump_today() -> list:
+    """A lump: report promptly, `soon`."""
+    return [symptom(days_ago(0), "lump", 2)]
+
+
+def gone_away() -> list:
+    """Back pain that the patient marked resolved: no finding."""
+    return [symptom(days_ago(10), "bone_pain", 4), resolved(days_ago(9), "bone_pain")]
+
+
+@pytest.fixture
+def six_patients(session):
+    """Six patients: four with something to flag, two without."""
+    ids = add_patients(session, 6)
+    diaries = [persistent_cough(), lump_today(), gone_away(), [], persistent_cough(), lump_today()]
+    for pid, rows in zip(ids, diaries, strict=True):
+        store(session, pid, rows)
+    return ids
+
+
+def run_pass(sessions, today=TODAY, now=NOW, **kw):
+    return detect(sessions, today, RULES, batch_size=2, now=now, **kw)
+
+
+def test_a_first_run_opens_alerts_and_a_second_leaves_them_unchanged(
+    session, sessions, six_patients
+):
+    first = run_pass(sessions)
+    second = run_pass(sessions, now=NOW + timedelta(minutes=5))
+
+    assert (first.patients, first.findings, first.opened, first.updated, first.unchanged) == (
+        6,
+        4,
+        4,
+        0,
+        0,
+    )
+    assert (second.patients, second.findings, second.opened, second.updated) == (6, 4, 0, 0)
+    assert second.unchanged == 4
+    assert first.failed == second.failed == 0
+    assert count(session, Alert) == 4
+    assert count(session, Prompt) == 4
+
+
+def test_a_new_reason_updates_the_alert_without_prompting_again(session, sessions, six_patients):
+    run_pass(sessions)
+    # The first patient now logs a cough severe enough to be flagged `severe` as well.
+    store(session, six_patients[0], [symptom(days_ago(0), "cough", 9)])
+
+    later = run_pass(sessions, now=NOW + timedelta(hours=1))
+
+    assert (later.opened, later.updated, later.unchanged) == (0, 1, 3)
+    assert count(session, Alert) == 4
+    # Still `soon`, so no new prompt: §4 prompts again only when the urgency rises.
+    assert count(session, Prompt) == 4
+
+
+def test_running_twice_gives_no_duplicate_alert_event_or_prompt(session, sessions, six_patients):
+    run_pass(sessions)
+    state = (alert_state(session), prompt_state(session), count(session, AlertEvent))
+
+    run_pass(sessions)
+
+    assert (alert_state(session), prompt_state(session), count(session, AlertEvent)) == state
+
+
+def test_a_pass_stopped_half_way_and_run_again_ends_as_one_clean_run(
+    session, sessions, six_patients
+):
+    batches = []
+
+    def stop_after_one_batch() -> bool:
+        batches.append(1)
+        return len(batches) > 1
+
+    with pytest.raises(Interrupted) as stopped:
+        run_pass(sessions, should_stop=stop_after_one_batch)
+    assert stopped.value.summary.patients == 2  # one batch of two was written
+    assert count(session, Alert) == 2
+    run_pass(sessions)
+    resumed = (alert_state(session), prompt_state(session))
+
+    _wipe_alerts(session)
+    run_pass(sessions)
+
+    assert resumed == (alert_state(session), prompt_state(session))
+    assert len(resumed[0]) == 4 and len(resumed[1]) == 4
+
+
+def test_a_pass_that_crashes_half_way_and_runs_again_ends_as_one_clean_run(
+    session, sessions, six_patients, monkeypatch
+):
+    real_apply = detection_run.apply_findings
+    calls = []
+
+    def crash_on_the_third_patient(s, patient_id, findings, *args):
+        calls.append(patient_id)
+        if len(calls) == 3:
+            raise SystemExit("killed")  # not an Exception: nothing may catch it
+        return real_apply(s, patient_id, findings, *args)
+
+    monkeypatch.setattr(detection_run, "apply_findings", crash_on_the_third_patient)
+    with pytest.raises(SystemExit):
+        run_pass(sessions)
+    monkeypatch.setattr(detection_run, "apply_findings", real_apply)
+    half = len(alert_state(session))
+    run_pass(sessions)
+    resumed = (alert_state(session), prompt_state(session))
+
+    _wipe_alerts(session)
+    run_pass(sessions)
+
+    assert 0 < half < 4
+    assert resumed == (alert_state(session), prompt_state(session))
+
+
+def _wipe_alerts(session) -> None:
+    for model in (Prompt, AlertEvent, Alert):
+        session.execute(model.__table__.delete())
+    session.commit()
+
+
+def test_a_patient_whose_diary_makes_the_engine_fail_is_skipped_and_logged_without_detail(
+    session, sessions, six_patients, monkeypatch, caplog
+):
+    victim = six_patients[4]
+    store(session, victim, [symptom(days_ago(1), "fatigue", 5)])
+    real_assess = detection_run.assess_grouped
+
+    def fail_on_fatigue(days, marks, known, today, rules):
+        if "fatigue" in days:
+            raise ValueError("fatigue, severity 5, patient@example.test")
+        return real_assess(days, marks, known, today, rules)
+
+    monkeypatch.setattr(detection_run, "assess_grouped", fail_on_fatigue)
+    with caplog.at_level(logging.ERROR, logger="tracker.detection"):
+        summary = run_pass(sessions)
+
+    assert (summary.patients, summary.failed, summary.opened) == (6, 1, 3)
+    assert victim not in {row[0] for row in alert_state(session)}
+    [record] = caplog.records
+    assert record.getMessage() == f"detection skipped patient {victim}: ValueError"
+    assert record.exc_info is None
+
+
+def test_a_patient_whose_alerts_cannot_be_written_is_skipped_and_the_batch_is_kept(
+    session, sessions, six_patients, monkeypatch, caplog
+):
+    real_apply = detection_run.apply_findings
+    victim = six_patients[0]  # first in its batch: the batch's other patient is written
+
+    def fail_for_victim(s, patient_id, findings, *args):
+        outcome = real_apply(s, patient_id, findings, *args)
+        if patient_id == victim:
+            s.flush()
+            raise KeyError("cough")
+        return outcome
+
+    monkeypatch.setattr(detection_run, "apply_findings", fail_for_victim)
+    with caplog.at_level(logging.ERROR, logger="tracker.detection"):
+        summary = run_pass(sessions)
+
+    assert (summary.failed, summary.opened) == (1, 3)
+    # The victim's half-written alert was rolled back with its savepoint; no one else's was.
+    assert victim not in {row[0] for row in alert_state(session)}
+    assert len(alert_state(session)) == 3 == len(prompt_state(session))
+    assert [r.getMessage() for r in caplog.records] == [
+        f"detection skipped patient {victim}: KeyError"
+    ]
+
+
+def test_an_alert_opened_by_someone_else_mid_pass_is_merged_not_duplicated(app, session, sessions):
+    [pid] = add_patients(session, 1)
+    store(session, pid, persistent_cough())
+    engine = app.extensions["engine"]
+    raced = []
+
+    def open_the_same_alert_first(conn, cursor, statement, parameters, context, executemany):
+        # Just before the pass inserts its alert, another writer (the web app, say) commits
+        # an open alert for the same patient and symptom, on a connection of its own.
+        if raced or not statement.lstrip().upper().startswith("INSERT INTO ALERTS"):
+            return
+        raced.append(True)
+        with engine.connect() as other:
+            other.execute(
+                insert(Alert).values(
+                    patient_id=pid,
+                    symptom_code="cough",
+                    episode_start=days_ago(20),
+                    first_entry=days_ago(20),
+                    last_entry=days_ago(2),
+                    duration_days=18,
+                    urgency="soon",
+                    reasons="new,persistent",
+                    rules_version=RULES.version,
+                    status=OPEN,
+                    opened_at=NOW,
+                    updated_at=NOW,
+                )
+            )
+            other.commit()
+
+    event.listen(engine, "before_cursor_execute", open_the_same_alert_first)
+    try:
+        summary = run_pass(sessions)
+    finally:
+        event.remove(engine, "before_cursor_execute", open_the_same_alert_first)
+
+    assert raced
+    assert (summary.failed, summary.opened, summary.unchanged) == (0, 0, 1)
+    [alert] = alert_state(session)
+    assert alert[:4] == (pid, "cough", OPEN, "soon")

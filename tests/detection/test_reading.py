@@ -1,0 +1,139 @@
+"""The pure parts of reading: grouping rows as the engine does, and when to read past the window."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tracker.detection.run import group_rows
+from tracker.detection.window import older_bound, window_days, window_start
+from tracker.diary.models import RESOLVED, SYMPTOM
+from tracker.rules.catalogue import load_rules
+from tracker.rules.engine import Entry, EntryDay, ResolvedMark, compile_rules, group_entries
+
+TODAY = date(2026, 11, 20)
+RULES = compile_rules(load_rules())
+GAP = RULES.max_gap_days
+EDGE = window_start(TODAY, RULES)
+
+
+def days_ago(n: int) -> date:
+    return TODAY - timedelta(days=n)
+
+
+rows_strategy = st.lists(
+    st.tuples(
+        st.integers(1, 3),  # patient
+        st.sampled_from(("cough", "lump")),
+        st.sampled_from((SYMPTOM, SYMPTOM, RESOLVED)),
+        st.integers(0, 6).map(days_ago),
+        st.integers(1, 10),
+        st.one_of(st.none(), st.integers(0, 9)),  # onset, days before the entry
+        st.booleans(),
+    ),
+    max_size=40,
+)
+
+
+@given(rows_strategy)
+def test_rows_are_grouped_into_entry_days_exactly_as_the_engine_groups_entries(raw):
+    rows = sorted(
+        (
+            (pid, code, kind, day, sev if kind == SYMPTOM else None, _onset(day, back), worry)
+            for pid, code, kind, day, sev, back, worry in raw
+        ),
+        key=lambda r: (r[0], r[1], r[3]),
+    )
+    days: dict = {}
+    marks: dict = {}
+    group_rows(rows, days, marks)
+    for pid in {r[0] for r in rows}:
+        mine = [r for r in rows if r[0] == pid]
+        entries = [Entry(r[3], r[1], r[4], r[5], r[6]) for r in mine if r[2] == SYMPTOM]
+        assert days.get(pid, {}) == group_entries(entries)
+        expected_marks: dict = {}
+        for r in mine:
+            if r[2] == RESOLVED:
+                expected_marks.setdefault(r[1], []).append(r[3])
+        assert marks.get(pid, {}) == {k: sorted(v) for k, v in expected_marks.items()}
+
+
+def _onset(day: date, back: int | None) -> date | None:
+    return None if back is None else day - timedelta(days=back)
+
+
+def bound(days, marks=(), known=False, loaded_from=EDGE):
+    return older_bound("cough", days, list(marks), loaded_from, known, TODAY, RULES)
+
+
+def entry_day(day: date, onset: date | None = None) -> EntryDay:
+    return EntryDay(day, 3, onset)
+
+
+def weekly_to_today(first: date) -> list[EntryDay]:
+    """Entry days every 7 days from `first`, and today: one episode, ongoing."""
+    days, day = [], first
+    while day < TODAY:
+        days.append(entry_day(day))
+        day += timedelta(days=7)
+    return [*days, entry_day(TODAY)]
+
+
+def test_the_window_covers_a_recent_episode_and_its_baseline():
+    assert window_days(RULES) == 90 + 7 + 2 * 14
+
+
+def test_nothing_more_is_read_for_a_symptom_that_is_not_ongoing():
+    assert bound([entry_day(EDGE), entry_day(days_ago(GAP + 1))]) is None
+
+
+def test_nothing_more_is_read_for_an_episode_ended_by_a_resolved_mark():
+    assert bound([entry_day(EDGE), entry_day(days_ago(1))], marks=[days_ago(1)]) is None
+
+
+def test_a_chain_that_may_go_on_before_the_window_is_read_further_back():
+    # An entry on the day before the window would be exactly max_gap_days before this one.
+    first = EDGE + timedelta(days=GAP - 1)
+    older = bound(weekly_to_today(first), known=True)  # known: no baseline needed
+    assert older is not None and older < EDGE
+
+
+def test_a_chain_that_cannot_reach_before_the_window_is_complete():
+    first = EDGE + timedelta(days=GAP)  # anything before the window is more than GAP days off
+    chain = weekly_to_today(first)
+    # Its start is far enough back that `new` needs the baseline before the window too.
+    assert bound(chain) == first - timedelta(days=RULES.baseline_days)
+    assert bound(chain, known=True) is None
+
+
+def test_a_resolved_mark_inside_the_window_before_the_chain_ends_it_there():
+    first = EDGE + timedelta(days=2)
+    chain = weekly_to_today(first)
+    assert bound(chain, marks=[EDGE], known=True) is None
+    assert bound(chain, known=True) is not None
+
+
+def test_an_onset_far_back_reads_its_baseline():
+    onset = days_ago(400)
+    assert bound([entry_day(days_ago(1), onset)]) == onset - timedelta(days=90)
+
+
+def test_a_short_new_episode_needs_nothing_before_the_window():
+    assert bound([entry_day(days_ago(3)), entry_day(days_ago(1))]) is None
+
+
+def test_chains_are_read_back_in_doubling_spans():
+    span = (TODAY - EDGE).days
+    assert bound(weekly_to_today(EDGE), known=True) == EDGE - timedelta(days=span)
+    # Read back that far, the chain still starts on the first day read: twice as far again.
+    further = EDGE - timedelta(days=span)
+    chain = weekly_to_today(further)
+    assert bound(chain, known=True, loaded_from=further) == further - timedelta(days=2 * span)
+
+
+def test_marks_dated_on_an_entry_day_count_as_after_it():
+    # Engine semantics: a mark on the last entry's day ends the episode.
+    assert bound([entry_day(days_ago(2))], marks=[days_ago(2)]) is None
+    assert ResolvedMark(days_ago(2), "cough").day == days_ago(2)

@@ -1,0 +1,164 @@
+"""The pass skips a patient only when `apply_findings` would have written nothing for them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from tests.detection.stored import add_patients, alert_state, wipe
+from tracker.alerts.models import (
+    ACKNOWLEDGED,
+    CLOSED,
+    OPEN,
+    RESOLVED,
+    SUPERSEDED,
+    Alert,
+    AlertEvent,
+    Prompt,
+)
+from tracker.alerts.services import apply_findings
+from tracker.detection.unchanged import changes_nothing, read_alerts
+from tracker.rules.engine import REASONS, Finding
+
+BASE = date(2026, 11, 1)
+NOW = datetime(2026, 11, 20, 4, 30, tzinfo=UTC)
+URGENCIES = ("soon", "same_day", "emergency")
+
+reason_sets = st.sets(st.sampled_from(REASONS), min_size=1).map(
+    lambda chosen: tuple(r for r in REASONS if r in chosen)
+)
+
+
+@st.composite
+def alerts(draw, status) -> dict:
+    start = BASE + timedelta(days=draw(st.integers(-5, 5)))
+    first = start + timedelta(days=draw(st.integers(0, 3)))
+    last = first + timedelta(days=draw(st.integers(0, 10)))
+    # Now and then a stored duration that does not match its dates, as a hand edit might.
+    duration = (last - start).days + draw(st.sampled_from((0, 0, 0, 0, 1)))
+    return dict(
+        symptom_code="cough",
+        status=status,
+        urgency=draw(st.sampled_from(URGENCIES)),
+        reasons=",".join(draw(reason_sets)),
+        episode_start=start,
+        first_entry=first,
+        last_entry=last,
+        duration_days=duration,
+        rules_version="test",
+        opened_at=NOW,
+        updated_at=NOW,
+    )
+
+
+histories = st.one_of(
+    st.just([]),
+    st.tuples(st.sampled_from((OPEN, OPEN, ACKNOWLEDGED, RESOLVED, CLOSED, SUPERSEDED))).flatmap(
+        lambda s: st.lists(alerts(s[0]), min_size=1, max_size=1)
+    ),
+    st.tuples(alerts(SUPERSEDED), alerts(OPEN)).map(list),
+    st.tuples(alerts(ACKNOWLEDGED), alerts(OPEN)).map(list),
+)
+
+
+@st.composite
+def findings_near(draw, history: list[dict]) -> Finding:
+    """A finding that often matches the latest alert, and often differs from it in one way."""
+    if history:
+        alert = history[-1]
+        start, first, last = alert["episode_start"], alert["first_entry"], alert["last_entry"]
+        stored = tuple(alert["reasons"].split(","))
+        urgency = draw(st.sampled_from((alert["urgency"],) * 3 + URGENCIES))
+        reasons = draw(
+            st.one_of(
+                st.sets(st.sampled_from(stored), min_size=1).map(
+                    lambda chosen: tuple(r for r in REASONS if r in chosen)
+                ),
+                reason_sets,
+            )
+        )
+    else:
+        start = first = last = BASE
+        urgency, reasons = draw(st.sampled_from(URGENCIES)), draw(reason_sets)
+    nudge = st.sampled_from((0,) * 5 + (-1, 1, 8, 20))
+    start += timedelta(days=draw(nudge))
+    first = max(start, first + timedelta(days=draw(nudge)))
+    last = max(first, last + timedelta(days=draw(nudge)))
+    return Finding(
+        symptom="cough",
+        urgency=urgency,
+        reasons=reasons,
+        episode_start=start,
+        last_entry=last,
+        duration_days=(last - start).days,
+        rules_version="test",
+        first_entry=first,
+    )
+
+
+cases = histories.flatmap(lambda h: st.tuples(st.just(h), findings_near(h)))
+
+
+def counts(s) -> tuple[int, int]:
+    return (
+        s.scalar(select(func.count()).select_from(AlertEvent)),
+        s.scalar(select(func.count()).select_from(Prompt)),
+    )
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=cases)
+def test_skipping_agrees_with_apply_findings(session, case):
+    history, finding = case
+    [pid] = add_patients(session, 1)
+    try:
+        session.add_all(Alert(patient_id=pid, **fields) for fields in history)
+        session.commit()
+        skip = changes_nothing(read_alerts(session, pid, pid).get((pid, "cough")), finding)
+        event(f"skipped: {skip}")
+        before = (alert_state(session), counts(session))
+
+        outcome = apply_findings(session, pid, [finding], now=NOW)
+        session.commit()
+
+        if skip:
+            assert (outcome.opened, outcome.updated, outcome.unchanged) == (0, 0, 1)
+            assert (alert_state(session), counts(session)) == before
+    finally:
+        session.rollback()
+        wipe(session)
+
+
+def test_an_unchanged_open_alert_is_skipped_and_a_new_reason_is_not(session):
+    [pid] = add_patients(session, 1)
+    session.add(
+        Alert(
+            patient_id=pid,
+            symptom_code="cough",
+            status=OPEN,
+            urgency="soon",
+            reasons="new,persistent",
+            episode_start=BASE,
+            first_entry=BASE,
+            last_entry=BASE + timedelta(days=15),
+            duration_days=15,
+            rules_version="test",
+        )
+    )
+    session.commit()
+    same = Finding("cough", "soon", ("persistent",), BASE, BASE + timedelta(days=15), 15, "t", BASE)
+    worse = Finding("cough", "soon", ("severe",), BASE, BASE + timedelta(days=15), 15, "t", BASE)
+    later = Finding("cough", "soon", ("new",), BASE, BASE + timedelta(days=16), 16, "t", BASE)
+    snapshot = read_alerts(session, pid, pid)[(pid, "cough")]
+
+    assert changes_nothing(snapshot, same)
+    assert not changes_nothing(snapshot, worse)
+    assert not changes_nothing(snapshot, later)
+    assert not changes_nothing(None, same)

@@ -1,0 +1,487 @@
+"""The detection pass: every patient's diary, through the one engine, into alerts and prompts.
+
+I/O stays at the edges. Patients are read in batches in id order (keyset pagination: the next
+batch starts after the last id seen, so the cost of a batch never grows with how far the pass
+has gone). For each batch, one query reads the window of every patient's diary, ordered so that
+it is grouped in one sweep into the engine's pre-grouped shape, and one more reads the known
+conditions. The engine (`assess_grouped`, the function `assess` ends in) decides, and
+`apply_findings` writes, in one transaction per batch.
+
+Exactness: the findings are those of the whole history (`findings_for_patient`). Only symptoms
+logged in the last `max_gap_days` can have a finding, so only their rows are read; the window is
+wide enough for nearly all of them, and `window.older_bound` says, per symptom, when rows before
+it could still matter (a long ongoing episode, or an onset far back): only those are read
+further back.
+
+Speed: a finding that changes nothing about its alert (most of them, on most days) is counted
+without calling `apply_findings`, from one read of the batch's alerts (`unchanged.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import chain
+
+from sqlalchemy import Select, and_, select, tuple_
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session
+
+from tracker.alerts.services import DETECTION, Outcome, apply_findings, queue_reprompts
+from tracker.db import utcnow
+from tracker.detection.unchanged import changes_nothing, read_alerts
+from tracker.detection.window import older_bound, window_start
+from tracker.diary.models import RESOLVED, SYMPTOM, DiaryEntry
+from tracker.patients.models import KnownCondition, Patient
+from tracker.rules.catalogue import Catalogue
+from tracker.rules.engine import EntryDay, Finding, Rules, assess_grouped, compile_rules
+
+log = logging.getLogger(__name__)
+
+# Patients per batch. Diaries are stored in date order, so one batch's rows are spread over
+# most of the window's pages, and fewer, larger batches read each page fewer times: on the
+# benchmark (bench/detect.py), 100,000 patients take about 24 s in batches of 2,500 and 19 s
+# in batches of 5,000, for about 25 MB more memory (rows are turned into objects 5,000 at a time).
+DEFAULT_BATCH_SIZE = 5000
+# Rows turned into Python objects at a time, while a batch is grouped.
+_ROWS_PER_FETCH = 5000
+# Symptoms per query when reading older history: keeps statements well under SQLite's limit
+# on bound parameters.
+_PAIRS_PER_QUERY = 400
+
+SessionFactory = Callable[[], Session]
+Pair = tuple[int, str]  # (patient id, symptom code)
+DaysBySymptom = dict[str, list[EntryDay]]
+MarksBySymptom = dict[str, list[date]]
+
+
+@dataclass
+class Summary:
+    """What a pass did: patients read, findings, alerts opened, updated and left unchanged."""
+
+    patients: int = 0
+    findings: int = 0
+    opened: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0  # patients skipped because the engine (or writing their alerts) failed
+    reprompted: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        """The summary `jobs detect --json` prints."""
+        return {
+            "patients": self.patients,
+            "findings": self.findings,
+            "opened": self.opened,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+
+    def add_outcome(self, outcome: Outcome) -> None:
+        """Count what applying one batch's findings did."""
+        self.opened += outcome.opened
+        self.updated += outcome.updated
+        self.unchanged += outcome.unchanged
+
+
+class Interrupted(Exception):
+    """The pass was asked to stop between two batches; every batch before it is committed."""
+
+    def __init__(self, summary: Summary) -> None:
+        super().__init__("detection pass interrupted")
+        self.summary = summary
+
+
+@dataclass
+class BatchDiaries:
+    """One batch's diaries in the engine's pre-grouped shape, keyed by patient id."""
+
+    days: dict[int, DaysBySymptom]
+    marks: dict[int, MarksBySymptom]
+    known: dict[int, frozenset[str]]
+
+    def marks_of(self, patient_id: int, symptom: str) -> list[date]:
+        """One symptom's resolved-mark dates, sorted (empty if none)."""
+        return self.marks.get(patient_id, {}).get(symptom, [])
+
+
+# ---- the pass ---------------------------------------------------------------------------------
+
+
+def detect(
+    sessions: SessionFactory,
+    today: date,
+    rules: Catalogue,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    now: datetime | None = None,
+) -> Summary:
+    """Assess every patient as of `today`, apply the findings as alerts, queue re-prompts."""
+    now = now or utcnow()
+    summary = Summary()
+    batches = assess_batches(sessions, today, rules, batch_size)
+    while True:
+        # Checked between batches only: a batch is one transaction, so stopping here leaves
+        # nothing half-written, and running the pass again finishes the job.
+        if should_stop is not None and should_stop():
+            raise Interrupted(summary)
+        batch = next(batches, None)
+        if batch is None:
+            break
+        patients, failed, assessed = batch
+        with sessions() as s:
+            outcome, write_failures = _apply_batch(s, assessed, now)
+        summary.patients += patients
+        summary.findings += sum(len(f) for pid, f in assessed if pid not in write_failures)
+        summary.failed += len(failed) + len(write_failures)
+        summary.add_outcome(outcome)
+        if progress is not None:
+            progress(patients)
+    summary.reprompted = _queue_reprompts(sessions, rules, now)
+    return summary
+
+
+def assess_batches(
+    sessions: SessionFactory,
+    today: date,
+    rules: Rules | Catalogue,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Iterator[tuple[int, set[int], list[tuple[int, list[Finding]]]]]:
+    """Per batch: patients read, ids that failed, and (id, findings) for those with findings."""
+    r = compile_rules(rules)
+    after = 0
+    while (read := read_batch(sessions, after, batch_size, today, r)) is not None:
+        ids, batch, failed = read
+        yield len(ids), failed, _assess_all(batch, ids, failed, today, r)
+        after = ids[-1]
+
+
+def _assess_all(
+    batch: BatchDiaries, ids: list[int], failed: set[int], today: date, rules: Rules
+) -> list[tuple[int, list[Finding]]]:
+    """(id, findings) for each patient with findings; a patient that fails joins `failed`."""
+    assessed = []
+    for patient_id in ids:
+        if patient_id in failed:
+            continue
+        try:
+            findings = _assess(batch, patient_id, today, rules)
+        except Exception as exc:  # one patient's record must not stop everyone else's
+            _log_failure(patient_id, exc)
+            failed.add(patient_id)
+            continue
+        if findings:
+            assessed.append((patient_id, findings))
+    return assessed
+
+
+def _next_patient_ids(s: Session, after: int, batch_size: int) -> list[int]:
+    query = select(Patient.id).where(Patient.id > after).order_by(Patient.id).limit(batch_size)
+    return list(s.connection().scalars(query))
+
+
+def _assess(batch: BatchDiaries, patient_id: int, today: date, rules: Rules) -> list[Finding]:
+    days = batch.days.get(patient_id)
+    if not days:
+        return []
+    marks = batch.marks.get(patient_id, {})
+    known = batch.known.get(patient_id, frozenset())
+    return assess_grouped(days, marks, known, today, rules)
+
+
+def _log_failure(patient_id: int, exc: BaseException) -> None:
+    # The id and the type only: an exception's message can quote the data that caused it.
+    log.error("detection skipped patient %d: %s", patient_id, type(exc).__name__)
+
+
+# ---- reading ----------------------------------------------------------------------------------
+
+
+def _live_rows(*conditions) -> Select:
+    """Live symptom entries and resolved marks, ordered for grouping in one sweep."""
+    return (
+        select(
+            DiaryEntry.patient_id,
+            DiaryEntry.symptom_code,
+            DiaryEntry.kind,
+            DiaryEntry.entry_date,
+            DiaryEntry.severity,
+            DiaryEntry.onset_date,
+            DiaryEntry.worrying,
+        )
+        .where(
+            DiaryEntry.deleted_at.is_(None),
+            DiaryEntry.kind.in_((SYMPTOM, RESOLVED)),
+            *conditions,
+        )
+        .order_by(DiaryEntry.patient_id, DiaryEntry.symptom_code, DiaryEntry.entry_date)
+    )
+
+
+def read_batch(
+    sessions: SessionFactory, after: int, batch_size: int, today: date, rules: Rules
+) -> tuple[list[int], BatchDiaries, set[int]] | None:
+    """The ids after `after`, their diaries grouped, and the ids that failed; None at the end."""
+    with sessions() as s:
+        ids = _next_patient_ids(s, after, batch_size)
+        if not ids:
+            return None
+        conn = s.connection()
+        batch = BatchDiaries(days={}, marks={}, known={})
+        # Core rows through the session's connection, taken a few thousand at a time: the
+        # ORM's result machinery, or fetching row by row, costs microseconds a row, and
+        # holding every row of the batch as Python objects at once costs memory.
+        result = conn.execute(_window_rows(ids[0], ids[-1], today, rules))
+        group_rows(chain.from_iterable(result.partitions(_ROWS_PER_FETCH)), batch.days, batch.marks)
+        known_rows = conn.execute(
+            select(KnownCondition.patient_id, KnownCondition.symptom_code).where(
+                KnownCondition.patient_id.between(ids[0], ids[-1])
+            )
+        )
+        known: dict[int, set[str]] = {}
+        for patient_id, code in known_rows:
+            known.setdefault(patient_id, set()).add(code)
+        batch.known = {pid: frozenset(codes) for pid, codes in known.items()}
+        failed = _read_older_history(s, batch, today, rules)
+    return ids, batch, failed
+
+
+def _window_rows(first_id: int, last_id: int, today: date, rules: Rules) -> Select:
+    # A range, not an IN list: the batch is a run of consecutive ids in patient order, and a
+    # range scans the (patient_id, ...) indexes.
+    in_batch = DiaryEntry.patient_id.between(first_id, last_id)
+    # Only symptoms logged in the last max_gap_days can have an ongoing episode, so only they
+    # can have a finding (§3): the rest of the window is left in the database. On a typical
+    # diary that halves the rows read, and reading rows is most of the pass's work.
+    recent = (
+        select(DiaryEntry.patient_id, DiaryEntry.symptom_code)
+        .where(
+            in_batch,
+            DiaryEntry.kind == SYMPTOM,
+            DiaryEntry.deleted_at.is_(None),
+            DiaryEntry.entry_date.between(today - timedelta(days=rules.max_gap_days), today),
+        )
+        .distinct()
+        .subquery("recent")
+    )
+    in_window = DiaryEntry.entry_date.between(window_start(today, rules), today)
+    same_pair = and_(
+        recent.c.patient_id == DiaryEntry.patient_id,
+        recent.c.symptom_code == DiaryEntry.symptom_code,
+    )
+    return _live_rows(in_batch, in_window).join(recent, same_pair)
+
+
+def group_rows(
+    rows: Iterable[tuple],
+    days: dict[int, DaysBySymptom],
+    marks: dict[int, MarksBySymptom],
+) -> None:
+    """Group rows ordered by patient, symptom, date into entry days and mark dates.
+
+    Several entries of a symptom on one day become one entry day, as `group_entries` merges
+    them (§3): the highest severity, the earliest onset, worrying if any of them is.
+    """
+    current_pid = current_code = None
+    pair_days: list[EntryDay] | None = None
+    pair_marks: list[date] | None = None
+    for patient_id, code, kind, day, severity, onset, worrying in rows:
+        if code != current_code or patient_id != current_pid:
+            current_pid, current_code = patient_id, code
+            pair_days = pair_marks = None
+        if kind == RESOLVED:
+            if pair_marks is None:
+                pair_marks = marks.setdefault(patient_id, {}).setdefault(code, [])
+            pair_marks.append(day)
+        elif pair_days is None:
+            pair_days = days.setdefault(patient_id, {}).setdefault(code, [])
+            pair_days.append(EntryDay(day, severity, onset, worrying))
+        elif pair_days and pair_days[-1].day == day:
+            pair_days[-1] = _merged(pair_days[-1], severity, onset, worrying)
+        else:
+            pair_days.append(EntryDay(day, severity, onset, worrying))
+
+
+def _merged(day: EntryDay, severity: int, onset: date | None, worrying: bool) -> EntryDay:
+    if day.onset is not None and (onset is None or day.onset < onset):
+        onset = day.onset
+    return EntryDay(day.day, max(day.severity, severity), onset, day.worrying or worrying)
+
+
+def _read_older_history(s: Session, batch: BatchDiaries, today: date, rules: Rules) -> set[int]:
+    """Read back past the window where it matters; returns ids whose diaries made it fail."""
+    first_day = window_start(today, rules)
+    loaded_from: dict[Pair, date] = {}
+    failed: set[int] = set()
+    pairs = [(pid, code) for pid, by_symptom in batch.days.items() for code in by_symptom]
+    while pairs:
+        wanted: dict[Pair, date] = {}
+        for pid, code in pairs:
+            if pid in failed:
+                continue
+            try:
+                bound = older_bound(
+                    code,
+                    batch.days[pid][code],
+                    batch.marks_of(pid, code),
+                    loaded_from.get((pid, code), first_day),
+                    code in batch.known.get(pid, ()),
+                    today,
+                    rules,
+                )
+            except Exception as exc:  # the engine's episode split failed on this diary
+                _log_failure(pid, exc)
+                failed.add(pid)
+                continue
+            if bound is not None:
+                wanted[(pid, code)] = bound
+        # Pairs that want to go back about as far share a query, and so its range.
+        for chunk in _chunks(sorted(wanted, key=wanted.__getitem__), _PAIRS_PER_QUERY):
+            _prepend_older_rows(s, batch, {p: wanted[p] for p in chunk}, loaded_from, first_day)
+        # Only the symptoms just extended can want more: a chain may go on further back.
+        pairs = sorted(wanted)
+    return failed
+
+
+def _prepend_older_rows(
+    s: Session,
+    batch: BatchDiaries,
+    wanted: dict[Pair, date],
+    loaded_from: dict[Pair, date],
+    first_day: date,
+) -> None:
+    lower = min(wanted.values())
+    upper = max(loaded_from.get(pair, first_day) for pair in wanted)
+    # One range for the chunk, and a row-value IN list (planned as one index probe per pair).
+    # Giving each pair its own range, as an OR of ranges, was tried: planning the longer
+    # statement cost more than the extra rows it saved.
+    query = _live_rows(
+        tuple_(DiaryEntry.patient_id, DiaryEntry.symptom_code).in_(list(wanted)),
+        DiaryEntry.entry_date >= lower,
+        DiaryEntry.entry_date < upper,
+    )
+    older_days: dict[int, DaysBySymptom] = {}
+    older_marks: dict[int, MarksBySymptom] = {}
+    group_rows(s.connection().execute(query).all(), older_days, older_marks)
+    for pid, code in wanted:
+        # One query serves pairs read to different depths: drop what a pair already has.
+        already = loaded_from.get((pid, code), first_day)
+        new_days = [d for d in older_days.get(pid, {}).get(code, []) if d.day < already]
+        new_marks = [m for m in older_marks.get(pid, {}).get(code, []) if m < already]
+        # Everything read is dated before `already`, and everything held from it on: so
+        # prepending keeps date order, and no day is split between the two.
+        batch.days[pid][code] = new_days + batch.days[pid][code]
+        if new_marks:
+            marks = batch.marks.setdefault(pid, {})
+            marks[code] = new_marks + marks.get(code, [])
+        loaded_from[(pid, code)] = lower
+
+
+def _chunks(items: list[Pair], size: int) -> Iterator[list[Pair]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# ---- writing ----------------------------------------------------------------------------------
+
+
+def _apply_batch(
+    s: Session, assessed: list[tuple[int, list[Finding]]], now: datetime
+) -> tuple[Outcome, set[int]]:
+    """Apply a batch's findings in one transaction; fall back to one patient at a time."""
+    skipped, assessed = _skip_unchanged(s, assessed)
+    outcome, failed = _apply_all(s, assessed, now)
+    outcome.unchanged += skipped
+    return outcome, failed
+
+
+def _skip_unchanged(
+    s: Session, assessed: list[tuple[int, list[Finding]]]
+) -> tuple[int, list[tuple[int, list[Finding]]]]:
+    """Findings that change nothing (counted), and the patients left to apply."""
+    if not assessed:
+        return 0, assessed
+    alerts = read_alerts(s, assessed[0][0], assessed[-1][0])
+    skipped = 0
+    to_apply = []
+    for patient_id, findings in assessed:
+        if all(changes_nothing(alerts.get((patient_id, f.symptom)), f) for f in findings):
+            skipped += len(findings)
+        else:
+            to_apply.append((patient_id, findings))
+    return skipped, to_apply
+
+
+def _apply_all(
+    s: Session, assessed: list[tuple[int, list[Finding]]], now: datetime
+) -> tuple[Outcome, set[int]]:
+    outcome = Outcome()
+    try:
+        # No autoflush: apply_findings reads each patient's alerts with a query, which would
+        # first flush the previous patient's changes, one round trip each; held back, they
+        # go at commit as a few batched statements. (It flushes itself where it needs ids.)
+        with s.no_autoflush:
+            for patient_id, findings in assessed:
+                outcome.add(apply_findings(s, patient_id, findings, DETECTION, now))
+        s.commit()
+        return outcome, set()
+    except (OperationalError, InterfaceError):
+        raise  # the database is gone, not one patient's record: the whole run fails
+    except Exception:
+        # Most likely one patient's write (a concurrent duplicate): redo the batch patient by
+        # patient, where a failure is retried or logged and costs only that patient.
+        s.rollback()
+    return _apply_one_by_one(s, assessed, now)
+
+
+def _apply_one_by_one(
+    s: Session, assessed: list[tuple[int, list[Finding]]], now: datetime
+) -> tuple[Outcome, set[int]]:
+    # A SAVEPOINT per patient: one patient's failure rolls back that patient's writes only.
+    outcome = Outcome()
+    failed: set[int] = set()
+    for patient_id, findings in assessed:
+        try:
+            outcome.add(_apply_one(s, patient_id, findings, now))
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as exc:
+            _log_failure(patient_id, exc)
+            failed.add(patient_id)
+    s.commit()
+    return outcome, failed
+
+
+def _apply_one(s: Session, patient_id: int, findings: list[Finding], now: datetime) -> Outcome:
+    try:
+        with s.begin_nested():
+            return apply_findings(s, patient_id, findings, DETECTION, now)
+    except IntegrityError:
+        # Someone else (a concurrent pass, or the web app prompting at once for an urgent
+        # entry) opened the same alert or queued the same prompt between our read and our
+        # write. Their row is committed now: read again, and the finding merges into it.
+        with s.begin_nested():
+            return apply_findings(s, patient_id, findings, DETECTION, now)
+
+
+def _queue_reprompts(sessions: SessionFactory, rules: Catalogue, now: datetime) -> int:
+    thresholds = rules.thresholds
+    for attempt in (1, 2):
+        with sessions() as s:
+            try:
+                queued = queue_reprompts(
+                    s, thresholds["reprompt_days"], thresholds["max_reprompts"], now
+                )
+                s.commit()
+                return queued
+            except IntegrityError:
+                # A concurrent run queued the same re-prompt first (the unique key on
+                # prompts): roll back and look again, and it is then no longer due.
+                s.rollback()
+                if attempt == 2:
+                    raise
+    return 0

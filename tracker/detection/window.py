@@ -1,0 +1,88 @@
+"""How much of a diary the detection pass must read to reach exactly the whole-history answer.
+
+Pure functions, no database. The pass reads a fixed window of recent rows for every patient,
+then asks `older_bound` for each symptom whether rows before that window could still change
+its finding, and reads further back only for the few symptoms where they could.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from tracker.rules.engine import EntryDay, Rules, episodes_of_days
+
+
+def window_days(rules: Rules) -> int:
+    """Days of history read for everyone: enough for every episode that began recently.
+
+    An ongoing episode that began up to `max_gap_days + 2 * persistent_days` days ago has its
+    whole chain of entries, and its `baseline_days` before it, inside this window. Longer
+    episodes are the rare case `older_bound` reads further back for.
+    """
+    return rules.baseline_days + rules.max_gap_days + 2 * rules.persistent_days
+
+
+def window_start(today: date, rules: Rules) -> date:
+    """The first day of the window read for every patient."""
+    return today - timedelta(days=window_days(rules))
+
+
+def older_bound(
+    symptom: str,
+    days: Sequence[EntryDay],
+    mark_days: Sequence[date],
+    loaded_from: date,
+    known: bool,
+    today: date,
+    rules: Rules,
+) -> date | None:
+    """The earliest date to read back to so this symptom's finding is exact, or None if it is.
+
+    `days` and `mark_days` hold every row of the symptom dated from `loaded_from` to `today`.
+    """
+    if not days or (today - days[-1].day).days > rules.max_gap_days:
+        return None  # nothing ongoing: whatever came before, there is no finding
+    if (days[0].day - loaded_from).days >= rules.max_gap_days and (
+        known or _earliest(days) - timedelta(days=rules.baseline_days) >= loaded_from
+    ):
+        # The cheap common case, without splitting episodes: no older entry can be within
+        # max_gap_days of the first one read, and no episode can start early enough for its
+        # baseline to reach before the rows read.
+        return None
+    episode = episodes_of_days(symptom, days, mark_days, rules)[-1]
+    if episode.ended:
+        return None  # ended by a resolved mark on or after its last entry: no finding
+    first = episode.first_entry
+    if (
+        first == days[0].day
+        and (first - loaded_from).days < rules.max_gap_days
+        and not any(m < first for m in mark_days)
+    ):
+        # The chain may go on before the rows read: an entry before `loaded_from` could be
+        # within max_gap_days of the first one and belong to this episode (and no resolved
+        # mark read lies between them to split it off).
+        # Double the span read each time, so even a chain of years takes a few reads.
+        span = max((today - loaded_from).days, window_days(rules))
+        return loaded_from - timedelta(days=span)
+    baseline_from = episode.start - timedelta(days=rules.baseline_days)
+    if (
+        not known
+        and episode.duration_days >= rules.new_days
+        and baseline_from < loaded_from
+        and days[0].day >= episode.start
+    ):
+        # `new` looks for any entry in the baseline_days before the episode's start, and an
+        # onset can pull the start back before the window. (An entry read before the start
+        # would already be one: every day read is after baseline_from.)
+        return baseline_from
+    return None
+
+
+def _earliest(days: Sequence[EntryDay]) -> date:
+    """The earliest date any episode of these days can start on: a day, or an onset."""
+    earliest = days[0].day
+    for d in days:
+        if d.onset is not None and d.onset < earliest:
+            earliest = d.onset
+    return earliest
