@@ -20,7 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from jobs import detect, dispatch, prune, remind
+from jobs import detect, dispatch, prune, remind, team_notices
 from jobs.settings import JobSettings, settings_for
 from tracker.logs import ScrubExceptionMessages
 
@@ -36,6 +36,7 @@ CATCH_UP_EVERY = timedelta(minutes=15)
 PRUNE_EVERY = timedelta(hours=1)
 DISPATCH = "dispatch"
 REMIND = "remind"
+TEAM_NOTICES = "team-notices"
 # Messages go out within a minute of falling due; a pass stops claiming after 50 s, so one
 # pass ends before the next is due (max_instances=1 keeps them from overlapping anyway).
 DISPATCH_EVERY = timedelta(minutes=1)
@@ -102,6 +103,14 @@ def build_scheduler(app: Flask, stop: threading.Event) -> BackgroundScheduler:
         args=(app,),
         id=REMIND,
         name="queue diary reminders",
+        misfire_grace_time=int(SHORT_GRACE.total_seconds()),
+    )
+    scheduler.add_job(
+        team_notices.run,
+        IntervalTrigger(seconds=int(REMIND_EVERY.total_seconds()), timezone=settings.timezone),
+        args=(app,),
+        id=TEAM_NOTICES,
+        name="queue teams' emails",
         misfire_grace_time=int(SHORT_GRACE.total_seconds()),
     )
     scheduler.add_job(

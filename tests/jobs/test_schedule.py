@@ -17,6 +17,7 @@ from jobs.scheduler import (
     DISPATCH,
     PRUNE,
     REMIND,
+    TEAM_NOTICES,
     build_scheduler,
     detect_trigger,
 )
@@ -118,7 +119,7 @@ def test_the_scheduler_coalesces_missed_runs_with_a_long_grace_and_never_overlap
     scheduler.start(paused=True)  # adds the jobs for real, runs none
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {DETECT, DETECT_CATCH_UP, PRUNE, DISPATCH, REMIND}
+        assert set(jobs) == {DETECT, DETECT_CATCH_UP, PRUNE, DISPATCH, REMIND, TEAM_NOTICES}
         for job in jobs.values():
             assert job.coalesce is True
             assert job.max_instances == 1

@@ -1,0 +1,22 @@
+"""The team notices job (every 15 minutes): thin, it opens an app context and calls the use case."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from tracker import db
+from tracker.db import utcnow
+from tracker.team.notices import NoticeSummary, queue_team_notices
+
+log = logging.getLogger(__name__)
+
+
+def run(app: Flask) -> NoticeSummary:
+    """Queue teams' urgent emails and yesterday's digests; the dispatch job sends them."""
+    with app.app_context(), db.transaction() as s:
+        summary = queue_team_notices(s, app.config["PUBLIC_URL"], utcnow())
+    if summary.urgent or summary.digests:
+        log.info("team notices: urgent %d, digests %d", summary.urgent, summary.digests)
+    return summary
