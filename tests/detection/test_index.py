@@ -1,0 +1,65 @@
+"""The pass reads diaries through their covering index, on both databases.
+
+Both databases use a partial index only when they can prove the query's condition implies the
+index's, and only an index that holds every column read spares them the table. A change to
+either side (a column read, a word of the condition) would quietly make the daily pass read
+the whole table once per batch, and no other test would notice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from tracker.detection.run import _older_rows_query, _window_rows
+from tracker.rules.catalogue import load_rules
+from tracker.rules.engine import compile_rules
+
+INDEX = "ix_diary_entries_live_symptom_days"
+RULES = compile_rules(load_rules())
+TODAY = date(2026, 11, 20)
+
+
+def plan(session: Session, query: Select) -> str:
+    conn = session.connection()
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    if conn.dialect.name == "postgresql":
+        # An empty table is cheaper to scan than any index: ask whether the index can be used,
+        # which is what a change to the query or the index would break.
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+        rows = conn.exec_driver_sql("EXPLAIN " + sql).scalars()
+    else:
+        rows = (row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    return "\n".join(rows)
+
+
+def diary_reads(session: Session, query: Select) -> list[str]:
+    """The plan's steps that read diary_entries: PostgreSQL's scans, SQLite's SCAN or SEARCH."""
+    return [
+        line.strip()
+        for line in plan(session, query).splitlines()
+        if "diary_entries" in line
+        and ("Scan" in line or line.lstrip().startswith(("SCAN", "SEARCH")))
+    ]
+
+
+def assert_only_the_covering_index(session: Session, query: Select) -> None:
+    reads = diary_reads(session, query)
+    assert len(reads) == 2, reads  # the recent pairs, and the rows (or the probe for older ones)
+    if session.get_bind().dialect.name == "postgresql":
+        assert all(f"Index Only Scan using {INDEX}" in line for line in reads), reads
+    else:
+        assert all(f"USING COVERING INDEX {INDEX}" in line for line in reads), reads
+
+
+def test_the_window_is_read_from_the_covering_index_alone(session):
+    assert_only_the_covering_index(session, _window_rows(1, 5000, TODAY, RULES))
+    session.rollback()
+
+
+def test_looking_for_older_history_reads_the_covering_index_alone(session):
+    assert_only_the_covering_index(session, _older_rows_query(1, 5000, TODAY, RULES))
+    session.rollback()
