@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, insert
+from sqlalchemy.exc import OperationalError
 
 from tests.detection.stored import (
     add_patients,
@@ -150,6 +151,33 @@ def test_a_pass_that_crashes_half_way_and_runs_again_ends_as_one_clean_run(
 
     assert 0 < half < 4
     assert resumed == (alert_state(session), prompt_state(session))
+
+
+def test_a_batch_that_cannot_be_read_stops_the_pass_and_a_rerun_completes_it(
+    session, sessions, six_patients, monkeypatch
+):
+    # Batches are read on other threads, ahead of the one being written: a read that fails
+    # there must still stop the pass, with every batch before it written and none after.
+    real_read = detection_run.read_batch
+
+    def lose_the_database_on_the_second_batch(s, ids, *args):
+        if ids[0] == six_patients[2]:
+            raise OperationalError("SELECT", {}, ConnectionError("server closed the connection"))
+        return real_read(s, ids, *args)
+
+    monkeypatch.setattr(detection_run, "read_batch", lose_the_database_on_the_second_batch)
+    with pytest.raises(OperationalError):
+        run_pass(sessions)
+    assert {a[0] for a in alert_state(session)} == {six_patients[0], six_patients[1]}
+    monkeypatch.setattr(detection_run, "read_batch", real_read)
+    run_pass(sessions)
+    resumed = (alert_state(session), prompt_state(session))
+
+    _wipe_alerts(session)
+    run_pass(sessions)
+
+    assert resumed == (alert_state(session), prompt_state(session))
+    assert len(resumed[0]) == 4
 
 
 def _wipe_alerts(session) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.alerts.models import OPEN, SUPERSEDED, Alert, urgency_rank
+from tracker.detection.rows import plain_rows
 from tracker.rules.engine import REASONS, Finding
 
 
@@ -44,7 +45,8 @@ class SymptomAlerts:
 
 def read_alerts(s: Session, first_id: int, last_id: int) -> dict[tuple[int, str], SymptomAlerts]:
     """The open and latest alert per (patient, symptom) for patients first_id..last_id."""
-    rows = s.connection().execute(
+    rows = plain_rows(
+        s.connection(),
         select(
             Alert.patient_id,
             Alert.symptom_code,
@@ -57,7 +59,7 @@ def read_alerts(s: Session, first_id: int, last_id: int) -> dict[tuple[int, str]
             Alert.duration_days,
         )
         .where(Alert.patient_id.between(first_id, last_id))
-        .order_by(Alert.patient_id, Alert.symptom_code, Alert.id)
+        .order_by(Alert.patient_id, Alert.symptom_code, Alert.id),
     )
     found: dict[tuple[int, str], SymptomAlerts] = {}
     for pid, code, status, urgency, reasons, start, first, last, duration in rows:
