@@ -109,6 +109,10 @@ def wipe(s) -> None:
     for model in (Prompt, AlertEvent, Alert, JobRun, DiaryEntry, KnownCondition, Patient, Team):
         s.execute(model.__table__.delete())
     s.commit()
+    # The rows went behind the ORM's back: forget the objects too. (An alert and its events
+    # refer to each other, so they can outlive the test in the session's identity map, and
+    # SQLite reuses the ids of deleted rows.)
+    s.expunge_all()
 
 
 def alert_state(s) -> list[tuple]:

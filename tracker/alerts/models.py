@@ -121,3 +121,6 @@ class Prompt(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set by the dispatcher (the notifications issue) once the messages for it are sent.
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Lets a prompt be queued for an alert not yet written: the flush fills in alert_id.
+    alert: Mapped[Alert] = relationship()

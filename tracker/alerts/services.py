@@ -53,14 +53,22 @@ def apply_findings(
     findings: Iterable[Finding],
     actor: str = DETECTION,
     now: datetime | None = None,
+    alerts: Iterable[Alert] | None = None,
 ) -> Outcome:
-    """Open, update or leave alone one alert per finding, queueing a prompt where §4 says."""
+    """Open, update or leave alone one alert per finding, queueing a prompt where §4 says.
+
+    `alerts`: every alert of this patient's, if the caller has read them already in the same
+    transaction (a detection pass reads a whole batch's at once); otherwise they are read here.
+    """
     now = now or utcnow()
     findings = list(findings)
     outcome = Outcome()
     if not findings:
         return outcome
-    latest, open_now = _alerts_by_symptom(s, patient_id, {f.symptom for f in findings})
+    symptoms = {f.symptom for f in findings}
+    if alerts is None:
+        alerts = _read_alerts(s, patient_id, symptoms)
+    latest, open_now = _by_symptom(a for a in alerts if a.symptom_code in symptoms)
     for finding in findings:
         current = open_now.get(finding.symptom)
         if current is not None and not _same_episode(current, finding):
@@ -86,17 +94,23 @@ def apply_findings(
     return outcome
 
 
-def _alerts_by_symptom(
-    s: Session, patient_id: int, symptoms: set[str]
-) -> tuple[dict[str, Alert], dict[str, Alert]]:
-    rows = s.scalars(
-        select(Alert)
-        .where(Alert.patient_id == patient_id, Alert.symptom_code.in_(sorted(symptoms)))
-        .order_by(Alert.id)
+def _read_alerts(s: Session, patient_id: int, symptoms: set[str]) -> list[Alert]:
+    return list(
+        s.scalars(
+            select(Alert).where(
+                Alert.patient_id == patient_id, Alert.symptom_code.in_(sorted(symptoms))
+            )
+        )
     )
+
+
+def _by_symptom(alerts: Iterable[Alert]) -> tuple[dict[str, Alert], dict[str, Alert]]:
+    """The latest alert of each symptom, and the open one."""
     latest: dict[str, Alert] = {}
     open_now: dict[str, Alert] = {}
-    for alert in rows:
+    # In id order, so the last one seen is the latest. Every alert passed in is stored (they
+    # were read, or flushed when opened), so each has its id.
+    for alert in sorted(alerts, key=lambda a: a.id):
         latest[alert.symptom_code] = alert
         if alert.status == OPEN:
             open_now[alert.symptom_code] = alert
@@ -151,8 +165,9 @@ def _open(
         opened_at=now,
         updated_at=now,
     )
+    # Not flushed here: the event and the prompt refer to the object, and one flush at the
+    # end writes a whole batch's new alerts, then their events and prompts, a statement each.
     s.add(alert)
-    s.flush()
     _record(s, alert, "opened", actor, now)
     outcome.prompts.append(_queue_prompt(s, alert, 0, now))
 
@@ -164,7 +179,7 @@ def _ordered_union(old: list[str], new: Iterable[str]) -> list[str]:
 
 def _queue_prompt(s: Session, alert: Alert, reprompt: int, now: datetime) -> Prompt:
     prompt = Prompt(
-        alert_id=alert.id,
+        alert=alert,
         patient_id=alert.patient_id,
         urgency=alert.urgency,
         reprompt=reprompt,
@@ -178,7 +193,7 @@ def _queue_prompt(s: Session, alert: Alert, reprompt: int, now: datetime) -> Pro
 def _record(s: Session, alert: Alert, action: str, actor: str, now: datetime) -> None:
     s.add(
         AlertEvent(
-            alert_id=alert.id,
+            alert=alert,
             at=now,
             action=action,
             actor=actor,

@@ -47,7 +47,10 @@ def read_sign_in(form: Mapping[str, str], errors: Errors) -> SignInValues:
 
 
 def check_new_password(
-    password: str, confirm: str, errors: Errors, field: str = "password",
+    password: str,
+    confirm: str,
+    errors: Errors,
+    field: str = "password",
     confirm_field: str = "confirm-password",
 ) -> str | None:
     """The new password if it meets the rules and both copies match; None with errors if not."""
@@ -145,6 +148,11 @@ def check_account(
     if errors or team_id is None or email is None or new_password is None:
         return None
     return NewAccount(
-        team_id=team_id, name=values.name, email=email, mobile=mobile, password=new_password,
-        email_reminders=values.email_reminders, sms_reminders=values.sms_reminders,
+        team_id=team_id,
+        name=values.name,
+        email=email,
+        mobile=mobile,
+        password=new_password,
+        email_reminders=values.email_reminders,
+        sms_reminders=values.sms_reminders,
     )

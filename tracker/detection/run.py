@@ -29,11 +29,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import Connection, Select, Subquery, and_, select, text, tuple_
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, aliased
 
+from tracker.alerts.models import Alert
 from tracker.alerts.services import DETECTION, Outcome, apply_findings, queue_reprompts
 from tracker.db import utcnow
 from tracker.detection.rows import plain_rows
@@ -53,10 +55,12 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 5000
 # Batches read at once, ahead of the one being assessed: two keep both cores busy.
 _READERS = 2
-# Symptoms per query when reading older history: keeps statements well under SQLite's limit
-# on bound parameters.
+# Symptoms, or patients, per query: keeps statements well under SQLite's limit on bound
+# parameters.
 _PAIRS_PER_QUERY = 400
+_IDS_PER_QUERY = 1000
 
+T = TypeVar("T")
 SessionFactory = Callable[[], Session]
 Pair = tuple[int, str]  # (patient id, symptom code)
 DaysBySymptom = dict[str, list[EntryDay]]
@@ -489,7 +493,7 @@ def _prepend_older_rows(
         loaded_from[(pid, code)] = lower
 
 
-def _chunks(items: list[Pair], size: int) -> Iterator[list[Pair]]:
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -529,12 +533,14 @@ def _apply_all(
 ) -> tuple[Outcome, set[int]]:
     outcome = Outcome()
     try:
-        # No autoflush: apply_findings reads each patient's alerts with a query, which would
-        # first flush the previous patient's changes, one round trip each; held back, they
-        # go at commit as a few batched statements. (It flushes itself where it needs ids.)
+        # Every alert of the batch's patients is read in one query, not one per patient, and
+        # nothing is flushed until the commit, when the batch's changes go as a few batched
+        # statements. (apply_findings flushes only to supersede an alert, which is rare.)
+        alerts = _alerts_of(s, [patient_id for patient_id, _ in assessed])
         with s.no_autoflush:
             for patient_id, findings in assessed:
-                outcome.add(apply_findings(s, patient_id, findings, DETECTION, now))
+                mine = alerts.get(patient_id, [])
+                outcome.add(apply_findings(s, patient_id, findings, DETECTION, now, mine))
         s.commit()
         return outcome, set()
     except (OperationalError, InterfaceError):
@@ -544,6 +550,14 @@ def _apply_all(
         # patient, where a failure is retried or logged and costs only that patient.
         s.rollback()
     return _apply_one_by_one(s, assessed, now)
+
+
+def _alerts_of(s: Session, patient_ids: list[int]) -> dict[int, list[Alert]]:
+    by_patient: dict[int, list[Alert]] = {}
+    for chunk in _chunks(patient_ids, _IDS_PER_QUERY):
+        for alert in s.scalars(select(Alert).where(Alert.patient_id.in_(chunk))):
+            by_patient.setdefault(alert.patient_id, []).append(alert)
+    return by_patient
 
 
 def _apply_one_by_one(
