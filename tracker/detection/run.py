@@ -31,7 +31,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import Connection, Select, Subquery, and_, select, text, tuple_
+from sqlalchemy import (
+    Connection,
+    Date,
+    Integer,
+    Select,
+    String,
+    Subquery,
+    and_,
+    column,
+    select,
+    text,
+    values,
+)
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, aliased
 
@@ -445,8 +457,7 @@ def _read_older_history(
                 continue
             if bound is not None:
                 wanted[(pid, code)] = bound
-        # Pairs that want to go back about as far share a query, and so its range.
-        for chunk in _chunks(sorted(wanted, key=wanted.__getitem__), _PAIRS_PER_QUERY):
+        for chunk in _chunks(sorted(wanted), _PAIRS_PER_QUERY):
             _prepend_older_rows(s, batch, {p: wanted[p] for p in chunk}, loaded_from, first_day)
         # Only the symptoms just extended can want more: a chain may go on further back.
         pairs = sorted(wanted)
@@ -460,37 +471,51 @@ def _prepend_older_rows(
     loaded_from: dict[Pair, date],
     first_day: date,
 ) -> None:
-    lower = min(wanted.values())
-    upper = max(loaded_from.get(pair, first_day) for pair in wanted)
-    # One range for the chunk, and a row-value IN list, which PostgreSQL turns into one index
-    # probe per pair. (Giving each pair its own range, as an OR of ranges, was tried: planning
-    # the longer statement cost more than the rows it saved.)
-    conditions = [
-        tuple_(DiaryEntry.patient_id, DiaryEntry.symptom_code).in_(list(wanted)),
-        DiaryEntry.entry_date >= lower,
-        DiaryEntry.entry_date < upper,
-    ]
-    if s.get_bind().dialect.name == "sqlite":
-        # SQLite does not probe an index with a row-value IN, and without a plain list of
-        # patients it skip-scans every patient in the table, for every chunk. PostgreSQL, given
-        # the plain list, reads every symptom of those patients instead: three times slower.
-        conditions.append(DiaryEntry.patient_id.in_(sorted({pid for pid, _code in wanted})))
-    query = _live_rows(*conditions)
+    """Read each wanted pair's rows from its bound up to where its rows already start."""
+    ranges = {pair: (since, loaded_from.get(pair, first_day)) for pair, since in wanted.items()}
     older_days: dict[int, DaysBySymptom] = {}
     older_marks: dict[int, MarksBySymptom] = {}
-    group_rows(plain_rows(s.connection(), query), older_days, older_marks)
-    for pid, code in wanted:
-        # One query serves pairs read to different depths: drop what a pair already has.
-        already = loaded_from.get((pid, code), first_day)
-        new_days = [d for d in older_days.get(pid, {}).get(code, []) if d.day < already]
-        new_marks = [m for m in older_marks.get(pid, {}).get(code, []) if m < already]
-        # Everything read is dated before `already`, and everything held from it on: so
+    group_rows(plain_rows(s.connection(), _older_rows(ranges)), older_days, older_marks)
+    for (pid, code), (since, _before) in ranges.items():
+        # Everything read is dated before the rows held, which run from there on: so
         # prepending keeps date order, and no day is split between the two.
-        batch.days[pid][code] = new_days + batch.days[pid][code]
+        batch.days[pid][code] = older_days.get(pid, {}).get(code, []) + batch.days[pid][code]
+        new_marks = older_marks.get(pid, {}).get(code)
         if new_marks:
             marks = batch.marks.setdefault(pid, {})
             marks[code] = new_marks + marks.get(code, [])
-        loaded_from[(pid, code)] = lower
+        loaded_from[(pid, code)] = since
+
+
+def _older_rows(ranges: dict[Pair, tuple[date, date]]) -> Select:
+    """Each pair's live rows from its own first day to (not including) its own last.
+
+    The ranges come in as a table of values joined on the index's leading columns, so both
+    databases read each pair as one index range. (A row-value IN list with one range for all
+    was planned by PostgreSQL as a bitmap of hundreds of index scans, read from the table, and
+    planning it took as long as running it.)
+    """
+    wanted = (
+        values(
+            column("patient_id", Integer),
+            column("symptom_code", String),
+            column("since", Date),
+            column("before", Date),
+            name="wanted",
+        )
+        .data([(pid, code, since, before) for (pid, code), (since, before) in ranges.items()])
+        .cte("wanted")  # a CTE, not a subquery: SQLite cannot name a subquery's columns
+    )
+    return _live_rows(
+        DiaryEntry.entry_date >= wanted.c.since,
+        DiaryEntry.entry_date < wanted.c.before,
+    ).join(
+        wanted,
+        and_(
+            wanted.c.patient_id == DiaryEntry.patient_id,
+            wanted.c.symptom_code == DiaryEntry.symptom_code,
+        ),
+    )
 
 
 def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
