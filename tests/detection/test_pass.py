@@ -235,6 +235,34 @@ def test_a_patient_whose_alerts_cannot_be_written_is_skipped_and_the_batch_is_ke
     ]
 
 
+def test_dates_moved_in_a_batch_that_falls_back_are_still_moved_and_counted_once(
+    session, sessions, monkeypatch
+):
+    moving, failing = add_patients(session, 2)  # one batch of two
+    store(session, moving, persistent_cough())
+    store(session, failing, persistent_cough())
+    run_pass(sessions)
+    tomorrow = TODAY + timedelta(days=1)
+    # The next day: one cough logged again (only its alert's dates move), one new lump.
+    store(session, moving, [symptom(tomorrow, "cough", 3)])
+    store(session, failing, [symptom(tomorrow, "lump", 2)])
+    real_apply = detection_run.apply_findings
+
+    def fail_for_one(s, patient_id, findings, *args):
+        if patient_id == failing:
+            raise KeyError("lump")
+        return real_apply(s, patient_id, findings, *args)
+
+    monkeypatch.setattr(detection_run, "apply_findings", fail_for_one)
+    summary = run_pass(sessions, today=tomorrow)
+
+    assert (summary.failed, summary.findings, summary.opened, summary.updated) == (1, 1, 0, 0)
+    assert summary.unchanged == 1  # the moved cough, counted once though the batch was redone
+    [cough] = [row for row in alert_state(session) if row[0] == moving]
+    assert cough[7] == tomorrow  # last_entry
+    assert cough[8] == (tomorrow - cough[5]).days  # duration, from episode_start
+
+
 def test_an_alert_opened_by_someone_else_mid_pass_is_merged_not_duplicated(app, session, sessions):
     [pid] = add_patients(session, 1)
     store(session, pid, persistent_cough())

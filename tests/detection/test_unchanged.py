@@ -20,7 +20,8 @@ from tracker.alerts.models import (
     Prompt,
 )
 from tracker.alerts.services import apply_findings
-from tracker.detection.unchanged import changes_nothing, read_alerts
+from tracker.detection.run import _move_dates
+from tracker.detection.unchanged import changes_nothing, moved_dates, read_alerts
 from tracker.rules.engine import REASONS, Finding
 
 BASE = date(2026, 11, 1)
@@ -131,6 +132,40 @@ def test_skipping_agrees_with_apply_findings(session, case):
         if skip:
             assert (outcome.opened, outcome.updated, outcome.unchanged) == (0, 0, 1)
             assert (alert_state(session), counts(session)) == before
+    finally:
+        session.rollback()
+        wipe(session)
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=cases)
+def test_moving_the_dates_alone_agrees_with_apply_findings(session, case):
+    history, finding = case
+    [pid] = add_patients(session, 1)
+    try:
+        session.add_all(Alert(patient_id=pid, **fields) for fields in history)
+        session.commit()
+        moved = moved_dates(read_alerts(session, pid, pid).get((pid, "cough")), finding)
+        event(f"moved: {moved is not None}")
+        if moved is None:
+            return
+        events_and_prompts = counts(session)
+        dates = (moved.episode_start, moved.first_entry, moved.last_entry, moved.duration_days)
+        expected = [(*row[:5], *dates) if row[2] == OPEN else row for row in alert_state(session)]
+
+        with session.begin_nested() as by_the_pass:
+            _move_dates(session, [moved])
+            assert (alert_state(session), counts(session)) == (expected, events_and_prompts)
+            by_the_pass.rollback()
+
+        outcome = apply_findings(session, pid, [finding], now=NOW)
+        session.commit()
+        assert (outcome.opened, outcome.updated, outcome.unchanged) == (0, 0, 1)
+        assert (alert_state(session), counts(session)) == (expected, events_and_prompts)
     finally:
         session.rollback()
         wipe(session)

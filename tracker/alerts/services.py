@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.alerts.models import (
     ACKNOWLEDGED,
@@ -73,8 +74,7 @@ def apply_findings(
         current = open_now.get(finding.symptom)
         if current is not None and not _same_episode(current, finding):
             # Its episode ended (a long gap, or a resolved mark) and a new one is flagged.
-            _change_status(s, current, SUPERSEDED, actor, now)
-            s.flush()  # free the one open slot before the new alert takes it
+            _supersede(s, current, actor, now)
             current = None
         if current is not None:
             outcome.count(_merge(s, current, finding, actor, now, outcome))
@@ -203,6 +203,28 @@ def _record(s: Session, alert: Alert, action: str, actor: str, now: datetime) ->
             rules_version=alert.rules_version,
         )
     )
+
+
+def _supersede(s: Session, alert: Alert, actor: str, now: datetime) -> None:
+    """Close an open alert whose episode has ended, at once, in a statement of its own.
+
+    The new episode's alert takes the one open place per symptom (a unique index) when the
+    session is next flushed, so this alert must have left it by then. A statement for this row
+    alone does that; flushing the session here would also write everything else pending, a
+    batch's worth of statements split up for each alert superseded.
+    """
+    if alert.id is None:  # opened earlier in this session and not yet written
+        s.flush()
+    table = Alert.__table__
+    s.connection().execute(
+        update(table)
+        .where(table.c.id == alert.id)
+        .values(status=SUPERSEDED, closed_at=now, updated_at=now)
+    )
+    # The object says the same as its row now, without the change waiting to be written.
+    for name, value in (("status", SUPERSEDED), ("closed_at", now), ("updated_at", now)):
+        set_committed_value(alert, name, value)
+    _record(s, alert, SUPERSEDED, actor, now)
 
 
 def _change_status(s: Session, alert: Alert, status: str, actor: str, now: datetime) -> None:

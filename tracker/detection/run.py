@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
@@ -39,19 +39,21 @@ from sqlalchemy import (
     String,
     Subquery,
     and_,
+    bindparam,
     column,
     select,
     text,
+    update,
     values,
 )
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, aliased
 
-from tracker.alerts.models import Alert
+from tracker.alerts.models import OPEN, Alert
 from tracker.alerts.services import DETECTION, Outcome, apply_findings, queue_reprompts
 from tracker.db import utcnow
 from tracker.detection.rows import plain_rows
-from tracker.detection.unchanged import changes_nothing, read_alerts
+from tracker.detection.unchanged import MovedDates, changes_nothing, moved_dates, read_alerts
 from tracker.detection.window import older_bound, window_start
 from tracker.diary.models import LIVE_SYMPTOM_ROWS, RESOLVED, SYMPTOM, DiaryEntry
 from tracker.patients.models import KnownCondition, Patient
@@ -530,42 +532,63 @@ def _apply_batch(
     s: Session, assessed: list[tuple[int, list[Finding]]], now: datetime
 ) -> tuple[Outcome, set[int]]:
     """Apply a batch's findings in one transaction; fall back to one patient at a time."""
-    skipped, assessed = _skip_unchanged(s, assessed)
-    outcome, failed = _apply_all(s, assessed, now)
-    outcome.unchanged += skipped
+    sorted_out = _sort_out(s, assessed)
+    outcome, failed = _apply_all(s, sorted_out, now)
+    outcome.unchanged += sorted_out.unchanged
+    _unlink_events(s)
     return outcome, failed
 
 
-def _skip_unchanged(
-    s: Session, assessed: list[tuple[int, list[Finding]]]
-) -> tuple[int, list[tuple[int, list[Finding]]]]:
-    """Findings that change nothing (counted), and the patients left to apply."""
+@dataclass
+class SortedOut:
+    """A batch's findings sorted by what applying them would do.
+
+    `unchanged`: findings that would change nothing (counted only). `moves`: the open alerts
+    whose only change is their episode dates, and `moved`, the patients they belong to (for
+    whom every finding is unchanged or moved; they count as unchanged). `to_apply`: everyone
+    else, for `apply_findings`.
+    """
+
+    unchanged: int = 0
+    moves: list[MovedDates] = field(default_factory=list)
+    moved: list[tuple[int, list[Finding]]] = field(default_factory=list)
+    to_apply: list[tuple[int, list[Finding]]] = field(default_factory=list)
+
+
+def _sort_out(s: Session, assessed: list[tuple[int, list[Finding]]]) -> SortedOut:
+    out = SortedOut()
     if not assessed:
-        return 0, assessed
+        return out
     alerts = read_alerts(s, assessed[0][0], assessed[-1][0])
-    skipped = 0
-    to_apply = []
     for patient_id, findings in assessed:
-        if all(changes_nothing(alerts.get((patient_id, f.symptom)), f) for f in findings):
-            skipped += len(findings)
+        mine = [alerts.get((patient_id, f.symptom)) for f in findings]
+        moves = [moved_dates(a, f) for a, f in zip(mine, findings, strict=True)]
+        if all(
+            m is not None or changes_nothing(a, f)
+            for a, f, m in zip(mine, findings, moves, strict=True)
+        ):
+            moving = [m for m in moves if m is not None]
+            if moving:
+                out.moves.extend(moving)
+                out.moved.append((patient_id, findings))
+            out.unchanged += len(findings)
         else:
-            to_apply.append((patient_id, findings))
-    return skipped, to_apply
+            out.to_apply.append((patient_id, findings))
+    return out
 
 
-def _apply_all(
-    s: Session, assessed: list[tuple[int, list[Finding]]], now: datetime
-) -> tuple[Outcome, set[int]]:
+def _apply_all(s: Session, batch: SortedOut, now: datetime) -> tuple[Outcome, set[int]]:
     outcome = Outcome()
     try:
         # Every alert of the batch's patients is read in one query, not one per patient, and
         # nothing is flushed until the commit, when the batch's changes go as a few batched
         # statements. (apply_findings flushes only to supersede an alert, which is rare.)
-        alerts = _alerts_of(s, [patient_id for patient_id, _ in assessed])
+        alerts = _alerts_of(s, [patient_id for patient_id, _ in batch.to_apply])
         with s.no_autoflush:
-            for patient_id, findings in assessed:
+            for patient_id, findings in batch.to_apply:
                 mine = alerts.get(patient_id, [])
                 outcome.add(apply_findings(s, patient_id, findings, DETECTION, now, mine))
+        _move_dates(s, batch.moves)
         s.commit()
         return outcome, set()
     except (OperationalError, InterfaceError):
@@ -574,7 +597,57 @@ def _apply_all(
         # Most likely one patient's write (a concurrent duplicate): redo the batch patient by
         # patient, where a failure is retried or logged and costs only that patient.
         s.rollback()
-    return _apply_one_by_one(s, assessed, now)
+    # One by one, the moved patients go through apply_findings too (it moves the same dates,
+    # and counts them unchanged): take them out of the batch's unchanged count.
+    batch.unchanged -= sum(len(findings) for _, findings in batch.moved)
+    return _apply_one_by_one(s, batch.to_apply + batch.moved, now)
+
+
+_MOVE = (
+    update(Alert.__table__)
+    .where(Alert.__table__.c.id == bindparam("alert_id"), Alert.__table__.c.status == OPEN)
+    .values(
+        episode_start=bindparam("new_start"),
+        first_entry=bindparam("new_first"),
+        last_entry=bindparam("new_last"),
+        duration_days=bindparam("new_duration"),
+    )
+)
+
+
+def _move_dates(s: Session, moves: list[MovedDates]) -> None:
+    """One statement for the batch: what `apply_findings` would write for each, and no more.
+
+    Only while the alert is still open: one answered or closed since it was read keeps its
+    dates, as apply_findings would have left them (it merges into open alerts only).
+    """
+    if moves:
+        s.connection().execute(
+            _MOVE,
+            [
+                {
+                    "alert_id": m.alert_id,
+                    "new_start": m.episode_start,
+                    "new_first": m.first_entry,
+                    "new_last": m.last_entry,
+                    "new_duration": m.duration_days,
+                }
+                for m in moves
+            ],
+        )
+
+
+def _unlink_events(s: Session) -> None:
+    """Let go of each alert's events collection once the batch is committed.
+
+    An alert and the events recorded for it in this session refer to each other, and only the
+    cyclic collector frees such pairs, which runs seldom during a pass: a first pass held every
+    batch's alerts and events (300 MB for 100,000 patients) until it did. Without the
+    collection, the batch's objects are freed as soon as the session is closed.
+    """
+    for obj in list(s.identity_map.values()):
+        if isinstance(obj, Alert):
+            s.expire(obj, ["events"])
 
 
 def _alerts_of(s: Session, patient_ids: list[int]) -> dict[int, list[Alert]]:
