@@ -103,6 +103,22 @@ def findings_near(draw, history: list[dict]) -> Finding:
 cases = histories.flatmap(lambda h: st.tuples(st.just(h), findings_near(h)))
 
 
+# Each example stores its alerts in the database: no deadline, and the session fixture is shared.
+many_histories = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def stored_history(session, history: list[dict]) -> int:
+    """A new patient with these alerts stored; returns the patient's id."""
+    [pid] = add_patients(session, 1)
+    session.add_all(Alert(patient_id=pid, **fields) for fields in history)
+    session.commit()
+    return pid
+
+
 def counts(s) -> tuple[int, int]:
     return (
         s.scalar(select(func.count()).select_from(AlertEvent)),
@@ -110,18 +126,12 @@ def counts(s) -> tuple[int, int]:
     )
 
 
-@settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@many_histories
 @given(case=cases)
 def test_skipping_agrees_with_apply_findings(session, case):
     history, finding = case
-    [pid] = add_patients(session, 1)
     try:
-        session.add_all(Alert(patient_id=pid, **fields) for fields in history)
-        session.commit()
+        pid = stored_history(session, history)
         skip = changes_nothing(read_alerts(session, pid, pid).get((pid, "cough")), finding)
         event(f"skipped: {skip}")
         before = (alert_state(session), counts(session))
@@ -137,18 +147,12 @@ def test_skipping_agrees_with_apply_findings(session, case):
         wipe(session)
 
 
-@settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@many_histories
 @given(case=cases)
 def test_moving_the_dates_alone_agrees_with_apply_findings(session, case):
     history, finding = case
-    [pid] = add_patients(session, 1)
     try:
-        session.add_all(Alert(patient_id=pid, **fields) for fields in history)
-        session.commit()
+        pid = stored_history(session, history)
         moved = moved_dates(read_alerts(session, pid, pid).get((pid, "cough")), finding)
         event(f"moved: {moved is not None}")
         if moved is None:
