@@ -53,7 +53,7 @@ from tracker.alerts.models import OPEN, Alert
 from tracker.alerts.services import DETECTION, Outcome, apply_findings, queue_reprompts
 from tracker.db import utcnow
 from tracker.detection.rows import plain_rows
-from tracker.detection.unchanged import MovedDates, changes_nothing, moved_dates, read_alerts
+from tracker.detection.unchanged import APPLY, UNCHANGED, MovedDates, read_alerts, sort_out
 from tracker.detection.window import older_bound, window_start
 from tracker.diary.models import LIVE_SYMPTOM_ROWS, RESOLVED, SYMPTOM, DiaryEntry
 from tracker.patients.models import KnownCondition, Patient
@@ -561,19 +561,15 @@ def _sort_out(s: Session, assessed: list[tuple[int, list[Finding]]]) -> SortedOu
         return out
     alerts = read_alerts(s, assessed[0][0], assessed[-1][0])
     for patient_id, findings in assessed:
-        mine = [alerts.get((patient_id, f.symptom)) for f in findings]
-        moves = [moved_dates(a, f) for a, f in zip(mine, findings, strict=True)]
-        if all(
-            m is not None or changes_nothing(a, f)
-            for a, f, m in zip(mine, findings, moves, strict=True)
-        ):
-            moving = [m for m in moves if m is not None]
-            if moving:
-                out.moves.extend(moving)
-                out.moved.append((patient_id, findings))
-            out.unchanged += len(findings)
-        else:
+        sorted_out = [sort_out(alerts.get((patient_id, f.symptom)), f) for f in findings]
+        if APPLY in sorted_out:
             out.to_apply.append((patient_id, findings))
+            continue
+        moves = [m for m in sorted_out if m != UNCHANGED]
+        if moves:
+            out.moves.extend(moves)
+            out.moved.append((patient_id, findings))
+        out.unchanged += len(findings)
     return out
 
 

@@ -94,62 +94,61 @@ class MovedDates:
     duration_days: int
 
 
+# What applying a finding to its alerts would do, as `sort_out` says it.
+UNCHANGED = "unchanged"  # nothing: counted unchanged, nothing written
+APPLY = "apply"  # anything else: apply_findings must do it
+
+
+def sort_out(alerts: SymptomAlerts | None, finding: Finding) -> str | MovedDates:
+    """UNCHANGED, the open alert's new dates if they are all that would change, or APPLY.
+
+    A finding whose only change is its open alert's dates is counted unchanged by
+    `apply_findings` too, which writes those dates and nothing else.
+    """
+    if alerts is None:
+        return APPLY  # it would open the first alert
+    current = alerts.open
+    first = finding.first_entry or finding.episode_start
+    if current is None:
+        previous = alerts.latest
+        # Answered or closed for this episode, and no rise in urgency: left alone.
+        left_alone = (
+            previous is not None
+            and previous.status not in (OPEN, SUPERSEDED)
+            and first <= previous.last_entry
+            and urgency_rank(finding.urgency) <= urgency_rank(previous.urgency)
+        )
+        return UNCHANGED if left_alone else APPLY
+    if (
+        first > current.last_entry  # a new episode: superseded, and another opened
+        or urgency_rank(finding.urgency) > urgency_rank(current.urgency)
+        or _ordered_union(current.reasons, finding.reasons) != current.reasons
+    ):
+        return APPLY  # recorded as an update, maybe prompted
+    # The merge keeps the earliest start and first entry and the latest last entry.
+    start = min(current.episode_start, finding.episode_start)
+    first = min(current.first_entry, first)
+    last = max(current.last_entry, finding.last_entry)
+    duration = (last - start).days
+    if (start, first, last, duration) == (
+        current.episode_start,
+        current.first_entry,
+        current.last_entry,
+        current.duration_days,
+    ):
+        return UNCHANGED
+    return MovedDates(current.id, start, first, last, duration)
+
+
 def changes_nothing(alerts: SymptomAlerts | None, finding: Finding) -> bool:
     """True only if `apply_findings` would write nothing for this finding (counted unchanged)."""
-    if alerts is None:
-        return False  # it would open the first alert
-    if alerts.open is not None:
-        moved = _merged_dates(alerts.open, finding)
-        return moved is not None and _same_dates(alerts.open, moved)
-    previous = alerts.latest
-    first = finding.first_entry or finding.episode_start
-    # Answered or closed for this episode, and no rise in urgency: left alone.
-    return (
-        previous is not None
-        and previous.status not in (OPEN, SUPERSEDED)
-        and first <= previous.last_entry
-        and urgency_rank(finding.urgency) <= urgency_rank(previous.urgency)
-    )
+    return sort_out(alerts, finding) == UNCHANGED
 
 
 def moved_dates(alerts: SymptomAlerts | None, finding: Finding) -> MovedDates | None:
-    """The open alert's new dates, if they are all `apply_findings` would change (unchanged).
-
-    None where it would do anything else, or nothing at all (see `changes_nothing`).
-    """
-    if alerts is None or alerts.open is None:
-        return None
-    moved = _merged_dates(alerts.open, finding)
-    if moved is None or _same_dates(alerts.open, moved):
-        return None
-    return moved
-
-
-def _merged_dates(current: AlertSnapshot, finding: Finding) -> MovedDates | None:
-    """The dates `apply_findings` would merge into this open alert, if that is all it would do.
-
-    None if it would do more: a new episode (the alert superseded and another opened), a new
-    reason, or a rise in urgency (an update, recorded, maybe prompted).
-    """
-    first = finding.first_entry or finding.episode_start
-    if first > current.last_entry:
-        return None
-    if _ordered_union(current.reasons, finding.reasons) != current.reasons:
-        return None
-    if urgency_rank(finding.urgency) > urgency_rank(current.urgency):
-        return None
-    start = min(current.episode_start, finding.episode_start)
-    last = max(current.last_entry, finding.last_entry)
-    return MovedDates(current.id, start, min(current.first_entry, first), last, (last - start).days)
-
-
-def _same_dates(current: AlertSnapshot, moved: MovedDates) -> bool:
-    return (
-        current.episode_start == moved.episode_start
-        and current.first_entry == moved.first_entry
-        and current.last_entry == moved.last_entry
-        and current.duration_days == moved.duration_days
-    )
+    """The open alert's new dates, if they are all `apply_findings` would change; else None."""
+    sorted_out = sort_out(alerts, finding)
+    return sorted_out if isinstance(sorted_out, MovedDates) else None
 
 
 def _ordered_union(old: Iterable[str], new: Iterable[str]) -> tuple[str, ...]:
