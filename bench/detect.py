@@ -41,6 +41,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
@@ -159,7 +160,13 @@ def prepare_database(backend: str, pg_url: str, workdir: Path) -> str:
 def _recreate_pg(pg_url: str, name: str, create: bool = True) -> None:
     admin = make_engine(pg_url).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        try:
+            # Plain DROP first: it stops an autovacuum worker busy in the database (common
+            # after a pass has written 100,000 alerts), which FORCE may not, being only
+            # allowed to end the sessions of roles we belong to.
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        except OperationalError:  # a client session left connected: end it
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         if create:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
