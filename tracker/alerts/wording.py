@@ -7,7 +7,7 @@ Numbers (how many days, how bad) come from the rules file, so a change there cha
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -49,36 +49,51 @@ def how_long(days: int) -> str:
     return "a day" if days == 1 else f"{days} days"
 
 
+# Each reason in the patient's words (it follows "because"). A red flag reads by its urgency;
+# {severe_at}, {new_for} and {lasting} are filled in from the rules' thresholds.
+PHRASES = {
+    ("red_flag", EMERGENCY): "it is a symptom that needs help straight away",
+    "red_flag": "it is a symptom your team asks to hear about on the same day",
+    "report_promptly": "it is a symptom your team asks to hear about within a few days",
+    "worrying": "you told us it worries you",
+    "severe": "the last time you noted it, you rated it {severe_at} or more out of 10",
+    "new": "it is new for you and has lasted {new_for} or more",
+    "persistent": "it has lasted {lasting} or more",
+    "worsening": "it has been getting worse",
+}
+
+
+def phrase(phrases: dict, unknown: str, code: str, urgency: str, rules: Catalogue) -> str:
+    """One reason code in the words of `phrases` (this module's, or the team's)."""
+    template = phrases.get((code, urgency)) or phrases.get(code)
+    if template is None:
+        return unknown
+    t = rules.thresholds
+    return template.format(
+        severe_at=t["severe_at"],
+        new_for=how_long(t["new_days"]),
+        lasting=how_long(t["persistent_days"]),
+    )
+
+
+def phrases_once(codes: Iterable[str], say: Callable[[str], str]) -> list[str]:
+    """Each code's phrase once, in the order given (the rules' table order)."""
+    said: list[str] = []
+    for code in codes:
+        words = say(code)
+        if words not in said:
+            said.append(words)
+    return said
+
+
 def reason(code: str, urgency: str, rules: Catalogue) -> str:
     """One reason an alert was raised, in the patient's words (it follows "because")."""
-    t = rules.thresholds
-    if code == "red_flag":
-        if urgency == EMERGENCY:
-            return "it is a symptom that needs help straight away"
-        return "it is a symptom your team asks to hear about on the same day"
-    if code == "report_promptly":
-        return "it is a symptom your team asks to hear about within a few days"
-    if code == "worrying":
-        return "you told us it worries you"
-    if code == "severe":
-        return f"the last time you noted it, you rated it {t['severe_at']} or more out of 10"
-    if code == "new":
-        return f"it is new for you and has lasted {how_long(t['new_days'])} or more"
-    if code == "persistent":
-        return f"it has lasted {how_long(t['persistent_days'])} or more"
-    if code == "worsening":
-        return "it has been getting worse"
-    return UNKNOWN_REASON
+    return phrase(PHRASES, UNKNOWN_REASON, code, urgency, rules)
 
 
 def reasons(codes: Iterable[str], urgency: str, rules: Catalogue) -> list[str]:
     """Each reason once, in the order given (the rules' table order)."""
-    said: list[str] = []
-    for code in codes:
-        phrase = reason(code, urgency, rules)
-        if phrase not in said:
-            said.append(phrase)
-    return said
+    return phrases_once(codes, lambda code: reason(code, urgency, rules))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,14 +1,14 @@
 """What the team reads: alert reasons, urgencies, outcomes and statuses in plain words.
 
-Pure, like tracker.alerts.wording (whose `how_long` it shares): the patient reads "you told us
-it worries you", the team reads "the patient said it worries them". Numbers come from the rules.
+Pure, like tracker.alerts.wording (whose phrasing it shares): the patient reads "you told us it
+worries you", the team reads "the patient said it worries them". Numbers come from the rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tracker.alerts.wording import EMERGENCY, SAME_DAY, how_long
+from tracker.alerts.wording import EMERGENCY, SAME_DAY, phrase, phrases_once
 from tracker.patients.models import ACTIVE, DIED, DISCHARGED, ENDED, PAUSED
 from tracker.rules.catalogue import Catalogue
 from tracker.team.models import APPOINTMENT, CONTACTED, NO_ACTION, TESTS
@@ -42,35 +42,26 @@ def urgency_tag(urgency: str) -> str:
     return URGENCY_TAGS.get(urgency, "grey")
 
 
+# Each reason as the team reads it (see tracker.alerts.wording.PHRASES for the placeholders).
+PHRASES = {
+    ("red_flag", EMERGENCY): "a red flag symptom that needs help straight away",
+    "red_flag": "a red flag symptom to report on the same day",
+    "report_promptly": "a symptom to report within a few days",
+    "worrying": "the patient said it worries them",
+    "severe": "rated {severe_at} or more out of 10 at the last entry",
+    "new": "new for this patient and lasting {new_for} or more",
+    "persistent": "lasting {lasting} or more",
+    "worsening": "getting worse",
+}
+
+
 def reason(code: str, urgency: str, rules: Catalogue) -> str:
     """One reason an alert was raised, as the team reads it."""
-    t = rules.thresholds
-    if code == "red_flag":
-        if urgency == EMERGENCY:
-            return "a red flag symptom that needs help straight away"
-        return "a red flag symptom to report on the same day"
-    if code == "report_promptly":
-        return "a symptom to report within a few days"
-    if code == "worrying":
-        return "the patient said it worries them"
-    if code == "severe":
-        return f"rated {t['severe_at']} or more out of 10 at the last entry"
-    if code == "new":
-        return f"new for this patient and lasting {how_long(t['new_days'])} or more"
-    if code == "persistent":
-        return f"lasting {how_long(t['persistent_days'])} or more"
-    if code == "worsening":
-        return "getting worse"
-    return UNKNOWN_REASON
+    return phrase(PHRASES, UNKNOWN_REASON, code, urgency, rules)
 
 
 def reasons(codes: Iterable[str], urgency: str, rules: Catalogue) -> list[str]:
-    said: list[str] = []
-    for code in codes:
-        phrase = reason(code, urgency, rules)
-        if phrase not in said:
-            said.append(phrase)
-    return said
+    return phrases_once(codes, lambda code: reason(code, urgency, rules))
 
 
 def status_label(status: str, ended_reason: str | None) -> str:
