@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.diary.models import RESOLVED, SYMPTOM, DiaryEntry
+from tracker.diary.models import LIVE_SYMPTOM, SYMPTOM, DiaryEntry
 from tracker.patients.models import KnownCondition
 from tracker.rules import engine
 from tracker.rules.catalogue import Catalogue
@@ -26,9 +26,9 @@ def read_diary(
             DiaryEntry.onset_date,
             DiaryEntry.worrying,
         ).where(
+            # The pass's condition, so one patient's read is a range of the same covering index.
             DiaryEntry.patient_id == patient_id,
-            DiaryEntry.deleted_at.is_(None),
-            DiaryEntry.kind.in_((SYMPTOM, RESOLVED)),
+            LIVE_SYMPTOM,
         )
     )
     entries: list[engine.Entry] = []

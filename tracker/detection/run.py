@@ -42,7 +42,6 @@ from sqlalchemy import (
     bindparam,
     column,
     select,
-    text,
     update,
     values,
 )
@@ -55,7 +54,7 @@ from tracker.db import utcnow
 from tracker.detection.rows import plain_rows
 from tracker.detection.unchanged import APPLY, UNCHANGED, MovedDates, read_alerts, sort_out
 from tracker.detection.window import older_bound, window_start
-from tracker.diary.models import LIVE_SYMPTOM_ROWS, RESOLVED, SYMPTOM, DiaryEntry
+from tracker.diary.models import LIVE_SYMPTOM, RESOLVED, SYMPTOM, DiaryEntry
 from tracker.patients.models import KnownCondition, Patient
 from tracker.rules.catalogue import Catalogue
 from tracker.rules.engine import EntryDay, Finding, Rules, assess_grouped, compile_rules
@@ -277,12 +276,6 @@ def _log_failure(patient_id: int, exc: BaseException) -> None:
 # ---- reading ----------------------------------------------------------------------------------
 
 
-# Live symptom entries and resolved marks, in the very words of the partial index that covers
-# them: both databases use a partial index only where they can prove the query's condition
-# implies the index's, and the same literal text is the one proof neither can miss.
-_LIVE = text(LIVE_SYMPTOM_ROWS)
-
-
 def _live_rows(*conditions) -> Select:
     """Live symptom entries and resolved marks, ordered for grouping in one sweep."""
     return (
@@ -295,7 +288,7 @@ def _live_rows(*conditions) -> Select:
             DiaryEntry.onset_date,
             DiaryEntry.worrying,
         )
-        .where(_LIVE, *conditions)
+        .where(LIVE_SYMPTOM, *conditions)
         .order_by(DiaryEntry.patient_id, DiaryEntry.symptom_code, DiaryEntry.entry_date)
     )
 
@@ -340,7 +333,7 @@ def _recent_pairs(first_id: int, last_id: int, today: date, rules: Rules) -> Sub
         select(DiaryEntry.patient_id, DiaryEntry.symptom_code)
         .where(
             DiaryEntry.patient_id.between(first_id, last_id),
-            _LIVE,
+            LIVE_SYMPTOM,
             DiaryEntry.kind == SYMPTOM,
             DiaryEntry.entry_date.between(today - timedelta(days=rules.max_gap_days), today),
         )
@@ -384,7 +377,7 @@ def _older_rows_query(first_id: int, last_id: int, today: date, rules: Rules) ->
             older.symptom_code == recent.c.symptom_code,
             older.entry_date < window_start(today, rules),
             # Unqualified, as in the index: inside this subquery it can only mean `older`.
-            _LIVE,
+            LIVE_SYMPTOM,
         )
         .exists()
     )

@@ -30,6 +30,11 @@ NOTE_MAX = 2000
 
 # Rows the detection engine reads: symptom entries and resolved marks that are not deleted.
 LIVE_SYMPTOM_ROWS = "deleted_at IS NULL AND kind IN ('symptom', 'resolved')"
+# The same condition for queries, in the very words of the partial index that covers those rows:
+# both databases use a partial index only where they can prove the query's condition implies the
+# index's, and the same literal text is the one proof neither can miss. Unqualified, it names
+# the columns of the only diary_entries in its query (or subquery).
+LIVE_SYMPTOM = text(LIVE_SYMPTOM_ROWS)
 LIVE_SYMPTOM_DAY_COLUMNS = (
     "patient_id",
     "symptom_code",
