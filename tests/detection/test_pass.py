@@ -263,6 +263,51 @@ def test_dates_moved_in_a_batch_that_falls_back_are_still_moved_and_counted_once
     assert cough[8] == (tomorrow - cough[5]).days  # duration, from episode_start
 
 
+@pytest.mark.parametrize("batch_falls_back", [False, True], ids=["batch", "one by one"])
+def test_a_patient_with_dates_to_move_and_an_alert_to_open_gets_both_counted_once(
+    session, sessions, monkeypatch, batch_falls_back
+):
+    mixed, other = add_patients(session, 2)  # one batch of two
+    store(session, mixed, persistent_cough())
+    store(session, other, persistent_cough())
+    run_pass(sessions)
+    tomorrow = TODAY + timedelta(days=1)
+    # The next day: the cough logged again (only its alert's dates move), and a new lump.
+    store(session, mixed, [symptom(tomorrow, "cough", 3), symptom(tomorrow, "lump", 2)])
+    store(session, other, [symptom(tomorrow, "lump", 2)])
+    real_apply = detection_run.apply_findings
+    handed = []
+
+    def watch(s, patient_id, findings, *args):
+        findings = list(findings)
+        handed.append((patient_id, sorted(f.symptom for f in findings)))
+        if batch_falls_back and patient_id == other:
+            raise KeyError("lump")
+        return real_apply(s, patient_id, findings, *args)
+
+    monkeypatch.setattr(detection_run, "apply_findings", watch)
+    summary = run_pass(sessions, today=tomorrow)
+
+    # In the batch, apply_findings is handed only the lump; the cough's dates move in bulk.
+    # Falling back, the patient is redone whole, and each finding is still counted once.
+    assert handed[0] == (mixed, ["lump"])
+    if batch_falls_back:
+        assert (mixed, ["cough", "lump"]) in handed[1:]
+    expected_failed = 1 if batch_falls_back else 0
+    assert (summary.failed, summary.opened, summary.updated) == (
+        expected_failed,
+        2 - expected_failed,
+        0,
+    )
+    # The coughs: the mixed patient's with its dates moved, the other's as it was (unless
+    # that patient failed, and counts for nothing).
+    assert summary.unchanged == 2 - expected_failed
+    mine = {row[1]: row for row in alert_state(session) if row[0] == mixed}
+    assert mine["cough"][7] == tomorrow  # last_entry moved
+    assert mine["lump"][7] == tomorrow  # opened
+    assert count(session, Prompt) == 2 + 2 - expected_failed  # two coughs, then the lumps
+
+
 def test_an_alert_opened_by_someone_else_mid_pass_is_merged_not_duplicated(app, session, sessions):
     [pid] = add_patients(session, 1)
     store(session, pid, persistent_cough())

@@ -42,6 +42,7 @@ from sqlalchemy import (
     bindparam,
     column,
     select,
+    text,
     update,
     values,
 )
@@ -52,7 +53,14 @@ from tracker.alerts.models import OPEN, Alert
 from tracker.alerts.services import DETECTION, Outcome, apply_findings, queue_reprompts
 from tracker.db import utcnow
 from tracker.detection.rows import plain_rows
-from tracker.detection.unchanged import APPLY, UNCHANGED, MovedDates, read_alerts, sort_out
+from tracker.detection.unchanged import (
+    APPLY,
+    UNCHANGED,
+    MovedDates,
+    SymptomAlerts,
+    read_alerts,
+    sort_out,
+)
 from tracker.detection.window import older_bound, window_start
 from tracker.diary.models import LIVE_SYMPTOM, RESOLVED, SYMPTOM, DiaryEntry
 from tracker.patients.models import KnownCondition, Patient
@@ -536,16 +544,17 @@ def _apply_batch(
 class SortedOut:
     """A batch's findings sorted by what applying them would do.
 
-    `unchanged`: findings that would change nothing (counted only). `moves`: the open alerts
-    whose only change is their episode dates, and `moved`, the patients they belong to (for
-    whom every finding is unchanged or moved; they count as unchanged). `to_apply`: everyone
-    else, for `apply_findings`.
+    `unchanged`: how many findings are counted unchanged without `apply_findings` (it would
+    count them so too). `moves`: the open alerts whose only change is their episode dates.
+    `to_apply`: per patient, only the findings `apply_findings` must handle, and the ids of
+    the alerts it reads for them. `touched`: every patient with anything to write, with all
+    of their findings, for redoing one patient at a time if the batch fails.
     """
 
     unchanged: int = 0
     moves: list[MovedDates] = field(default_factory=list)
-    moved: list[tuple[int, list[Finding]]] = field(default_factory=list)
-    to_apply: list[tuple[int, list[Finding]]] = field(default_factory=list)
+    to_apply: list[tuple[int, list[Finding], list[int]]] = field(default_factory=list)
+    touched: list[tuple[int, list[Finding]]] = field(default_factory=list)
 
 
 def _sort_out(s: Session, assessed: list[tuple[int, list[Finding]]]) -> SortedOut:
@@ -554,28 +563,45 @@ def _sort_out(s: Session, assessed: list[tuple[int, list[Finding]]]) -> SortedOu
         return out
     alerts = read_alerts(s, assessed[0][0], assessed[-1][0])
     for patient_id, findings in assessed:
-        sorted_out = [sort_out(alerts.get((patient_id, f.symptom)), f) for f in findings]
-        if APPLY in sorted_out:
-            out.to_apply.append((patient_id, findings))
-            continue
-        moves = [m for m in sorted_out if m != UNCHANGED]
-        if moves:
-            out.moves.extend(moves)
-            out.moved.append((patient_id, findings))
-        out.unchanged += len(findings)
+        to_apply: list[Finding] = []
+        alert_ids: list[int] = []
+        moved = False
+        for finding in findings:
+            mine = alerts.get((patient_id, finding.symptom))
+            sorted_out = sort_out(mine, finding)
+            if sorted_out == APPLY:
+                to_apply.append(finding)
+                alert_ids.extend(_ids_read_by_apply(mine))
+            elif sorted_out == UNCHANGED:
+                out.unchanged += 1
+            else:
+                out.moves.append(sorted_out)
+                out.unchanged += 1
+                moved = True
+        if to_apply:
+            out.to_apply.append((patient_id, to_apply, alert_ids))
+        if to_apply or moved:
+            out.touched.append((patient_id, findings))
     return out
+
+
+def _ids_read_by_apply(alerts: SymptomAlerts | None) -> list[int]:
+    """The alerts apply_findings reads for one symptom: the open one and the latest."""
+    if alerts is None:
+        return []
+    return list({a.id for a in (alerts.open, alerts.latest) if a is not None})
 
 
 def _apply_all(s: Session, batch: SortedOut, now: datetime) -> tuple[Outcome, set[int]]:
     outcome = Outcome()
     try:
-        # Every alert of the batch's patients is read in one query, not one per patient, and
+        # The alerts apply_findings needs are read in one query, not one per patient, and
         # nothing is flushed until the commit, when the batch's changes go as a few batched
         # statements. (apply_findings flushes only to supersede an alert, which is rare.)
-        alerts = _alerts_of(s, [patient_id for patient_id, _ in batch.to_apply])
+        alerts = _alerts_by_id(s, [i for _, _, ids in batch.to_apply for i in ids])
         with s.no_autoflush:
-            for patient_id, findings in batch.to_apply:
-                mine = alerts.get(patient_id, [])
+            for patient_id, findings, ids in batch.to_apply:
+                mine = [alerts[i] for i in ids if i in alerts]
                 outcome.add(apply_findings(s, patient_id, findings, DETECTION, now, mine))
         _move_dates(s, batch.moves)
         s.commit()
@@ -586,10 +612,12 @@ def _apply_all(s: Session, batch: SortedOut, now: datetime) -> tuple[Outcome, se
         # Most likely one patient's write (a concurrent duplicate): redo the batch patient by
         # patient, where a failure is retried or logged and costs only that patient.
         s.rollback()
-    # One by one, the moved patients go through apply_findings too (it moves the same dates,
-    # and counts them unchanged): take them out of the batch's unchanged count.
-    batch.unchanged -= sum(len(findings) for _, findings in batch.moved)
-    return _apply_one_by_one(s, batch.to_apply + batch.moved, now)
+    # One by one, each patient's findings all go through apply_findings (it moves the same
+    # dates, and counts the same findings unchanged): take them out of the batch's count.
+    batch.unchanged -= sum(len(findings) for _, findings in batch.touched) - sum(
+        len(findings) for _, findings, _ in batch.to_apply
+    )
+    return _apply_one_by_one(s, batch.touched, now)
 
 
 _MOVE = (
@@ -604,26 +632,62 @@ _MOVE = (
 )
 
 
+# On PostgreSQL the batch's moves go as arrays, in one statement and one round trip: as many
+# single-row updates, even pipelined, kept the pass waiting on the database once per row.
+_MOVE_ARRAYS = text(
+    """
+    UPDATE alerts SET
+        episode_start = moved.episode_start,
+        first_entry = moved.first_entry,
+        last_entry = moved.last_entry,
+        duration_days = moved.duration_days
+    FROM unnest(
+        CAST(:alert_ids AS integer[]),
+        CAST(:starts AS date[]),
+        CAST(:firsts AS date[]),
+        CAST(:lasts AS date[]),
+        CAST(:durations AS smallint[])
+    ) AS moved(alert_id, episode_start, first_entry, last_entry, duration_days)
+    WHERE alerts.id = moved.alert_id AND alerts.status = :open
+    """
+)
+
+
 def _move_dates(s: Session, moves: list[MovedDates]) -> None:
     """One statement for the batch: what `apply_findings` would write for each, and no more.
 
     Only while the alert is still open: one answered or closed since it was read keeps its
     dates, as apply_findings would have left them (it merges into open alerts only).
     """
-    if moves:
-        s.connection().execute(
-            _MOVE,
-            [
-                {
-                    "alert_id": m.alert_id,
-                    "new_start": m.episode_start,
-                    "new_first": m.first_entry,
-                    "new_last": m.last_entry,
-                    "new_duration": m.duration_days,
-                }
-                for m in moves
-            ],
+    if not moves:
+        return
+    conn = s.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            _MOVE_ARRAYS,
+            {
+                "alert_ids": [m.alert_id for m in moves],
+                "starts": [m.episode_start for m in moves],
+                "firsts": [m.first_entry for m in moves],
+                "lasts": [m.last_entry for m in moves],
+                "durations": [m.duration_days for m in moves],
+                "open": OPEN,
+            },
         )
+        return
+    conn.execute(
+        _MOVE,
+        [
+            {
+                "alert_id": m.alert_id,
+                "new_start": m.episode_start,
+                "new_first": m.first_entry,
+                "new_last": m.last_entry,
+                "new_duration": m.duration_days,
+            }
+            for m in moves
+        ],
+    )
 
 
 def _unlink_events(s: Session) -> None:
@@ -639,12 +703,13 @@ def _unlink_events(s: Session) -> None:
             s.expire(obj, ["events"])
 
 
-def _alerts_of(s: Session, patient_ids: list[int]) -> dict[int, list[Alert]]:
-    by_patient: dict[int, list[Alert]] = {}
-    for chunk in _chunks(patient_ids, _IDS_PER_QUERY):
-        for alert in s.scalars(select(Alert).where(Alert.patient_id.in_(chunk))):
-            by_patient.setdefault(alert.patient_id, []).append(alert)
-    return by_patient
+def _alerts_by_id(s: Session, alert_ids: list[int]) -> dict[int, Alert]:
+    by_id: dict[int, Alert] = {}
+    for chunk in _chunks(sorted(set(alert_ids)), _IDS_PER_QUERY):
+        by_id.update(
+            (alert.id, alert) for alert in s.scalars(select(Alert).where(Alert.id.in_(chunk)))
+        )
+    return by_id
 
 
 def _apply_one_by_one(
