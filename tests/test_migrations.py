@@ -48,6 +48,35 @@ def test_upgrade_head_gives_exactly_the_models_schema(empty_database_url):
     assert differences(empty_database_url) == []
 
 
+@pytest.mark.skipif(not PG_URL, reason="storage parameters are PostgreSQL's")
+@pytest.mark.parametrize("empty_database_url", ["postgresql"], indirect=True)
+def test_upgrade_head_gives_the_models_storage_parameters(empty_database_url):
+    """What compare_metadata does not look at: PostgreSQL's storage parameters per table."""
+    command.upgrade(alembic_config(empty_database_url), "head")
+    engine = make_engine(empty_database_url)
+    with engine.connect() as conn:
+        migrated = {
+            name: dict(option.split("=", 1) for option in options)
+            for name, options in conn.execute(
+                text(
+                    "SELECT relname, reloptions FROM pg_class"
+                    " WHERE relkind = 'r' AND reloptions IS NOT NULL"
+                    " AND relnamespace = 'public'::regnamespace"
+                )
+            )
+        }
+    engine.dispose()
+    modelled = {
+        name: {
+            key: str(value) for key, value in table.dialect_options["postgresql"]["with"].items()
+        }
+        for name, table in Base.metadata.tables.items()
+        if table.dialect_options["postgresql"]["with"]
+    }
+    assert migrated == modelled
+    assert modelled["alerts"] == {"fillfactor": "70"}
+
+
 def test_every_migration_goes_down_and_up_again(empty_database_url):
     cfg = alembic_config(empty_database_url)
     revisions = list(reversed(list(ScriptDirectory.from_config(cfg).walk_revisions())))

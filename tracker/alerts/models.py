@@ -29,6 +29,10 @@ STATUSES = (OPEN, ACKNOWLEDGED, RESOLVED, CLOSED, SUPERSEDED)
 URGENCY_ORDER = ("soon", "same_day", "emergency")
 
 
+# Per cent of each page of `alerts` filled by inserts; the rest is for updates (below).
+ALERTS_FILLFACTOR = 70
+
+
 def urgency_rank(urgency: str) -> int:
     return URGENCY_ORDER.index(urgency)
 
@@ -51,6 +55,10 @@ class Alert(Base):
         Index("ix_alerts_patient_symptom", "patient_id", "symptom_code", "id"),
         CheckConstraint(f"status IN {STATUSES!r}", name="status"),
         CheckConstraint(f"urgency IN {URGENCY_ORDER!r}", name="urgency"),
+        # An open alert's episode dates move on most days. Room left on each page lets
+        # PostgreSQL write the new version beside the old without touching the three indexes
+        # (a "HOT" update), so the daily pass writes less, and the indexes do not bloat.
+        {"postgresql_with": {"fillfactor": ALERTS_FILLFACTOR}},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
