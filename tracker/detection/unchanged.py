@@ -6,7 +6,7 @@ ORM, an object per alert; reading every alert of the batch in one query, skippin
 that change nothing and moving the dates of the rest with one UPDATE does the same work once.
 The tests here are only ever shortcuts: each says so only where `apply_findings` itself would
 count the finding as unchanged and write nothing else (the tests pin them together), and every
-other patient still goes through `apply_findings`.
+other finding still goes through `apply_findings`.
 """
 
 from __future__ import annotations
