@@ -1,4 +1,4 @@
-"""The pass skips a patient only when `apply_findings` would have written nothing for them."""
+"""The pass skips a finding only when `apply_findings` would have written nothing for it."""
 
 from __future__ import annotations
 
@@ -21,12 +21,30 @@ from tracker.alerts.models import (
 )
 from tracker.alerts.services import apply_findings
 from tracker.detection.run import _move_dates
-from tracker.detection.unchanged import changes_nothing, moved_dates, read_alerts
+from tracker.detection.unchanged import (
+    UNCHANGED,
+    MovedDates,
+    SymptomAlerts,
+    read_alerts,
+    sort_out,
+)
 from tracker.rules.engine import REASONS, Finding
 
 BASE = date(2026, 11, 1)
 NOW = datetime(2026, 11, 20, 4, 30, tzinfo=UTC)
 URGENCIES = ("soon", "same_day", "emergency")
+
+
+def changes_nothing(alerts: SymptomAlerts | None, finding: Finding) -> bool:
+    """`sort_out` says apply_findings would write nothing for this finding."""
+    return sort_out(alerts, finding) == UNCHANGED
+
+
+def moved_dates(alerts: SymptomAlerts | None, finding: Finding) -> MovedDates | None:
+    """The open alert's new dates, if `sort_out` says they are all that would change."""
+    sorted_out = sort_out(alerts, finding)
+    return sorted_out if isinstance(sorted_out, MovedDates) else None
+
 
 reason_sets = st.sets(st.sampled_from(REASONS), min_size=1).map(
     lambda chosen: tuple(r for r in REASONS if r in chosen)

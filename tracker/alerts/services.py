@@ -58,8 +58,10 @@ def apply_findings(
 ) -> Outcome:
     """Open, update or leave alone one alert per finding, queueing a prompt where §4 says.
 
-    `alerts`: every alert of this patient's, if the caller has read them already in the same
-    transaction (a detection pass reads a whole batch's at once); otherwise they are read here.
+    `alerts`: this patient's alerts for the findings' symptoms, if the caller has read them
+    already in the same transaction; at least the open one and the latest of each symptom,
+    which are all this reads (a detection pass reads a whole batch's by id). Otherwise they are
+    read here.
     """
     now = now or utcnow()
     findings = list(findings)

@@ -140,17 +140,6 @@ def sort_out(alerts: SymptomAlerts | None, finding: Finding) -> str | MovedDates
     return MovedDates(current.id, start, first, last, duration)
 
 
-def changes_nothing(alerts: SymptomAlerts | None, finding: Finding) -> bool:
-    """True only if `apply_findings` would write nothing for this finding (counted unchanged)."""
-    return sort_out(alerts, finding) == UNCHANGED
-
-
-def moved_dates(alerts: SymptomAlerts | None, finding: Finding) -> MovedDates | None:
-    """The open alert's new dates, if they are all `apply_findings` would change; else None."""
-    sorted_out = sort_out(alerts, finding)
-    return sorted_out if isinstance(sorted_out, MovedDates) else None
-
-
 def _ordered_union(old: Iterable[str], new: Iterable[str]) -> tuple[str, ...]:
     present = set(old) | set(new)
     return tuple(r for r in REASONS if r in present)
