@@ -49,6 +49,21 @@ def test_only_a_hash_of_the_token_is_stored(app, team_id):
     assert invitation.expires_at - utcnow() > timedelta(days=13)  # INVITATION_LIFETIME is 14 days
 
 
+@pytest.mark.parametrize("word", ["gp", "rib", "ill", "pee"])
+def test_a_token_that_spells_a_health_word_is_never_used(monkeypatch, word):
+    spelled, clean = f"Ab3-{word}-9Zx_", "Ab3-x7q-9Zx_"
+    draws = iter([spelled, spelled, clean])
+    monkeypatch.setattr(invitations, "_draw", lambda: next(draws))
+    assert invitations.link_token() == clean
+    assert next(draws, None) is None  # it took three draws, and no more
+
+
+def test_tokens_are_long_random_and_fit_in_a_link():
+    tokens = {invitations.link_token() for _ in range(1000)}
+    assert len(tokens) == 1000
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{43}", token) for token in tokens)
+
+
 def test_join_page_shows_the_team_and_fills_in_the_email(client, app):
     with database(app) as s:
         team = make_team(s, name="Oncology Nurses", hospital="South Hospital")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from tests.auth.conftest import sign_in_form
 from tests.conftest import csrf_from
 from tests.team.conftest import database, plain, read, text_of
+from tracker.auth import invitations
 from tracker.auth.models import Invitation
 from tracker.db import utcnow
 from tracker.notify.models import INVITATION, OutboxMessage
@@ -89,6 +90,17 @@ def test_enrolling_creates_the_patient_and_sends_the_link_through_the_outbox(app
         app, lambda s: s.scalars(select(StaffAccess.action).order_by(StaffAccess.id)).all()
     )
     assert actions == ["enrolled", "invitation_made"]
+
+
+def test_a_link_token_that_spells_a_health_word_is_drawn_again(app, clinician, world, monkeypatch):
+    # The draw that once made this enrolment fail: "_gp_" cannot go in a text.
+    start, end = "dVR-cJsHE0WvBeKC0x1ScNEGAnS", "2w74XpBn_Plk"
+    draws = iter([f"{start}_gp_{end}", f"{start}_8p_{end}"])
+    monkeypatch.setattr(invitations, "_draw", lambda: next(draws))
+    response = _enrol(clinician, world)
+    assert response.status_code == 200 and "Patient added" in plain(response)
+    assert _link(app, response) == f"/join/{start}_8p_{end}"
+    assert "_gp_" not in read(app, lambda s: s.scalar(select(OutboxMessage.body_text)))
 
 
 def test_the_link_completes_the_enrolled_patients_own_record(app, clinician, world):
