@@ -13,6 +13,7 @@ import socket
 from datetime import date
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 
@@ -24,6 +25,11 @@ from tracker.db import make_engine, utcnow
 from tracker.models import Base
 from tracker.patients.models import Patient
 from tracker.team.models import Team
+
+# Speed is measured in bench/, not here: a per-example deadline would be a timed test that fails
+# on a busy machine. print_blob lets a failure seen only in CI be replayed with @reproduce_failure.
+settings.register_profile("tracker", deadline=None, print_blob=True)
+settings.load_profile("tracker")
 
 PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
