@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.exc import OperationalError
 
+from tests.detection import faults
 from tests.detection.stored import (
     add_patients,
     alert_state,
@@ -59,6 +61,26 @@ def six_patients(session):
 
 def run_pass(sessions, today=TODAY, now=NOW, **kw):
     return detect(sessions, today, RULES, batch_size=2, now=now, **kw)
+
+
+@contextmanager
+def before_each_statement(engine, hook):
+    """Call `hook` before each statement any connection of `engine` sends, while inside."""
+    event.listen(engine, "before_cursor_execute", hook)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", hook)
+
+
+def refuse(victim: int, error: Exception):
+    """A fault that raises `error` for one patient's writes."""
+
+    def fault(patient_id: int) -> None:
+        if patient_id == victim:
+            raise error
+
+    return fault
 
 
 def test_a_first_run_opens_alerts_and_a_second_leaves_them_unchanged(
@@ -129,19 +151,17 @@ def test_a_pass_stopped_half_way_and_run_again_ends_as_one_clean_run(
 def test_a_pass_that_crashes_half_way_and_runs_again_ends_as_one_clean_run(
     session, sessions, six_patients, monkeypatch
 ):
-    real_apply = detection_run.apply_findings
-    calls = []
+    written = []
 
-    def crash_on_the_third_patient(s, patient_id, findings, *args):
-        calls.append(patient_id)
-        if len(calls) == 3:
+    def crash_on_the_third_patient(patient_id):
+        written.append(patient_id)
+        if len(written) == 3:
             raise SystemExit("killed")  # not an Exception: nothing may catch it
-        return real_apply(s, patient_id, findings, *args)
 
-    monkeypatch.setattr(detection_run, "apply_findings", crash_on_the_third_patient)
+    faults.before_each_write(monkeypatch, crash_on_the_third_patient)
     with pytest.raises(SystemExit):
         run_pass(sessions)
-    monkeypatch.setattr(detection_run, "apply_findings", real_apply)
+    monkeypatch.undo()
     half = len(alert_state(session))
     run_pass(sessions)
     resumed = (alert_state(session), prompt_state(session))
@@ -223,6 +243,7 @@ def test_a_patient_whose_alerts_cannot_be_written_is_skipped_and_the_batch_is_ke
         return outcome
 
     monkeypatch.setattr(detection_run, "apply_findings", fail_for_victim)
+    faults.before_each_write(monkeypatch, refuse(victim, KeyError("cough")), bulk_only=True)
     with caplog.at_level(logging.ERROR, logger="tracker.detection"):
         summary = run_pass(sessions)
 
@@ -246,14 +267,7 @@ def test_dates_moved_in_a_batch_that_falls_back_are_still_moved_and_counted_once
     # The next day: one cough logged again (only its alert's dates move), one new lump.
     store(session, moving, [symptom(tomorrow, "cough", 3)])
     store(session, failing, [symptom(tomorrow, "lump", 2)])
-    real_apply = detection_run.apply_findings
-
-    def fail_for_one(s, patient_id, findings, *args):
-        if patient_id == failing:
-            raise KeyError("lump")
-        return real_apply(s, patient_id, findings, *args)
-
-    monkeypatch.setattr(detection_run, "apply_findings", fail_for_one)
+    faults.before_each_write(monkeypatch, refuse(failing, KeyError("lump")))
     summary = run_pass(sessions, today=tomorrow)
 
     assert (summary.failed, summary.findings, summary.opened, summary.updated) == (1, 1, 0, 0)
@@ -281,18 +295,16 @@ def test_a_patient_with_dates_to_move_and_an_alert_to_open_gets_both_counted_onc
     def watch(s, patient_id, findings, *args):
         findings = list(findings)
         handed.append((patient_id, sorted(f.symptom for f in findings)))
-        if batch_falls_back and patient_id == other:
-            raise KeyError("lump")
         return real_apply(s, patient_id, findings, *args)
 
     monkeypatch.setattr(detection_run, "apply_findings", watch)
+    if batch_falls_back:
+        faults.before_each_write(monkeypatch, refuse(other, KeyError("lump")))
     summary = run_pass(sessions, today=tomorrow)
 
-    # In the batch, apply_findings is handed only the lump; the cough's dates move in bulk.
-    # Falling back, the patient is redone whole, and each finding is still counted once.
-    assert handed[0] == (mixed, ["lump"])
-    if batch_falls_back:
-        assert (mixed, ["cough", "lump"]) in handed[1:]
+    # In the batch, the cough's dates move and the lumps open in bulk, without apply_findings.
+    # Falling back, each patient is redone whole, and each finding is still counted once.
+    assert handed == ([(mixed, ["cough", "lump"])] if batch_falls_back else [])
     expected_failed = 1 if batch_falls_back else 0
     assert (summary.failed, summary.opened, summary.updated) == (
         expected_failed,
@@ -308,6 +320,100 @@ def test_a_patient_with_dates_to_move_and_an_alert_to_open_gets_both_counted_onc
     assert count(session, Prompt) == 2 + 2 - expected_failed  # two coughs, then the lumps
 
 
+def stored_alert(session, pid: int, **changes) -> None:
+    """An open `soon` cough alert for persistent_cough()'s episode, without its "persistent"."""
+    fields = dict(
+        patient_id=pid, symptom_code="cough", status=OPEN, urgency="soon", reasons="new",
+        episode_start=days_ago(20), first_entry=days_ago(20), last_entry=days_ago(2),
+        duration_days=18, rules_version=RULES.version, opened_at=NOW, updated_at=NOW,
+    )  # fmt: skip
+    session.add(Alert(**(fields | changes)))
+    session.commit()
+
+
+def events_by(session, actor: str) -> list[tuple]:
+    return [
+        tuple(row)
+        for row in session.execute(
+            select(AlertEvent.action, AlertEvent.reasons)
+            .where(AlertEvent.actor == actor)
+            .order_by(AlertEvent.id)
+        )
+    ]
+
+
+@pytest.mark.parametrize("batch_falls_back", [False, True], ids=["batch", "one by one"])
+def test_a_new_reason_is_written_and_counted_once(session, sessions, monkeypatch, batch_falls_back):
+    gains, failing = add_patients(session, 2)  # one batch of two
+    store(session, gains, persistent_cough())
+    stored_alert(session, gains)  # yesterday the cough was new; today it is persistent too
+    store(session, failing, lump_today())
+    real_apply = detection_run.apply_findings
+    handed = []
+
+    def watch(s, patient_id, findings, *args):
+        handed.append(patient_id)
+        return real_apply(s, patient_id, findings, *args)
+
+    monkeypatch.setattr(detection_run, "apply_findings", watch)
+    if batch_falls_back:
+        faults.before_each_write(monkeypatch, refuse(failing, KeyError("lump")))
+    summary = run_pass(sessions)
+
+    # In the batch, the new reason and the lump are written in bulk, without apply_findings.
+    assert handed == ([gains] if batch_falls_back else [])
+    expected_failed = 1 if batch_falls_back else 0
+    assert (summary.failed, summary.updated, summary.unchanged) == (expected_failed, 1, 0)
+    assert summary.opened == 1 - expected_failed
+    [cough] = [row for row in alert_state(session) if row[0] == gains]
+    assert cough[2:5] == (OPEN, "soon", "new,persistent")
+    updates = [e for e in events_by(session, "detection") if e[0] == "updated"]
+    assert updates == [("updated", "new,persistent")]
+    assert count(session, Prompt) == 1 - expected_failed  # the lump's only: no rise, no prompt
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"reasons": "new,worrying"}, ("updated", "worrying,new,persistent")),
+        ({"status": "acknowledged"}, None),
+    ],
+    ids=["another reason", "answered"],
+)
+def test_an_alert_changed_by_someone_else_before_its_new_reason_is_written_is_read_again(
+    app, session, sessions, change, expected
+):
+    [pid] = add_patients(session, 1)
+    store(session, pid, persistent_cough())
+    stored_alert(session, pid)
+    engine = app.extensions["engine"]
+    raced = []
+
+    def change_it_first(conn, cursor, statement, parameters, context, executemany):
+        # Just before the pass writes the new reason, another writer commits a change to the
+        # same alert: a merge on a save, or the patient's answer.
+        if raced or "alerts.reasons =" not in statement:
+            return
+        raced.append(True)
+        with engine.connect() as other:
+            other.execute(update(Alert).values(**change))
+            other.commit()
+
+    with before_each_statement(engine, change_it_first):
+        summary = run_pass(sessions)
+
+    assert raced
+    [alert] = alert_state(session)
+    if expected is None:  # answered for this episode: nothing more to do
+        assert (summary.updated, summary.unchanged) == (0, 1)
+        assert alert[2:5] == ("acknowledged", "soon", "new")
+        assert events_by(session, "detection") == []
+    else:  # merged into what the alert says now, not what it said when read
+        assert (summary.updated, summary.unchanged) == (1, 0)
+        assert alert[2:5] == (OPEN, "soon", expected[1])
+        assert events_by(session, "detection") == [expected]
+
+
 def test_an_alert_opened_by_someone_else_mid_pass_is_merged_not_duplicated(app, session, sessions):
     [pid] = add_patients(session, 1)
     store(session, pid, persistent_cough())
@@ -317,7 +423,7 @@ def test_an_alert_opened_by_someone_else_mid_pass_is_merged_not_duplicated(app, 
     def open_the_same_alert_first(conn, cursor, statement, parameters, context, executemany):
         # Just before the pass inserts its alert, another writer (the web app, say) commits
         # an open alert for the same patient and symptom, on a connection of its own.
-        if raced or not statement.lstrip().upper().startswith("INSERT INTO ALERTS"):
+        if raced or "INSERT INTO ALERTS" not in statement.upper():
             return
         raced.append(True)
         with engine.connect() as other:
@@ -339,11 +445,8 @@ def test_an_alert_opened_by_someone_else_mid_pass_is_merged_not_duplicated(app, 
             )
             other.commit()
 
-    event.listen(engine, "before_cursor_execute", open_the_same_alert_first)
-    try:
+    with before_each_statement(engine, open_the_same_alert_first):
         summary = run_pass(sessions)
-    finally:
-        event.remove(engine, "before_cursor_execute", open_the_same_alert_first)
 
     assert raced
     assert (summary.failed, summary.opened, summary.unchanged) == (0, 0, 1)

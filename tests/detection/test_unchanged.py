@@ -1,12 +1,13 @@
-"""The pass skips a finding only when `apply_findings` would have written nothing for it."""
+"""The pass skips a finding, or writes it in bulk, only as `apply_findings` would have."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.detection.stored import add_patients, alert_state, wipe
 from tracker.alerts.models import (
@@ -20,10 +21,12 @@ from tracker.alerts.models import (
     Prompt,
 )
 from tracker.alerts.services import apply_findings
-from tracker.detection.run import _move_dates
+from tracker.detection.run import _move_dates, _open_alerts, _write_new_reasons
 from tracker.detection.unchanged import (
+    OPEN_ALERT,
     UNCHANGED,
     MovedDates,
+    NewReasons,
     SymptomAlerts,
     read_alerts,
     sort_out,
@@ -32,6 +35,7 @@ from tracker.rules.engine import REASONS, Finding
 
 BASE = date(2026, 11, 1)
 NOW = datetime(2026, 11, 20, 4, 30, tzinfo=UTC)
+LATER = NOW + timedelta(days=1)  # when the finding is applied: updated_at shows who wrote it
 URGENCIES = ("soon", "same_day", "emergency")
 
 
@@ -113,12 +117,18 @@ def findings_near(draw, history: list[dict]) -> Finding:
         episode_start=start,
         last_entry=last,
         duration_days=(last - start).days,
-        rules_version="test",
+        rules_version=draw(st.sampled_from(("test", "test", "next"))),
         first_entry=first,
     )
 
 
 cases = histories.flatmap(lambda h: st.tuples(st.just(h), findings_near(h)))
+# Histories that end in an open alert: where new reasons can be written in bulk.
+open_cases = st.one_of(
+    st.tuples(alerts(OPEN)).map(list),
+    st.tuples(alerts(SUPERSEDED), alerts(OPEN)).map(list),
+    st.tuples(alerts(ACKNOWLEDGED), alerts(OPEN)).map(list),
+).flatmap(lambda h: st.tuples(st.just(h), findings_near(h)))
 
 
 # Each example stores its alerts in the database: no deadline, and the session fixture is shared.
@@ -135,6 +145,24 @@ def stored_history(session, history: list[dict]) -> int:
     session.add_all(Alert(patient_id=pid, **fields) for fields in history)
     session.commit()
     return pid
+
+
+def full_state(s) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """Every column of every alert, event and prompt.
+
+    Ids are replaced by the alert's place in id order: on PostgreSQL a rolled-back insert
+    still uses up its ids, so a second writer's new rows have other ids for the same content.
+    """
+    alerts = [tuple(row) for row in s.execute(select(Alert.__table__).order_by(Alert.id))]
+    place = {row[0]: n for n, row in enumerate(alerts)}
+
+    def rows_of(model) -> list[tuple]:
+        table = model.__table__
+        others = [c for c in table.c if c.name not in ("id", "alert_id")]
+        rows = s.execute(select(table.c.alert_id, *others).order_by(table.c.id))
+        return sorted((place[alert_id], *rest) for alert_id, *rest in rows)
+
+    return [row[1:] for row in alerts], rows_of(AlertEvent), rows_of(Prompt)
 
 
 def counts(s) -> tuple[int, int]:
@@ -191,6 +219,83 @@ def test_moving_the_dates_alone_agrees_with_apply_findings(session, case):
     finally:
         session.rollback()
         wipe(session)
+
+
+@many_histories
+@given(case=open_cases)
+def test_new_reasons_written_in_bulk_agree_with_apply_findings(session, case):
+    history, finding = case
+    try:
+        pid = stored_history(session, history)
+        change = sort_out(read_alerts(session, pid, pid).get((pid, "cough")), finding)
+        event(f"new reasons: {isinstance(change, NewReasons)}")
+        if not isinstance(change, NewReasons):
+            return
+
+        with session.begin_nested() as by_the_pass:
+            assert _write_new_reasons(session, [change], LATER) == {change.dates.alert_id}
+            in_bulk = full_state(session)
+            by_the_pass.rollback()
+
+        outcome = apply_findings(session, pid, [finding], now=LATER)
+        session.commit()
+        assert (outcome.opened, outcome.updated, outcome.unchanged) == (0, 1, 0)
+        assert outcome.prompts == []
+        assert full_state(session) == in_bulk
+    finally:
+        session.rollback()
+        wipe(session)
+
+
+@many_histories
+@given(case=cases)
+def test_opening_in_bulk_agrees_with_apply_findings(session, case):
+    history, finding = case
+    try:
+        pid = stored_history(session, history)
+        opens = sort_out(read_alerts(session, pid, pid).get((pid, "cough")), finding)
+        event(f"opens: {opens == OPEN_ALERT}")
+        if opens != OPEN_ALERT:
+            return
+
+        with session.begin_nested() as by_the_pass:
+            assert _open_alerts(session, [(pid, finding)], LATER) == 1
+            in_bulk = full_state(session)
+            by_the_pass.rollback()
+
+        outcome = apply_findings(session, pid, [finding], now=LATER)
+        session.commit()
+        assert (outcome.opened, outcome.updated, outcome.unchanged) == (1, 0, 0)
+        assert full_state(session) == in_bulk
+    finally:
+        session.rollback()
+        wipe(session)
+
+
+CHANGES_IN_BETWEEN = {
+    "answered": {"status": ACKNOWLEDGED},
+    "another reason": {"reasons": "new,worrying"},
+    "urgency rose": {"urgency": "same_day"},
+}
+
+
+@pytest.mark.parametrize("change", CHANGES_IN_BETWEEN, ids=list(CHANGES_IN_BETWEEN))
+def test_new_reasons_leave_alone_an_alert_changed_since_it_was_read(session, change):
+    opened = dict(
+        symptom_code="cough", status=OPEN, urgency="soon", reasons="new", rules_version="test",
+        episode_start=BASE, first_entry=BASE, last_entry=BASE, duration_days=0,
+        opened_at=NOW, updated_at=NOW,
+    )  # fmt: skip
+    pid = stored_history(session, [opened])
+    persistent = Finding("cough", "soon", ("persistent",), BASE, BASE, 0, "test", BASE)
+    new_reasons = sort_out(read_alerts(session, pid, pid)[(pid, "cough")], persistent)
+    assert isinstance(new_reasons, NewReasons)
+    session.execute(update(Alert).values(**CHANGES_IN_BETWEEN[change]))  # by someone else
+    session.commit()
+    before = full_state(session)
+
+    assert _write_new_reasons(session, [new_reasons], LATER) == set()
+    assert full_state(session) == before
 
 
 def test_an_unchanged_open_alert_is_skipped_and_a_new_reason_is_not(session):

@@ -155,6 +155,7 @@ def test_a_run_that_fails_is_recorded_and_run_again_next_time(
         raise OperationalError("INSERT", {}, ConnectionError("server closed the connection"))
 
     monkeypatch.setattr(detection_run, "apply_findings", database_gone)
+    monkeypatch.setattr(detection_run, "_open_alerts", database_gone)
     with pytest.raises(OperationalError):
         daily(sessions, engine)
     assert [r.status for r in runs(session)] == [FAILED]

@@ -16,7 +16,9 @@ further back, and only symptoms with any rows before the window are asked.
 Speed: two reader threads read the next batches while this one is assessed and written (most
 of a read is waiting for the database). A finding that changes nothing about its alert (most
 of them, on most days) is counted without calling `apply_findings`, from one read of the
-batch's alerts (`unchanged.py`). bench/detect.py measures the pass; the README has its figures.
+batch's alerts; one that only moves its alert's dates, or only adds a reason, is written with
+the batch's others in one statement (`unchanged.py`). bench/detect.py measures the pass; the
+README has its figures.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     column,
+    insert,
     select,
     text,
     update,
@@ -49,14 +52,16 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, aliased
 
-from tracker.alerts.models import OPEN, Alert
+from tracker.alerts.models import OPEN, Alert, AlertEvent, Prompt
 from tracker.alerts.services import DETECTION, Outcome, apply_findings, queue_reprompts
-from tracker.db import utcnow
+from tracker.db import UTCDateTime, utcnow
 from tracker.detection.rows import plain_rows
 from tracker.detection.unchanged import (
     APPLY,
+    OPEN_ALERT,
     UNCHANGED,
     MovedDates,
+    NewReasons,
     SymptomAlerts,
     read_alerts,
     sort_out,
@@ -546,13 +551,17 @@ class SortedOut:
 
     `unchanged`: how many findings are counted unchanged without `apply_findings` (it would
     count them so too). `moves`: the open alerts whose only change is their episode dates.
-    `to_apply`: per patient, only the findings `apply_findings` must handle, and the ids of
-    the alerts it reads for them. `touched`: every patient with anything to write, with all
-    of their findings, for redoing one patient at a time if the batch fails.
+    `new_reasons`: (patient, finding, update) for open alerts that gain a reason, and nothing
+    more. `opens`: (patient, finding) for each first alert of an episode. `to_apply`: per
+    patient, only the findings `apply_findings` must handle, and the ids of the alerts it reads
+    for them. `touched`: every patient with anything to write, with all of their findings, for
+    redoing one patient at a time if the batch fails.
     """
 
     unchanged: int = 0
     moves: list[MovedDates] = field(default_factory=list)
+    new_reasons: list[tuple[int, Finding, NewReasons]] = field(default_factory=list)
+    opens: list[tuple[int, Finding]] = field(default_factory=list)
     to_apply: list[tuple[int, list[Finding], list[int]]] = field(default_factory=list)
     touched: list[tuple[int, list[Finding]]] = field(default_factory=list)
 
@@ -565,7 +574,7 @@ def _sort_out(s: Session, assessed: list[tuple[int, list[Finding]]]) -> SortedOu
     for patient_id, findings in assessed:
         to_apply: list[Finding] = []
         alert_ids: list[int] = []
-        moved = False
+        written = False
         for finding in findings:
             mine = alerts.get((patient_id, finding.symptom))
             sorted_out = sort_out(mine, finding)
@@ -574,13 +583,19 @@ def _sort_out(s: Session, assessed: list[tuple[int, list[Finding]]]) -> SortedOu
                 alert_ids.extend(_ids_read_by_apply(mine))
             elif sorted_out == UNCHANGED:
                 out.unchanged += 1
+            elif sorted_out == OPEN_ALERT:
+                out.opens.append((patient_id, finding))
+                written = True
+            elif isinstance(sorted_out, NewReasons):
+                out.new_reasons.append((patient_id, finding, sorted_out))
+                written = True
             else:
                 out.moves.append(sorted_out)
                 out.unchanged += 1
-                moved = True
+                written = True
         if to_apply:
             out.to_apply.append((patient_id, to_apply, alert_ids))
-        if to_apply or moved:
+        if to_apply or written:
             out.touched.append((patient_id, findings))
     return out
 
@@ -598,11 +613,19 @@ def _apply_all(s: Session, batch: SortedOut, now: datetime) -> tuple[Outcome, se
         # The alerts apply_findings needs are read in one query, not one per patient, and
         # nothing is flushed until the commit, when the batch's changes go as a few batched
         # statements. (apply_findings flushes only to supersede an alert, which is rare.)
+        outcome.opened += _open_alerts(s, batch.opens, now)
         alerts = _alerts_by_id(s, [i for _, _, ids in batch.to_apply for i in ids])
         with s.no_autoflush:
             for patient_id, findings, ids in batch.to_apply:
                 mine = [alerts[i] for i in ids if i in alerts]
                 outcome.add(apply_findings(s, patient_id, findings, DETECTION, now, mine))
+            written = _write_new_reasons(s, [change for _, _, change in batch.new_reasons], now)
+            outcome.updated += len(written)
+            for patient_id, finding, change in batch.new_reasons:
+                if change.dates.alert_id not in written:
+                    # Changed since it was read (answered, or updated on a save): apply_findings
+                    # reads it again and does what is right for it now.
+                    outcome.add(apply_findings(s, patient_id, [finding], DETECTION, now))
         _move_dates(s, batch.moves)
         s.commit()
         return outcome, set()
@@ -614,8 +637,11 @@ def _apply_all(s: Session, batch: SortedOut, now: datetime) -> tuple[Outcome, se
         s.rollback()
     # One by one, each patient's findings all go through apply_findings (it moves the same
     # dates, and counts the same findings unchanged): take them out of the batch's count.
-    batch.unchanged -= sum(len(findings) for _, findings in batch.touched) - sum(
-        len(findings) for _, findings, _ in batch.to_apply
+    batch.unchanged -= (
+        sum(len(findings) for _, findings in batch.touched)
+        - sum(len(findings) for _, findings, _ in batch.to_apply)
+        - len(batch.new_reasons)
+        - len(batch.opens)
     )
     return _apply_one_by_one(s, batch.touched, now)
 
@@ -688,6 +714,248 @@ def _move_dates(s: Session, moves: list[MovedDates]) -> None:
             for m in moves
         ],
     )
+
+
+# On PostgreSQL a batch's new alerts, their events and their prompts go in one statement from
+# arrays: one round trip, and no statement text as long as the batch to parse.
+_OPEN_ARRAYS = text(
+    """
+    WITH opened AS (
+        INSERT INTO alerts (
+            patient_id, symptom_code, episode_start, first_entry, last_entry, duration_days,
+            urgency, reasons, rules_version, status, opened_at, updated_at
+        )
+        SELECT new.*, :open, :now, :now
+        FROM unnest(
+            CAST(:patient_ids AS integer[]),
+            CAST(:codes AS varchar[]),
+            CAST(:starts AS date[]),
+            CAST(:firsts AS date[]),
+            CAST(:lasts AS date[]),
+            CAST(:durations AS smallint[]),
+            CAST(:urgencies AS varchar[]),
+            CAST(:reasons AS varchar[]),
+            CAST(:versions AS varchar[])
+        ) AS new
+        RETURNING id, patient_id, urgency, reasons, rules_version
+    ), events AS (
+        INSERT INTO alert_events (
+            alert_id, at, action, actor, status, urgency, reasons, rules_version
+        )
+        SELECT id, :now, 'opened', :actor, :open, urgency, reasons, rules_version FROM opened
+    )
+    INSERT INTO prompts (alert_id, patient_id, urgency, reprompt, created_at, due_at)
+    SELECT id, patient_id, urgency, 0, :now, :now FROM opened
+    """
+).bindparams(bindparam("now", type_=UTCDateTime))
+
+
+def _open_alerts(s: Session, opens: list[tuple[int, Finding]], now: datetime) -> int:
+    """Open an alert for each, with its "opened" event and its first prompt, as `apply_findings`
+    would. Returns how many were opened.
+
+    Another writer opening the same alert first makes the one-open-alert index refuse the
+    batch's statement, and the batch is redone one patient at a time, as for `apply_findings`.
+    """
+    if not opens:
+        return 0
+    rows = [_alert_row(patient_id, finding, now) for patient_id, finding in opens]
+    conn = s.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            _OPEN_ARRAYS,
+            {
+                "patient_ids": [r["patient_id"] for r in rows],
+                "codes": [r["symptom_code"] for r in rows],
+                "starts": [r["episode_start"] for r in rows],
+                "firsts": [r["first_entry"] for r in rows],
+                "lasts": [r["last_entry"] for r in rows],
+                "durations": [r["duration_days"] for r in rows],
+                "urgencies": [r["urgency"] for r in rows],
+                "reasons": [r["reasons"] for r in rows],
+                "versions": [r["rules_version"] for r in rows],
+                "open": OPEN,
+                "actor": DETECTION,
+                "now": now,
+            },
+        )
+        return len(rows)
+    alerts = Alert.__table__
+    ids = {
+        (patient_id, code): alert_id
+        for alert_id, patient_id, code in conn.execute(
+            insert(alerts).returning(alerts.c.id, alerts.c.patient_id, alerts.c.symptom_code),
+            rows,
+        )
+    }
+    opened = [(ids[(r["patient_id"], r["symptom_code"])], r) for r in rows]
+    conn.execute(
+        insert(AlertEvent.__table__),
+        [
+            {
+                "alert_id": alert_id,
+                "at": now,
+                "action": "opened",
+                "actor": DETECTION,
+                "status": OPEN,
+                "urgency": r["urgency"],
+                "reasons": r["reasons"],
+                "rules_version": r["rules_version"],
+            }
+            for alert_id, r in opened
+        ],
+    )
+    conn.execute(
+        insert(Prompt.__table__),
+        [
+            {
+                "alert_id": alert_id,
+                "patient_id": r["patient_id"],
+                "urgency": r["urgency"],
+                "reprompt": 0,
+                "created_at": now,
+                "due_at": now,
+            }
+            for alert_id, r in opened
+        ],
+    )
+    return len(rows)
+
+
+def _alert_row(patient_id: int, finding: Finding, now: datetime) -> dict:
+    """The row `apply_findings` opens for a finding."""
+    return {
+        "patient_id": patient_id,
+        "symptom_code": finding.symptom,
+        "episode_start": finding.episode_start,
+        "first_entry": finding.first_entry or finding.episode_start,
+        "last_entry": finding.last_entry,
+        "duration_days": finding.duration_days,
+        "urgency": finding.urgency,
+        "reasons": ",".join(finding.reasons),
+        "rules_version": finding.rules_version,
+        "status": OPEN,
+        "opened_at": now,
+        "updated_at": now,
+    }
+
+
+_NEW_REASONS = (
+    update(Alert.__table__)
+    .where(
+        Alert.__table__.c.id == bindparam("alert_id"),
+        Alert.__table__.c.status == OPEN,
+        Alert.__table__.c.reasons == bindparam("was_reasons"),
+        Alert.__table__.c.urgency == bindparam("was_urgency"),
+    )
+    .values(
+        episode_start=bindparam("new_start"),
+        first_entry=bindparam("new_first"),
+        last_entry=bindparam("new_last"),
+        duration_days=bindparam("new_duration"),
+        reasons=bindparam("new_reasons"),
+        rules_version=bindparam("new_version"),
+        updated_at=bindparam("now", type_=UTCDateTime),
+    )
+    .returning(Alert.__table__.c.id)
+)
+
+_NEW_REASONS_ARRAYS = text(
+    """
+    UPDATE alerts SET
+        episode_start = new.episode_start,
+        first_entry = new.first_entry,
+        last_entry = new.last_entry,
+        duration_days = new.duration_days,
+        reasons = new.reasons,
+        rules_version = new.rules_version,
+        updated_at = :now
+    FROM unnest(
+        CAST(:alert_ids AS integer[]),
+        CAST(:starts AS date[]),
+        CAST(:firsts AS date[]),
+        CAST(:lasts AS date[]),
+        CAST(:durations AS smallint[]),
+        CAST(:was_reasons AS varchar[]),
+        CAST(:urgencies AS varchar[]),
+        CAST(:reasons AS varchar[]),
+        CAST(:versions AS varchar[])
+    ) AS new(
+        alert_id, episode_start, first_entry, last_entry, duration_days,
+        was_reasons, urgency, reasons, rules_version
+    )
+    WHERE alerts.id = new.alert_id AND alerts.status = :open
+        AND alerts.reasons = new.was_reasons AND alerts.urgency = new.urgency
+    RETURNING alerts.id
+    """
+).bindparams(bindparam("now", type_=UTCDateTime))
+
+
+def _write_new_reasons(s: Session, updates: list[NewReasons], now: datetime) -> set[int]:
+    """Write what `apply_findings` would for each (the alert and an "updated" event) at once.
+
+    Only where the alert is still open with the reasons and urgency that were read; returns the
+    ids of the alerts written. The rest changed in between, and are the caller's to redo.
+    """
+    if not updates:
+        return set()
+    conn = s.connection()
+    if conn.dialect.name == "postgresql":
+        written = set(
+            conn.execute(
+                _NEW_REASONS_ARRAYS,
+                {
+                    "alert_ids": [u.dates.alert_id for u in updates],
+                    "starts": [u.dates.episode_start for u in updates],
+                    "firsts": [u.dates.first_entry for u in updates],
+                    "lasts": [u.dates.last_entry for u in updates],
+                    "durations": [u.dates.duration_days for u in updates],
+                    "was_reasons": [u.was_reasons for u in updates],
+                    "urgencies": [u.urgency for u in updates],
+                    "reasons": [u.reasons for u in updates],
+                    "versions": [u.rules_version for u in updates],
+                    "open": OPEN,
+                    "now": now,
+                },
+            ).scalars()
+        )
+    else:  # SQLite: no arrays, and RETURNING one statement at a time (each costs no trip)
+        written = {
+            alert_id
+            for u in updates
+            for alert_id in conn.execute(
+                _NEW_REASONS,
+                {
+                    "alert_id": u.dates.alert_id,
+                    "new_start": u.dates.episode_start,
+                    "new_first": u.dates.first_entry,
+                    "new_last": u.dates.last_entry,
+                    "new_duration": u.dates.duration_days,
+                    "was_reasons": u.was_reasons,
+                    "was_urgency": u.urgency,
+                    "new_reasons": u.reasons,
+                    "new_version": u.rules_version,
+                    "now": now,
+                },
+            ).scalars()
+        }
+    events = [
+        {
+            "alert_id": u.dates.alert_id,
+            "at": now,
+            "action": "updated",  # as apply_findings records a merge that changed the alert
+            "actor": DETECTION,
+            "status": OPEN,
+            "urgency": u.urgency,
+            "reasons": u.reasons,
+            "rules_version": u.rules_version,
+        }
+        for u in updates
+        if u.dates.alert_id in written
+    ]
+    if events:
+        conn.execute(insert(AlertEvent.__table__), events)
+    return written
 
 
 def _unlink_events(s: Session) -> None:

@@ -1,12 +1,13 @@
-"""Which findings would change nothing, or only the dates, judged from one read of the alerts.
+"""What applying each finding would do, judged from one read of the batch's alerts.
 
 On a typical day most findings are the same as yesterday's: the alert is open, nothing new, or
-only the episode has moved on by a day's entry. `apply_findings` would find that out with the
-ORM, an object per alert; reading every alert of the batch in one query, skipping the findings
-that change nothing and moving the dates of the rest with one UPDATE does the same work once.
-The tests here are only ever shortcuts: each says so only where `apply_findings` itself would
-count the finding as unchanged and write nothing else (the tests pin them together), and every
-other finding still goes through `apply_findings`.
+only the episode has moved on by a day's entry; a few add a reason (a symptom now persistent)
+without raising the urgency, and a few open a first alert. `apply_findings` would find that out
+with the ORM, an object per alert; reading every alert of the batch in one query, and writing
+the dates, the new reasons and the new alerts with a statement per batch, does the same work
+once. These are only ever shortcuts: each is taken only where `apply_findings` itself would
+write exactly that (the tests pin them together), and every other finding (a superseded
+episode, a rise in urgency) still goes through `apply_findings`.
 """
 
 from __future__ import annotations
@@ -94,19 +95,37 @@ class MovedDates:
     duration_days: int
 
 
+@dataclass(frozen=True, slots=True)
+class NewReasons:
+    """An open alert's update for a finding of its episode that adds a reason.
+
+    The urgency has not risen, so `apply_findings` would record an update (new reasons, the
+    finding's rules version, the moved dates, and an event) and queue no prompt. `was_reasons`
+    and `urgency` are as read: the write checks they still are, and leaves the alert to
+    `apply_findings` if someone changed it in between.
+    """
+
+    dates: MovedDates
+    was_reasons: str
+    urgency: str
+    reasons: str
+    rules_version: str
+
+
 # What applying a finding to its alerts would do, as `sort_out` says it.
 UNCHANGED = "unchanged"  # nothing: counted unchanged, nothing written
+OPEN_ALERT = "open"  # a new open alert, its event and its prompt, and nothing else
 APPLY = "apply"  # anything else: apply_findings must do it
 
 
-def sort_out(alerts: SymptomAlerts | None, finding: Finding) -> str | MovedDates:
-    """UNCHANGED, the open alert's new dates if they are all that would change, or APPLY.
+def sort_out(alerts: SymptomAlerts | None, finding: Finding) -> str | MovedDates | NewReasons:
+    """UNCHANGED, OPEN_ALERT, the open alert's new dates or new reasons if that is all, or APPLY.
 
     A finding whose only change is its open alert's dates is counted unchanged by
     `apply_findings` too, which writes those dates and nothing else.
     """
     if alerts is None:
-        return APPLY  # it would open the first alert
+        return OPEN_ALERT  # the first for this symptom
     current = alerts.open
     first = finding.first_entry or finding.episode_start
     if current is None:
@@ -118,26 +137,31 @@ def sort_out(alerts: SymptomAlerts | None, finding: Finding) -> str | MovedDates
             and first <= previous.last_entry
             and urgency_rank(finding.urgency) <= urgency_rank(previous.urgency)
         )
-        return UNCHANGED if left_alone else APPLY
-    if (
-        first > current.last_entry  # a new episode: superseded, and another opened
-        or urgency_rank(finding.urgency) > urgency_rank(current.urgency)
-        or _ordered_union(current.reasons, finding.reasons) != current.reasons
-    ):
-        return APPLY  # recorded as an update, maybe prompted
+        return UNCHANGED if left_alone else OPEN_ALERT
+    if first > current.last_entry or urgency_rank(finding.urgency) > urgency_rank(current.urgency):
+        return APPLY  # a new episode (superseded, another opened), or a rise (prompted)
     # The merge keeps the earliest start and first entry and the latest last entry.
     start = min(current.episode_start, finding.episode_start)
     first = min(current.first_entry, first)
     last = max(current.last_entry, finding.last_entry)
-    duration = (last - start).days
-    if (start, first, last, duration) == (
+    dates = MovedDates(current.id, start, first, last, (last - start).days)
+    reasons = _ordered_union(current.reasons, finding.reasons)
+    if reasons != current.reasons:
+        return NewReasons(
+            dates,
+            was_reasons=",".join(current.reasons),
+            urgency=current.urgency,
+            reasons=",".join(reasons),
+            rules_version=finding.rules_version,
+        )
+    if (start, first, last, dates.duration_days) == (
         current.episode_start,
         current.first_entry,
         current.last_entry,
         current.duration_days,
     ):
         return UNCHANGED
-    return MovedDates(current.id, start, first, last, duration)
+    return dates
 
 
 def _ordered_union(old: Iterable[str], new: Iterable[str]) -> tuple[str, ...]:
