@@ -860,33 +860,42 @@ _NEW_REASONS = (
     .returning(Alert.__table__.c.id)
 )
 
+# On PostgreSQL the alerts and their events in one statement from arrays, as for _OPEN_ARRAYS.
 _NEW_REASONS_ARRAYS = text(
     """
-    UPDATE alerts SET
-        episode_start = new.episode_start,
-        first_entry = new.first_entry,
-        last_entry = new.last_entry,
-        duration_days = new.duration_days,
-        reasons = new.reasons,
-        rules_version = new.rules_version,
-        updated_at = :now
-    FROM unnest(
-        CAST(:alert_ids AS integer[]),
-        CAST(:starts AS date[]),
-        CAST(:firsts AS date[]),
-        CAST(:lasts AS date[]),
-        CAST(:durations AS smallint[]),
-        CAST(:was_reasons AS varchar[]),
-        CAST(:urgencies AS varchar[]),
-        CAST(:reasons AS varchar[]),
-        CAST(:versions AS varchar[])
-    ) AS new(
-        alert_id, episode_start, first_entry, last_entry, duration_days,
-        was_reasons, urgency, reasons, rules_version
+    WITH updated AS (
+        UPDATE alerts SET
+            episode_start = new.episode_start,
+            first_entry = new.first_entry,
+            last_entry = new.last_entry,
+            duration_days = new.duration_days,
+            reasons = new.reasons,
+            rules_version = new.rules_version,
+            updated_at = :now
+        FROM unnest(
+            CAST(:alert_ids AS integer[]),
+            CAST(:starts AS date[]),
+            CAST(:firsts AS date[]),
+            CAST(:lasts AS date[]),
+            CAST(:durations AS smallint[]),
+            CAST(:was_reasons AS varchar[]),
+            CAST(:urgencies AS varchar[]),
+            CAST(:reasons AS varchar[]),
+            CAST(:versions AS varchar[])
+        ) AS new(
+            alert_id, episode_start, first_entry, last_entry, duration_days,
+            was_reasons, urgency, reasons, rules_version
+        )
+        WHERE alerts.id = new.alert_id AND alerts.status = :open
+            AND alerts.reasons = new.was_reasons AND alerts.urgency = new.urgency
+        RETURNING alerts.id, alerts.urgency, alerts.reasons, alerts.rules_version
+    ), events AS (
+        INSERT INTO alert_events (
+            alert_id, at, action, actor, status, urgency, reasons, rules_version
+        )
+        SELECT id, :now, 'updated', :actor, :open, urgency, reasons, rules_version FROM updated
     )
-    WHERE alerts.id = new.alert_id AND alerts.status = :open
-        AND alerts.reasons = new.was_reasons AND alerts.urgency = new.urgency
-    RETURNING alerts.id
+    SELECT id FROM updated
     """
 ).bindparams(bindparam("now", type_=UTCDateTime))
 
@@ -901,7 +910,7 @@ def _write_new_reasons(s: Session, updates: list[NewReasons], now: datetime) -> 
         return set()
     conn = s.connection()
     if conn.dialect.name == "postgresql":
-        written = set(
+        return set(
             conn.execute(
                 _NEW_REASONS_ARRAYS,
                 {
@@ -915,30 +924,31 @@ def _write_new_reasons(s: Session, updates: list[NewReasons], now: datetime) -> 
                     "reasons": [u.reasons for u in updates],
                     "versions": [u.rules_version for u in updates],
                     "open": OPEN,
+                    "actor": DETECTION,
                     "now": now,
                 },
             ).scalars()
         )
-    else:  # SQLite: no arrays, and RETURNING one statement at a time (each costs no trip)
-        written = {
-            alert_id
-            for u in updates
-            for alert_id in conn.execute(
-                _NEW_REASONS,
-                {
-                    "alert_id": u.dates.alert_id,
-                    "new_start": u.dates.episode_start,
-                    "new_first": u.dates.first_entry,
-                    "new_last": u.dates.last_entry,
-                    "new_duration": u.dates.duration_days,
-                    "was_reasons": u.was_reasons,
-                    "was_urgency": u.urgency,
-                    "new_reasons": u.reasons,
-                    "new_version": u.rules_version,
-                    "now": now,
-                },
-            ).scalars()
-        }
+    # SQLite: no arrays, and RETURNING one statement at a time (each costs no round trip).
+    written = {
+        alert_id
+        for u in updates
+        for alert_id in conn.execute(
+            _NEW_REASONS,
+            {
+                "alert_id": u.dates.alert_id,
+                "new_start": u.dates.episode_start,
+                "new_first": u.dates.first_entry,
+                "new_last": u.dates.last_entry,
+                "new_duration": u.dates.duration_days,
+                "was_reasons": u.was_reasons,
+                "was_urgency": u.urgency,
+                "new_reasons": u.reasons,
+                "new_version": u.rules_version,
+                "now": now,
+            },
+        ).scalars()
+    }
     events = [
         {
             "alert_id": u.dates.alert_id,
