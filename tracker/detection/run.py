@@ -792,16 +792,7 @@ def _open_alerts(s: Session, opens: list[tuple[int, Finding]], now: datetime) ->
     conn.execute(
         insert(AlertEvent.__table__),
         [
-            {
-                "alert_id": alert_id,
-                "at": now,
-                "action": "opened",
-                "actor": DETECTION,
-                "status": OPEN,
-                "urgency": r["urgency"],
-                "reasons": r["reasons"],
-                "rules_version": r["rules_version"],
-            }
+            _event_row(alert_id, "opened", now, r["urgency"], r["reasons"], r["rules_version"])
             for alert_id, r in opened
         ],
     )
@@ -820,6 +811,22 @@ def _open_alerts(s: Session, opens: list[tuple[int, Finding]], now: datetime) ->
         ],
     )
     return len(rows)
+
+
+def _event_row(
+    alert_id: int, action: str, now: datetime, urgency: str, reasons: str, rules_version: str
+) -> dict:
+    """The event `apply_findings` records when the pass opens or updates an (open) alert."""
+    return {
+        "alert_id": alert_id,
+        "at": now,
+        "action": action,
+        "actor": DETECTION,
+        "status": OPEN,
+        "urgency": urgency,
+        "reasons": reasons,
+        "rules_version": rules_version,
+    }
 
 
 def _alert_row(patient_id: int, finding: Finding, now: datetime) -> dict:
@@ -950,16 +957,7 @@ def _write_new_reasons(s: Session, updates: list[NewReasons], now: datetime) -> 
         ).scalars()
     }
     events = [
-        {
-            "alert_id": u.dates.alert_id,
-            "at": now,
-            "action": "updated",  # as apply_findings records a merge that changed the alert
-            "actor": DETECTION,
-            "status": OPEN,
-            "urgency": u.urgency,
-            "reasons": u.reasons,
-            "rules_version": u.rules_version,
-        }
+        _event_row(u.dates.alert_id, "updated", now, u.urgency, u.reasons, u.rules_version)
         for u in updates
         if u.dates.alert_id in written
     ]
