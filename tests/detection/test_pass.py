@@ -277,6 +277,21 @@ def test_dates_moved_in_a_batch_that_falls_back_are_still_moved_and_counted_once
     assert cough[8] == (tomorrow - cough[5]).days  # duration, from episode_start
 
 
+def test_a_patient_with_nothing_to_write_in_a_batch_that_falls_back_is_counted_unchanged(
+    session, sessions, monkeypatch
+):
+    same, failing = add_patients(session, 2)  # one batch of two
+    store(session, same, persistent_cough())
+    run_pass(sessions)
+    store(session, failing, lump_today())  # a new lump, whose alert cannot be written
+    faults.before_each_write(monkeypatch, refuse(failing, KeyError("lump")))
+
+    summary = run_pass(sessions, now=NOW + timedelta(hours=1))
+
+    assert (summary.failed, summary.findings) == (1, 1)
+    assert (summary.opened, summary.updated, summary.unchanged) == (0, 0, 1)
+
+
 @pytest.mark.parametrize("batch_falls_back", [False, True], ids=["batch", "one by one"])
 def test_a_patient_with_dates_to_move_and_an_alert_to_open_gets_both_counted_once(
     session, sessions, monkeypatch, batch_falls_back

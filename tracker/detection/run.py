@@ -549,8 +549,9 @@ def _apply_batch(
 class SortedOut:
     """A batch's findings sorted by what applying them would do.
 
-    `unchanged`: how many findings are counted unchanged without `apply_findings` (it would
-    count them so too). `moves`: the open alerts whose only change is their episode dates.
+    `findings`: how many the batch has. `unchanged`: how many are counted unchanged without
+    `apply_findings` (it would count them so too). `moves`: the open alerts whose only change
+    is their episode dates.
     `new_reasons`: (patient, finding, update) for open alerts that gain a reason, and nothing
     more. `opens`: (patient, finding) for each first alert of an episode. `to_apply`: per
     patient, only the findings `apply_findings` must handle, and the ids of the alerts it reads
@@ -558,6 +559,7 @@ class SortedOut:
     redoing one patient at a time if the batch fails.
     """
 
+    findings: int = 0
     unchanged: int = 0
     moves: list[MovedDates] = field(default_factory=list)
     new_reasons: list[tuple[int, Finding, NewReasons]] = field(default_factory=list)
@@ -572,6 +574,7 @@ def _sort_out(s: Session, assessed: list[tuple[int, list[Finding]]]) -> SortedOu
         return out
     alerts = read_alerts(s, assessed[0][0], assessed[-1][0])
     for patient_id, findings in assessed:
+        out.findings += len(findings)
         to_apply: list[Finding] = []
         alert_ids: list[int] = []
         written = False
@@ -635,14 +638,9 @@ def _apply_all(s: Session, batch: SortedOut, now: datetime) -> tuple[Outcome, se
         # Most likely one patient's write (a concurrent duplicate): redo the batch patient by
         # patient, where a failure is retried or logged and costs only that patient.
         s.rollback()
-    # One by one, each patient's findings all go through apply_findings (it moves the same
-    # dates, and counts the same findings unchanged): take them out of the batch's count.
-    batch.unchanged -= (
-        sum(len(findings) for _, findings in batch.touched)
-        - sum(len(findings) for _, findings, _ in batch.to_apply)
-        - len(batch.new_reasons)
-        - len(batch.opens)
-    )
+    # One by one, each touched patient's findings all go through apply_findings, which counts
+    # them itself. Every other patient's findings were all unchanged, and are counted here.
+    batch.unchanged = batch.findings - sum(len(findings) for _, findings in batch.touched)
     return _apply_one_by_one(s, batch.touched, now)
 
 
