@@ -25,9 +25,13 @@ from tracker.rules.engine import (
     Finding,
     ResolvedMark,
     Rules,
+    _last_segment,
     assess,
     compile_rules,
     episodes,
+    episodes_of_days,
+    group_entries,
+    group_marks,
     lapsed_episodes,
 )
 from tracker.rules.timeline import parse_timeline
@@ -337,6 +341,19 @@ def test_every_latest_episode_is_exactly_one_of_ended_lapsed_or_ongoing(d):
             assert lapsed[code] == latest
         if code in found:
             assert states[2]
+
+
+@RULES_SETTINGS
+@given(diaries())
+def test_walking_back_to_the_last_episode_agrees_with_splitting_them_all(d):
+    # assess_symptom finds the last episode by walking back from the last entry day; the
+    # episodes of a symptom come from one split of every day. Both must end at the same place.
+    marks = group_marks(d.marks)
+    for code, days in group_entries(d.entries).items():
+        mark_days = marks.get(code, [])
+        last = episodes_of_days(code, days, mark_days, R)[-1]
+        first, ended = _last_segment(days, mark_days, R.max_gap_days)
+        assert (tuple(days[first:]), ended) == (last.days, last.ended)
 
 
 def _as_json(d: Diary) -> str:

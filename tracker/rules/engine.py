@@ -4,8 +4,9 @@ No Flask, no database, no clock: callers pass `today` and the rules. The schedul
 and the `assess` command both call `assess` (or `assess_symptom` with pre-grouped data), so there
 is one engine, not two.
 
-Dates are compared as proleptic ordinals (`date.toordinal()`) inside the hot path: whole days,
-no time zones, and cheaper than building `timedelta` objects for 100,000 patients a run.
+Dates are plain `date`s: whole days, no time zones. A detection pass calls `assess_symptom` for
+every recently logged symptom of every patient, so that path reads only the last episode, and
+looks things up by bisection rather than by building lists.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.rules.catalogue import Catalogue
 
@@ -38,6 +40,10 @@ SUPPRESSED_BY_KNOWN_CONDITION = frozenset({"new", "persistent"})
 
 # The worsening test compares at most the first and last three entry days.
 _WORSENING_MAX_K = 3
+
+_day_of = attrgetter("day")
+_severity_of = attrgetter("severity")
+_worrying_of = attrgetter("worrying")
 
 
 # ---- data -----------------------------------------------------------------------------------
@@ -62,10 +68,11 @@ class ResolvedMark:
     symptom: str
 
 
-@dataclass(frozen=True, slots=True)
-class EntryDay:
+class EntryDay(NamedTuple):
     """One symptom's entries on one day, merged (§3): max severity, earliest onset, any worry."""
 
+    # A named tuple, not a frozen dataclass: as immutable, and a detection pass builds one per
+    # diary row, a million of them, and a frozen dataclass takes twice as long to make.
     day: date
     severity: int
     onset: date | None = None
@@ -270,6 +277,30 @@ def _segments(
     return out
 
 
+def _last_segment(
+    days: Sequence[EntryDay], mark_days: Sequence[date], max_gap: int
+) -> tuple[int, bool]:
+    """`_segments(...)[-1]` without the others: (first index, ended by a mark).
+
+    Walks back from the last entry day, so it costs the last episode's length, not the whole
+    diary's: only the last episode can be ongoing, and it is all `assess_symptom` needs.
+    """
+    first = len(days) - 1
+    cur = days[first].day
+    # The marks before `cur`: mark_days[:k]. One on the last entry day or after it ends the last
+    # episode (a mark on an entry's day counts as coming after that entry).
+    k = bisect_left(mark_days, cur) if mark_days else 0
+    ended = k < len(mark_days)
+    while first > 0:
+        prev = days[first - 1].day
+        if (cur - prev).days > max_gap or (k and mark_days[k - 1] >= prev):
+            break  # too long a gap, or a mark between the two days (prev <= mark < cur)
+        # No mark lies in [prev, cur), so mark_days[:k] are the marks before `prev` too.
+        first -= 1
+        cur = prev
+    return first, ended
+
+
 def _episode(symptom: str, days: Sequence[EntryDay], lo: int, hi: int, ended: bool) -> Episode:
     part = tuple(days[lo:hi])
     start = part[0].day
@@ -318,8 +349,8 @@ def _is_worsening(days: Sequence[EntryDay], rise: int) -> bool:
     if k == 0:  # one entry day has nothing to compare with
         return False
     # Exact, in whole numbers (§3): mean(last k) - mean(first k) >= rise, multiplied by k.
-    last = sum(d.severity for d in days[n - k :])
-    first = sum(d.severity for d in days[:k])
+    last = sum(map(_severity_of, days[n - k :]))
+    first = sum(map(_severity_of, days[:k]))
     return last - first >= rise * k
 
 
@@ -330,10 +361,8 @@ def _has_baseline_entry(days: Sequence[EntryDay], start: date, baseline_days: in
     # days before the start is inside the window, one 91 days before is outside. Entries of any
     # earlier episode count; entries dated on or after the start (possible when an onset pulls
     # the start back past an earlier episode) are not "before" it and do not count.
-    s = start.toordinal()
-    ords = [d.day.toordinal() for d in days]
-    i = bisect_left(ords, s)
-    return i > 0 and ords[i - 1] >= s - baseline_days
+    i = bisect_left(days, start, key=_day_of)
+    return i > 0 and (start - days[i - 1].day).days <= baseline_days
 
 
 def reasons_for(
@@ -355,7 +384,7 @@ def reasons_for(
         reasons.append("red_flag")
     elif cls == "soon":
         reasons.append("report_promptly")
-    if any(d.worrying for d in days):
+    if any(map(_worrying_of, days)):
         reasons.append("worrying")
     if days[-1].severity >= r.severe_at:
         reasons.append("severe")
@@ -401,14 +430,14 @@ def assess_symptom(
         days = [d for d in days if d.day <= today]
     if mark_days and mark_days[-1] > today:
         mark_days = [m for m in mark_days if m <= today]
-    if not days:
+    if not days or (today - days[-1].day).days > r.max_gap_days:
         return None
     # Only the last episode can be ongoing: an earlier one was followed either by a gap longer
     # than max_gap_days (so its last entry is too long ago) or by a resolved mark.
-    lo, hi, ended = _segments(days, mark_days, r.max_gap_days)[-1]
-    if ended or (today - days[-1].day).days > r.max_gap_days:
+    lo, ended = _last_segment(days, mark_days, r.max_gap_days)
+    if ended:
         return None
-    episode = _episode(symptom, days, lo, hi, ended)
+    episode = _episode(symptom, days, lo, len(days), ended)
     reasons = reasons_for(episode, days, known, r)
     if not reasons:
         return None
