@@ -658,6 +658,10 @@ _MOVE = (
 
 # On PostgreSQL the batch's moves go as arrays, in one statement and one round trip: as many
 # single-row updates, even pipelined, kept the pass waiting on the database once per row.
+# The batch's range of patients changes nothing about which rows match (every alert moved is
+# one of theirs), but lets PostgreSQL read only their open alerts from the one-open-alert index:
+# without it, the join read every open alert of every patient once a batch, a cost that grew
+# with the alerts kept (100,000 patients: 21 ms a batch, 3.5 ms with the range).
 _MOVE_ARRAYS = text(
     """
     UPDATE alerts SET
@@ -673,6 +677,7 @@ _MOVE_ARRAYS = text(
         CAST(:durations AS smallint[])
     ) AS moved(alert_id, episode_start, first_entry, last_entry, duration_days)
     WHERE alerts.id = moved.alert_id AND alerts.status = :open
+        AND alerts.patient_id BETWEEN :first_patient AND :last_patient
     """
 )
 
@@ -696,6 +701,7 @@ def _move_dates(s: Session, moves: list[MovedDates]) -> None:
                 "lasts": [m.last_entry for m in moves],
                 "durations": [m.duration_days for m in moves],
                 "open": OPEN,
+                **_patient_range(m.patient_id for m in moves),
             },
         )
         return
@@ -865,7 +871,8 @@ _NEW_REASONS = (
     .returning(Alert.__table__.c.id)
 )
 
-# On PostgreSQL the alerts and their events in one statement from arrays, as for _OPEN_ARRAYS.
+# On PostgreSQL the alerts and their events in one statement from arrays, as for _OPEN_ARRAYS,
+# with the batch's range of patients for the same reason as _MOVE_ARRAYS.
 _NEW_REASONS_ARRAYS = text(
     """
     WITH updated AS (
@@ -893,6 +900,7 @@ _NEW_REASONS_ARRAYS = text(
         )
         WHERE alerts.id = new.alert_id AND alerts.status = :open
             AND alerts.reasons = new.was_reasons AND alerts.urgency = new.urgency
+            AND alerts.patient_id BETWEEN :first_patient AND :last_patient
         RETURNING alerts.id, alerts.urgency, alerts.reasons, alerts.rules_version
     ), events AS (
         INSERT INTO alert_events (
@@ -903,6 +911,12 @@ _NEW_REASONS_ARRAYS = text(
     SELECT id FROM updated
     """
 ).bindparams(bindparam("now", type_=UTCDateTime))
+
+
+def _patient_range(patient_ids: Iterable[int]) -> dict[str, int]:
+    """The first and last of the patients whose alerts a statement writes, as its parameters."""
+    ids = list(patient_ids)
+    return {"first_patient": min(ids), "last_patient": max(ids)}
 
 
 def _write_new_reasons(s: Session, updates: list[NewReasons], now: datetime) -> set[int]:
@@ -931,6 +945,7 @@ def _write_new_reasons(s: Session, updates: list[NewReasons], now: datetime) -> 
                     "open": OPEN,
                     "actor": DETECTION,
                     "now": now,
+                    **_patient_range(u.dates.patient_id for u in updates),
                 },
             ).scalars()
         )

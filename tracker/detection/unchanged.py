@@ -29,6 +29,7 @@ class AlertSnapshot:
     """What `apply_findings` reads of an alert to decide what to do."""
 
     id: int
+    patient_id: int
     status: str
     urgency: str
     reasons: tuple[str, ...]
@@ -69,6 +70,7 @@ def read_alerts(s: Session, first_id: int, last_id: int) -> dict[tuple[int, str]
     for alert_id, pid, code, status, urgency, reasons, start, first, last, duration in rows:
         snapshot = AlertSnapshot(
             alert_id,
+            pid,
             status,
             urgency,
             tuple(reasons.split(",")) if reasons else (),
@@ -89,6 +91,7 @@ class MovedDates:
     """An open alert's episode dates after a finding that changes nothing else about it."""
 
     alert_id: int
+    patient_id: int
     episode_start: date
     first_entry: date
     last_entry: date
@@ -144,7 +147,7 @@ def sort_out(alerts: SymptomAlerts | None, finding: Finding) -> str | MovedDates
     start = min(current.episode_start, finding.episode_start)
     first = min(current.first_entry, first)
     last = max(current.last_entry, finding.last_entry)
-    dates = MovedDates(current.id, start, first, last, (last - start).days)
+    dates = MovedDates(current.id, current.patient_id, start, first, last, (last - start).days)
     reasons = _ordered_union(current.reasons, finding.reasons)
     if reasons != current.reasons:
         return NewReasons(
