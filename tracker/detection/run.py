@@ -83,8 +83,7 @@ DEFAULT_BATCH_SIZE = 5000
 # busy, since most of a read is waiting for the server. SQLite reads in this process, and its
 # driver lets go of the GIL and takes it back for every row: a second reader only contends for
 # it (100,000 patients, same-day pass: 4.5-5.0 s with two, 4.3-4.7 s with one).
-_READERS = {"postgresql": 2}
-_SQLITE_READERS = 1
+_READERS = {"postgresql": 2, "sqlite": 1}
 # Symptoms, or patients, per query: keeps statements well under SQLite's limit on bound
 # parameters.
 _PAIRS_PER_QUERY = 400
@@ -233,10 +232,11 @@ def _read_ahead(
     """Every batch in turn, read on threads of their own while earlier ones are assessed.
 
     Most of a read is waiting for the database, which the pass's own work, and the other
-    reader, can fill. At most `_READERS` batches are read ahead of the one in hand.
+    reader, can fill. At most `_READERS` batches (for the database) are read ahead of the one
+    in hand.
     """
     with sessions() as s:
-        at_once = _READERS.get(s.get_bind().dialect.name, _SQLITE_READERS)
+        at_once = _READERS.get(s.get_bind().dialect.name, 1)
     with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="detect-read") as readers:
         ahead: deque[Future[tuple[list[int], BatchDiaries, set[int]]]] = deque()
         after: int | None = 0
