@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from itertools import chain
 
-from sqlalchemy import Boolean, Connection, Date, DateTime, Integer, Select, String
+from sqlalchemy import Boolean, Connection, Date, Integer, Select, String
 from sqlalchemy.types import Enum, TypeDecorator, TypeEngine
 
 # Rows turned into Python objects at a time.
@@ -56,11 +56,10 @@ def _sqlite_converters(query: Select) -> list[tuple[int, Callable]] | None:
     """(column index, converter) for each column that needs one; None if a type is unknown."""
     converters = []
     for index, column in enumerate(query.selected_columns):
-        kind = type(column.type)
-        if isinstance(column.type, (TypeDecorator, Enum, DateTime)):
-            return None
-        known = next((k for k in _FROM_SQLITE if issubclass(kind, k)), None)
-        if known is None:
+        if isinstance(column.type, Enum):
+            return None  # a String that SQLAlchemy checks against its values
+        known = next((k for k in _FROM_SQLITE if isinstance(column.type, k)), None)
+        if known is None:  # DateTime, a TypeDecorator, or any other type
             return None
         if _FROM_SQLITE[known] is not None:
             converters.append((index, _FROM_SQLITE[known]))

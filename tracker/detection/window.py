@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from tracker.rules.engine import EntryDay, Rules, episodes_of_days
+from tracker.rules.engine import EntryDay, Rules, last_episode
 
 
 def window_days(rules: Rules) -> int:
@@ -50,7 +50,7 @@ def older_bound(
         # max_gap_days of the first one read, and no episode can start early enough for its
         # baseline to reach before the rows read.
         return None
-    episode = episodes_of_days(symptom, days, mark_days, rules)[-1]
+    episode = last_episode(symptom, days, mark_days, rules)
     if episode.ended:
         return None  # ended by a resolved mark on or after its last entry: no finding
     first = episode.first_entry

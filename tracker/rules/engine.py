@@ -324,6 +324,17 @@ def episodes_of_days(
     ]
 
 
+def last_episode(
+    symptom: str,
+    days: Sequence[EntryDay],
+    mark_days: Sequence[date],
+    rules: Rules | Catalogue,
+) -> Episode:
+    """`episodes_of_days(...)[-1]`, found without splitting the episodes before it."""
+    lo, ended = _last_segment(days, mark_days, compile_rules(rules).max_gap_days)
+    return _episode(symptom, days, lo, len(days), ended)
+
+
 def episodes(
     symptom: str,
     entries: Iterable[Entry],
@@ -434,10 +445,9 @@ def assess_symptom(
         return None
     # Only the last episode can be ongoing: an earlier one was followed either by a gap longer
     # than max_gap_days (so its last entry is too long ago) or by a resolved mark.
-    lo, ended = _last_segment(days, mark_days, r.max_gap_days)
-    if ended:
+    episode = last_episode(symptom, days, mark_days, r)
+    if episode.ended:
         return None
-    episode = _episode(symptom, days, lo, len(days), ended)
     reasons = reasons_for(episode, days, known, r)
     if not reasons:
         return None
@@ -521,7 +531,7 @@ def lapsed_episodes(
     marks_by = group_marks(marks, today)
     out = []
     for symptom, days in sorted(group_entries(entries, today).items()):
-        lo, hi, ended = _segments(days, marks_by.get(symptom, ()), r.max_gap_days)[-1]
-        if not ended and (today - days[-1].day).days > r.max_gap_days:
-            out.append(_episode(symptom, days, lo, hi, ended))
+        episode = last_episode(symptom, days, marks_by.get(symptom, ()), r)
+        if not episode.ended and (today - days[-1].day).days > r.max_gap_days:
+            out.append(episode)
     return out
