@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from tests.conftest import BACKENDS, PG_URL
@@ -57,9 +58,9 @@ def pg_database():
 
 
 def _fresh_pg_database(name: str) -> str:
+    _drop_pg_database(name)
     admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
@@ -68,7 +69,13 @@ def _fresh_pg_database(name: str) -> str:
 def _drop_pg_database(name: str) -> None:
     admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        try:
+            # Plain DROP first: it waits out an autovacuum worker in the database (common
+            # after a test has written many rows), which FORCE may not end, being allowed
+            # to end only the sessions of roles the test's role belongs to.
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        except OperationalError:  # a session of ours left connected: end it
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
