@@ -48,7 +48,9 @@ def test_rows_are_grouped_into_entry_days_exactly_as_the_engine_groups_entries(r
     )
     days: dict = {}
     marks: dict = {}
-    group_rows(rows, days, marks)
+    # Every symptom of patient 2 has older rows, as the query would say on each of its rows.
+    with_older = group_rows([(*r, r[0] == 2) for r in rows], days, marks)
+    assert with_older == {(2, r[1]) for r in rows if r[0] == 2}
     for pid in {r[0] for r in rows}:
         mine = [r for r in rows if r[0] == pid]
         entries = [Entry(r[3], r[1], r[4], r[5], r[6]) for r in mine if r[2] == SYMPTOM]
