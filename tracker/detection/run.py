@@ -79,11 +79,12 @@ log = logging.getLogger(__name__)
 # benchmark (bench/detect.py, 100,000 patients) batches of 2,500 took a fifth longer than
 # 5,000, and 10,000 saved a further seventh for about 30 MB more memory.
 DEFAULT_BATCH_SIZE = 5000
-# Batches read at once, ahead of the one being assessed. On PostgreSQL two keep both cores
-# busy, since most of a read is waiting for the server. SQLite reads in this process, and its
-# driver lets go of the GIL and takes it back for every row: a second reader only contends for
-# it (100,000 patients, same-day pass: 4.5-5.0 s with two, 4.3-4.7 s with one).
-_READERS = {"postgresql": 2, "sqlite": 1}
+# Batches read at once on threads of their own, ahead of the one being assessed. On PostgreSQL
+# two keep both cores busy, since most of a read is waiting for the server. SQLite reads in
+# this process, and its driver lets go of the GIL and takes it back for every row: a reader
+# thread only contends for it, so SQLite reads each batch in turn, on the pass's own thread
+# (100,000 patients, first pass: 4.25-4.44 s so, 4.43-4.74 s with a reader thread).
+_READERS = {"postgresql": 2}
 # Symptoms, or patients, per query: keeps statements well under SQLite's limit on bound
 # parameters.
 _PAIRS_PER_QUERY = 400
@@ -233,24 +234,31 @@ def _read_ahead(
 
     Most of a read is waiting for the database, which the pass's own work, and the other
     reader, can fill. At most `_READERS` batches (for the database) are read ahead of the one
-    in hand.
+    in hand; with none, each batch is read when it is wanted.
     """
     with sessions() as s:
-        at_once = _READERS.get(s.get_bind().dialect.name, 1)
+        at_once = _READERS.get(s.get_bind().dialect.name, 0)
+    batches = _patient_batches(sessions, batch_size)
+    if not at_once:
+        for ids in batches:
+            yield read_batch(sessions, ids, today, rules)
+        return
     with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="detect-read") as readers:
         ahead: deque[Future[tuple[list[int], BatchDiaries, set[int]]]] = deque()
-        after: int | None = 0
-        while True:
-            while after is not None and len(ahead) < at_once:
-                ids = _next_patient_ids(sessions, after, batch_size)
-                if not ids:
-                    after = None
-                    break
-                ahead.append(readers.submit(read_batch, sessions, ids, today, rules))
-                after = ids[-1]
-            if not ahead:
-                return
+        for ids in batches:
+            ahead.append(readers.submit(read_batch, sessions, ids, today, rules))
+            if len(ahead) == at_once:
+                yield ahead.popleft().result()
+        while ahead:
             yield ahead.popleft().result()
+
+
+def _patient_batches(sessions: SessionFactory, batch_size: int) -> Iterator[list[int]]:
+    """Every patient's id, in ascending batches of `batch_size`."""
+    after = 0
+    while ids := _next_patient_ids(sessions, after, batch_size):
+        yield ids
+        after = ids[-1]
 
 
 def _assess_all(
