@@ -40,13 +40,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from tracker.db import make_engine  # noqa: E402
+from tracker.db import drop_database, fresh_database, make_engine  # noqa: E402
 from tracker.detection.run import DEFAULT_BATCH_SIZE  # noqa: E402
 from tracker.models import Base  # noqa: E402
 
@@ -149,27 +147,11 @@ def prepare_database(backend: str, pg_url: str, workdir: Path) -> str:
     if backend == "sqlite":
         url = f"sqlite:///{workdir / 'bench.db'}"
     else:
-        _recreate_pg(pg_url, BENCH_DATABASE)
-        url = make_url(pg_url).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+        url = fresh_database(pg_url, BENCH_DATABASE)
     engine = make_engine(url)
     Base.metadata.create_all(engine)
     engine.dispose()
     return url
-
-
-def _recreate_pg(pg_url: str, name: str, create: bool = True) -> None:
-    admin = make_engine(pg_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        try:
-            # Plain DROP first: it stops an autovacuum worker busy in the database (common
-            # after a pass has written 100,000 alerts), which FORCE may not, being only
-            # allowed to end the sessions of roles we belong to.
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        except OperationalError:  # a client session left connected: end it
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if create:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
 
 
 def load(url: str, patients: int, days: int, seed: int, tomorrow: Path) -> dict[str, int]:
@@ -507,7 +489,7 @@ def main() -> None:
                 report(backend, args.patients, args.days, load_seconds, measured)
             finally:
                 if backend == "postgresql":
-                    _recreate_pg(args.pg_url, BENCH_DATABASE, create=False)
+                    drop_database(args.pg_url, BENCH_DATABASE)
 
 
 if __name__ == "__main__":

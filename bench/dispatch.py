@@ -31,8 +31,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
@@ -40,7 +39,7 @@ sys.path.insert(0, str(PROJECT))
 from tests.notify import standin  # noqa: E402
 from tracker import create_app  # noqa: E402
 from tracker.config import test_config  # noqa: E402
-from tracker.db import make_engine  # noqa: E402
+from tracker.db import drop_database, fresh_database, make_engine  # noqa: E402
 from tracker.models import Base  # noqa: E402
 from tracker.notify.dispatch import dispatch_due  # noqa: E402
 from tracker.notify.models import OutboxMessage  # noqa: E402
@@ -71,22 +70,13 @@ def database(backend: str, workdir: str) -> str:
     if backend == "sqlite":
         return f"sqlite:///{workdir}/bench.db"
     base = os.environ.get("TRACKER_TEST_DATABASE_URL", DEFAULT_PG_URL)
-    admin = make_engine(base).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-    admin.dispose()
-    return make_url(base).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+    return fresh_database(base, BENCH_DATABASE)
 
 
-def drop_database(backend: str) -> None:
-    if backend != "postgresql":
-        return
-    base = os.environ.get("TRACKER_TEST_DATABASE_URL", DEFAULT_PG_URL)
-    admin = make_engine(base).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-    admin.dispose()
+def drop_bench_database(backend: str) -> None:
+    if backend == "postgresql":
+        base = os.environ.get("TRACKER_TEST_DATABASE_URL", DEFAULT_PG_URL)
+        drop_database(base, BENCH_DATABASE)
 
 
 def queue_messages(app, count: int, first: int) -> None:
@@ -208,7 +198,7 @@ def main() -> None:
     finally:
         child.terminate()
         child.wait(timeout=10)
-        drop_database(args.backend)
+        drop_bench_database(args.backend)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import BACKENDS, PG_URL
-from tracker.db import make_engine
+from tracker.db import drop_database, fresh_database, make_engine
 from tracker.migrate import alembic_config
 from tracker.models import Base
 
@@ -22,16 +22,9 @@ def empty_database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    url = make_url(PG_URL)
-    name = f"{url.database}_migrations"
-    admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    name = f"{make_url(PG_URL).database}_migrations"
+    yield fresh_database(PG_URL, name)
+    drop_database(PG_URL, name)
 
 
 def differences(url: str) -> list:

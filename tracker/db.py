@@ -7,8 +7,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -68,6 +69,35 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def fresh_database(server_url: str, name: str) -> str:
+    """A new, empty PostgreSQL database `name` on `server_url`'s server (dropped first if it
+    exists), and its URL. For the tests' and benchmarks' databases of their own."""
+    drop_database(server_url, name)
+    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    """Drop PostgreSQL database `name` on `server_url`'s server, if it exists."""
+    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            try:
+                # Plain DROP first: it ends an autovacuum worker busy in the database (common
+                # after many rows were written), which FORCE may not, being allowed to end
+                # only the sessions of roles we belong to.
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            except OperationalError:  # a session of ours left connected: end it
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 def init_app(app: Flask) -> None:

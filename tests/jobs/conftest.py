@@ -8,13 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from tests.conftest import BACKENDS, PG_URL
-from tracker.db import make_engine
+from tracker.db import drop_database, fresh_database, make_engine
 from tracker.migrate import upgrade
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -35,13 +33,13 @@ def own_database(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'jobs.db'}"
     else:
-        url = _fresh_pg_database(PG_JOBS_DATABASE)
+        url = fresh_database(PG_URL, PG_JOBS_DATABASE)
     upgrade(url)
     engine = make_engine(url)
     yield url, sessionmaker(bind=engine, expire_on_commit=False)
     engine.dispose()
     if request.param == "postgresql":
-        _drop_pg_database(PG_JOBS_DATABASE)
+        drop_database(PG_URL, PG_JOBS_DATABASE)
 
 
 @pytest.fixture
@@ -49,34 +47,12 @@ def pg_database():
     """A migrated PostgreSQL database of this module's own, or a skip when there is none."""
     if not PG_URL:
         pytest.skip("needs PostgreSQL: set TRACKER_TEST_DATABASE_URL")
-    url = _fresh_pg_database(PG_JOBS_DATABASE)
+    url = fresh_database(PG_URL, PG_JOBS_DATABASE)
     upgrade(url)
     engine = make_engine(url)
     yield url, sessionmaker(bind=engine, expire_on_commit=False)
     engine.dispose()
-    _drop_pg_database(PG_JOBS_DATABASE)
-
-
-def _fresh_pg_database(name: str) -> str:
-    _drop_pg_database(name)
-    admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_pg_database(name: str) -> None:
-    admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        try:
-            # Plain DROP first: it waits out an autovacuum worker in the database (common
-            # after a test has written many rows), which FORCE may not end, being allowed
-            # to end only the sessions of roles the test's role belongs to.
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        except OperationalError:  # a session of ours left connected: end it
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop_database(PG_URL, PG_JOBS_DATABASE)
 
 
 def process_env(url: str, instance: Path, **extra: str) -> dict[str, str]:
