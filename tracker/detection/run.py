@@ -11,14 +11,15 @@ Exactness: the findings are those of the whole history (`findings_for_patient`).
 logged in the last `max_gap_days` can have a finding, so only their rows are read; the window is
 wide enough for nearly all of them, and `window.older_bound` says, per symptom, when rows before
 it could still matter (a long ongoing episode, or an onset far back): only those are read
-further back, and only symptoms with any rows before the window are asked.
+further back, and only symptoms with any rows before the window (the window's query says which)
+are asked.
 
-Speed: two reader threads read the next batches while this one is assessed and written (most
-of a read is waiting for the database). A finding that changes nothing about its alert (most
-of them, on most days) is counted without calling `apply_findings`, from one read of the
-batch's alerts; one that only moves its alert's dates, or only adds a reason, is written with
-the batch's others in one statement (`unchanged.py`). bench/detect.py measures the pass; the
-README has its figures.
+Speed: on PostgreSQL two reader threads read the next batches while this one is assessed and
+written (most of a read is waiting for the server); SQLite reads each batch in turn. A finding
+that changes nothing about its alert (most of them, on most days) is counted without calling
+`apply_findings`, from one read of the batch's alerts; one that only moves its alert's dates,
+or only adds a reason, is written with the batch's others in one statement (`unchanged.py`).
+bench/detect.py measures the pass; the README has its figures.
 """
 
 from __future__ import annotations
