@@ -114,18 +114,17 @@ def insert_rows(
     if not rows:
         return []
     values = _driver_values(conn, table, columns, rows)
-    quote = conn.dialect.identifier_preparer.quote
+    preparer = conn.dialect.identifier_preparer
     placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     one_row = "(" + ", ".join([placeholder] * len(columns)) + ")"
     # Names from the table's own metadata, quoted by the dialect; every value is a parameter.
     head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608
-        conn.dialect.identifier_preparer.format_table(table),
-        ", ".join(quote(name) for name in columns),
+        preparer.format_table(table), ", ".join(preparer.quote(name) for name in columns)
     )
     if not returning:
         conn.exec_driver_sql(head + one_row, values)
         return []
-    tail = " RETURNING " + ", ".join(quote(name) for name in returning)
+    tail = " RETURNING " + ", ".join(preparer.quote(name) for name in returning)
     per_statement = min(
         conn.dialect.insertmanyvalues_page_size,
         conn.dialect.insertmanyvalues_max_parameters // len(columns),

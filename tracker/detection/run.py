@@ -32,7 +32,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy import (
     CTE,
@@ -786,18 +786,19 @@ def _open_alerts(s: Session, opens: list[tuple[int, Finding]], now: datetime) ->
     rows = [_alert_row(patient_id, finding, now) for patient_id, finding in opens]
     conn = s.connection()
     if conn.dialect.name == "postgresql":
+        columns = AlertRow(*map(list, zip(*rows, strict=True)))
         conn.execute(
             _OPEN_ARRAYS,
             {
-                "patient_ids": [r["patient_id"] for r in rows],
-                "codes": [r["symptom_code"] for r in rows],
-                "starts": [r["episode_start"] for r in rows],
-                "firsts": [r["first_entry"] for r in rows],
-                "lasts": [r["last_entry"] for r in rows],
-                "durations": [r["duration_days"] for r in rows],
-                "urgencies": [r["urgency"] for r in rows],
-                "reasons": [r["reasons"] for r in rows],
-                "versions": [r["rules_version"] for r in rows],
+                "patient_ids": columns.patient_id,
+                "codes": columns.symptom_code,
+                "starts": columns.episode_start,
+                "firsts": columns.first_entry,
+                "lasts": columns.last_entry,
+                "durations": columns.duration_days,
+                "urgencies": columns.urgency,
+                "reasons": columns.reasons,
+                "versions": columns.rules_version,
                 "open": OPEN,
                 "actor": DETECTION,
                 "now": now,
@@ -812,18 +813,18 @@ def _open_alerts(s: Session, opens: list[tuple[int, Finding]], now: datetime) ->
         for alert_id, patient_id, code in insert_rows(
             conn,
             Alert.__table__,
-            _ALERT_COLUMNS,
-            [tuple(r[name] for name in _ALERT_COLUMNS) for r in rows],
+            AlertRow._fields,
+            rows,
             returning=("id", "patient_id", "symptom_code"),
         )
     }
-    opened = [(ids[(r["patient_id"], r["symptom_code"])], r) for r in rows]
+    opened = [(ids[(r.patient_id, r.symptom_code)], r) for r in rows]
     insert_rows(
         conn,
         AlertEvent.__table__,
         _EVENT_COLUMNS,
         [
-            _event_row(alert_id, "opened", now, r["urgency"], r["reasons"], r["rules_version"])
+            _event_row(alert_id, "opened", now, r.urgency, r.reasons, r.rules_version)
             for alert_id, r in opened
         ],
     )
@@ -831,25 +832,28 @@ def _open_alerts(s: Session, opens: list[tuple[int, Finding]], now: datetime) ->
         conn,
         Prompt.__table__,
         ("alert_id", "patient_id", "urgency", "reprompt", "created_at", "due_at"),
-        [(alert_id, r["patient_id"], r["urgency"], 0, now, now) for alert_id, r in opened],
+        [(alert_id, r.patient_id, r.urgency, 0, now, now) for alert_id, r in opened],
     )
     return len(rows)
 
 
-_ALERT_COLUMNS = (
-    "patient_id",
-    "symptom_code",
-    "episode_start",
-    "first_entry",
-    "last_entry",
-    "duration_days",
-    "urgency",
-    "reasons",
-    "rules_version",
-    "status",
-    "opened_at",
-    "updated_at",
-)
+class AlertRow(NamedTuple):
+    """The row `apply_findings` opens for a finding: its fields are the alerts columns written."""
+
+    patient_id: int
+    symptom_code: str
+    episode_start: date
+    first_entry: date
+    last_entry: date
+    duration_days: int
+    urgency: str
+    reasons: str
+    rules_version: str
+    status: str
+    opened_at: datetime
+    updated_at: datetime
+
+
 _EVENT_COLUMNS = (
     "alert_id",
     "at",
@@ -870,22 +874,22 @@ def _event_row(
     return (alert_id, now, action, DETECTION, OPEN, urgency, reasons, rules_version)
 
 
-def _alert_row(patient_id: int, finding: Finding, now: datetime) -> dict:
+def _alert_row(patient_id: int, finding: Finding, now: datetime) -> AlertRow:
     """The row `apply_findings` opens for a finding."""
-    return {
-        "patient_id": patient_id,
-        "symptom_code": finding.symptom,
-        "episode_start": finding.episode_start,
-        "first_entry": finding.first_entry or finding.episode_start,
-        "last_entry": finding.last_entry,
-        "duration_days": finding.duration_days,
-        "urgency": finding.urgency,
-        "reasons": ",".join(finding.reasons),
-        "rules_version": finding.rules_version,
-        "status": OPEN,
-        "opened_at": now,
-        "updated_at": now,
-    }
+    return AlertRow(
+        patient_id,
+        finding.symptom,
+        finding.episode_start,
+        finding.first_entry or finding.episode_start,
+        finding.last_entry,
+        finding.duration_days,
+        finding.urgency,
+        ",".join(finding.reasons),
+        finding.rules_version,
+        OPEN,
+        now,
+        now,
+    )
 
 
 _NEW_REASONS = (
