@@ -3,8 +3,9 @@
 I/O stays at the edges. Patients are read in batches in id order (keyset pagination: the next
 batch starts after the last id seen, so the cost of a batch never grows with how far the pass
 has gone). For each batch, one query reads the window of every patient's diary from a covering
-index, ordered so that it is grouped in one sweep into the engine's pre-grouped shape, and one
-more reads the known conditions. The engine (`assess_grouped`, the function `assess` ends in)
+index, ordered so that it is grouped in one sweep into the engine's pre-grouped shape (SQLite
+reads the same rows packed as one JSON row per symptom, `_window_by_pair`), and one more reads
+the known conditions. The engine (`assess_grouped`, the function `assess` ends in)
 decides, and `apply_findings` writes, in one transaction per batch.
 
 Exactness: the findings are those of the whole history (`findings_for_patient`). Only symptoms
@@ -25,6 +26,7 @@ bench/detect.py measures the pass; the README has its figures.
 from __future__ import annotations
 
 import gc
+import json
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -32,11 +34,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from typing import NamedTuple, TypeVar
 
 from sqlalchemy import (
     CTE,
     ColumnElement,
+    Connection,
     Date,
     Integer,
     Select,
@@ -45,8 +49,10 @@ from sqlalchemy import (
     bindparam,
     column,
     false,
+    func,
     select,
     text,
+    type_coerce,
     update,
     values,
 )
@@ -339,7 +345,7 @@ def read_batch(
             conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
         batch = BatchDiaries(days={}, marks={}, known={})
         with_history = group_rows(
-            plain_rows(conn, _window_rows(ids[0], ids[-1], today, rules)), batch.days, batch.marks
+            _read_window(conn, ids[0], ids[-1], today, rules), batch.days, batch.marks
         )
         known_rows = plain_rows(
             conn,
@@ -398,6 +404,7 @@ def _recent_pairs(first_id: int, last_id: int, today: date, rules: Rules) -> CTE
 
 
 def _window_rows(first_id: int, last_id: int, today: date, rules: Rules) -> Select:
+    """The batch's window as rows, one per diary row, in `group_rows`' order (PostgreSQL's read)."""
     recent = _recent_pairs(first_id, last_id, today, rules)
     same_pair = and_(
         recent.c.patient_id == DiaryEntry.patient_id,
@@ -410,6 +417,75 @@ def _window_rows(first_id: int, last_id: int, today: date, rules: Rules) -> Sele
         DiaryEntry.entry_date.between(window_start(today, rules), today),
         has_older=recent.c.has_older,
     ).join(recent, same_pair)
+
+
+def _read_window(
+    conn: Connection, first_id: int, last_id: int, today: date, rules: Rules
+) -> Iterator[tuple]:
+    """The rows of `_window_rows`, in its order, read the way that is quicker on each database."""
+    if conn.dialect.name == "sqlite":
+        return _unpack_pairs(plain_rows(conn, _window_by_pair(first_id, last_id, today, rules)))
+    return plain_rows(conn, _window_rows(first_id, last_id, today, rules))
+
+
+def _window_by_pair(first_id: int, last_id: int, today: date, rules: Rules) -> Select:
+    """SQLite's form of `_window_rows`: one row per recent pair, its window's rows as JSON.
+
+    SQLite spends about a microsecond handing each row, and each of its values, to Python:
+    for a batch's fifty thousand rows, more than its own scan and sort. As a JSON array per
+    pair the same values come in a tenth as many rows, and `json.loads` builds them in C
+    (100,000 patients: 2.0 s against 2.9 s to read and group a pass's window).
+    """
+    recent = _recent_pairs(first_id, last_id, today, rules)
+    pair_rows = (
+        select(
+            func.json_group_array(
+                func.json_array(
+                    DiaryEntry.kind,
+                    DiaryEntry.entry_date,
+                    DiaryEntry.severity,
+                    DiaryEntry.onset_date,
+                    DiaryEntry.worrying,
+                )
+            )
+        )
+        .where(
+            LIVE_SYMPTOM,
+            DiaryEntry.patient_id == recent.c.patient_id,
+            DiaryEntry.symptom_code == recent.c.symptom_code,
+            DiaryEntry.entry_date.between(window_start(today, rules), today),
+        )
+        .scalar_subquery()
+    )
+    return select(
+        recent.c.patient_id,
+        recent.c.symptom_code,
+        recent.c.has_older,
+        type_coerce(pair_rows, String).label("rows"),
+    ).order_by(recent.c.patient_id, recent.c.symptom_code)
+
+
+class _IsoDates(dict[str | None, date | None]):
+    """ISO dates parsed once each: a window holds a few hundred distinct ones at most."""
+
+    def __missing__(self, text: str | None) -> date | None:
+        value = self[text] = None if text is None else date.fromisoformat(text)
+        return value
+
+
+def _unpack_pairs(pairs: Iterable[tuple]) -> Iterator[tuple]:
+    """`_window_by_pair`'s rows as the rows of `_window_rows`, with the values SQLAlchemy gives.
+
+    Each pair's rows are sorted by date here: SQL leaves the order an aggregate sees its rows
+    in unspecified, and `group_rows` needs them in date order. (ISO dates sort as dates do.)
+    """
+    dates = _IsoDates()
+    for pid, code, has_older, rows in pairs:
+        for kind, day, severity, onset, worrying in sorted(json.loads(rows), key=_ON_DATE):
+            yield pid, code, kind, dates[day], severity, dates[onset], bool(worrying), has_older
+
+
+_ON_DATE = itemgetter(1)
 
 
 def group_rows(
