@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -50,11 +51,28 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# The detection pass uses materialized CTEs (SQLite 3.35) and the JSON functions (built in
+# from 3.38, and compiled into the older builds of every common Linux distribution). Python's
+# sqlite3 module uses the system's SQLite.
+SQLITE_MIN_VERSION = (3, 35, 0)
+
+
+def check_sqlite_version(version: tuple[int, ...] = sqlite3.sqlite_version_info) -> None:
+    """Fail at start-up, saying why, rather than in the first detection pass."""
+    if version < SQLITE_MIN_VERSION:
+        found, needed = (".".join(map(str, v)) for v in (version, SQLITE_MIN_VERSION))
+        raise RuntimeError(
+            f"This Python's SQLite is version {found}; the tracker needs {needed} or later. "
+            "Use a newer Python build, or PostgreSQL (TRACKER_DATABASE_URL)."
+        )
+
+
 def make_engine(url: str) -> Engine:
     """An engine with the settings this service relies on for its backend."""
     # hide_parameters: a database error's message would otherwise carry the row's values
     # (emails, notes) into the error log.
     if url.startswith("sqlite"):
+        check_sqlite_version()
         engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

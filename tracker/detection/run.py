@@ -630,8 +630,8 @@ _RANGES_FROM_ARRAYS = text(
 )
 _RANGES_FROM_JSON = text(
     """
-    SELECT value ->> 0 AS patient_id, value ->> 1 AS symptom_code,
-        value ->> 2 AS since, value ->> 3 AS before
+    SELECT json_extract(value, '$[0]') AS patient_id, json_extract(value, '$[1]') AS symptom_code,
+        json_extract(value, '$[2]') AS since, json_extract(value, '$[3]') AS before
     FROM json_each(:ranges)
     """
 )
