@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
+from psycopg.types.array import ListBinaryDumper
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
@@ -76,7 +77,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    event.listen(engine, "connect", _postgresql_adapters)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -87,6 +90,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _postgresql_adapters(dbapi_connection, _record) -> None:
+    # Python lists go to PostgreSQL as binary arrays. The detection pass writes each batch's
+    # rows as a few arrays (run.py), whose text form psycopg builds a value at a time in Python:
+    # 3 ms of CPU for 3,000 strings and 5 ms for 3,000 dates, against 1.2-1.7 ms in binary.
+    # A first pass over 100,000 patients sends 180 such arrays.
+    dbapi_connection.adapters.register_dumper(list, ListBinaryDumper)
 
 
 def fresh_database(server_url: str, name: str) -> str:
