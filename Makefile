@@ -29,9 +29,11 @@ run: install
 	$(BIN)/flask demo --if-empty
 	TRACKER_OPEN_SIGNUP=$${TRACKER_OPEN_SIGNUP:-1} TRACKER_JOBS_IN_WEB=1 $(BIN)/flask run --debug --port $(PORT)
 
-# The whole suite: lint, then tests (on PostgreSQL too when TRACKER_TEST_DATABASE_URL is set).
+# The whole suite: lint and formatting, then tests (on PostgreSQL too when
+# TRACKER_TEST_DATABASE_URL is set).
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

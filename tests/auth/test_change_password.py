@@ -47,9 +47,9 @@ def test_password_change_ends_other_sessions_and_keeps_this_browser_signed_in(ap
 
     assert is_signed_in(here)
     assert not is_signed_in(elsewhere)
-    reasons = read(app, lambda s: sorted(
-        str(r.ended_reason) for r in s.scalars(select(UserSession))
-    ))
+    reasons = read(
+        app, lambda s: sorted(str(r.ended_reason) for r in s.scalars(select(UserSession)))
+    )
     assert reasons == ["None", "password_changed", "password_changed"]
 
 

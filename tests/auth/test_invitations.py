@@ -30,8 +30,12 @@ def _invite(app, team_id: int, email: str | None = None, lifetime: timedelta | N
 def _join(client, token: str, **changes):
     page = f"/join/{token}"
     data = {
-        "name": "Alex Example", "email": "alex@example.test", "mobile": "",
-        "password": PASSWORD, "confirm-password": PASSWORD, "csrf_token": csrf_from(client, page),
+        "name": "Alex Example",
+        "email": "alex@example.test",
+        "mobile": "",
+        "password": PASSWORD,
+        "confirm-password": PASSWORD,
+        "csrf_token": csrf_from(client, page),
     }
     data.update(changes)
     return client.post(page, data=data)
@@ -118,8 +122,13 @@ def test_a_second_tab_posting_the_used_link_is_refused_and_saves_nothing(app, te
     assert _join(first, token).status_code == 302
     response = second.post(
         f"/join/{token}",
-        data={"name": "Other", "email": "other@example.test", "password": PASSWORD,
-              "confirm-password": PASSWORD, "csrf_token": second_token},
+        data={
+            "name": "Other",
+            "email": "other@example.test",
+            "password": PASSWORD,
+            "confirm-password": PASSWORD,
+            "csrf_token": second_token,
+        },
     )
     assert response.status_code == 410
     assert [p.email for p in _patients(app)] == ["alex@example.test"]
@@ -143,8 +152,13 @@ def test_link_used_between_the_check_and_the_save_is_refused_and_saves_nothing(
     monkeypatch.setattr(invitations, "look_up", look_up_then_lose_the_race)
     response = client.post(
         f"/join/{token}",
-        data={"name": "Alex", "email": "alex@example.test", "password": PASSWORD,
-              "confirm-password": PASSWORD, "csrf_token": csrf},
+        data={
+            "name": "Alex",
+            "email": "alex@example.test",
+            "password": PASSWORD,
+            "confirm-password": PASSWORD,
+            "csrf_token": csrf,
+        },
     )
     assert response.status_code == 410
     assert _patients(app) == []
@@ -242,8 +256,13 @@ def test_two_tabs_submitting_the_same_link_at_once_make_one_account(app, team_id
     token = _invite(app, team_id)
     tabs = [app.test_client(), app.test_client()]
     forms = [
-        {"name": f"Tab {n}", "email": f"tab{n}@example.test", "password": PASSWORD,
-         "confirm-password": PASSWORD, "csrf_token": csrf_from(tab, f"/join/{token}")}
+        {
+            "name": f"Tab {n}",
+            "email": f"tab{n}@example.test",
+            "password": PASSWORD,
+            "confirm-password": PASSWORD,
+            "csrf_token": csrf_from(tab, f"/join/{token}"),
+        }
         for n, tab in enumerate(tabs)
     ]
     start = threading.Barrier(2)

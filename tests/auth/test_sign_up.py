@@ -46,8 +46,12 @@ def test_sign_up_lists_the_teams_to_choose_from(client, app):
     body = text_of(client.get("/sign-up"))
     for text in ("Breast Care Team", "North Hospital", "Oncology Nurses", "South Hospital"):
         assert text in body
-    for attribute in ('autocomplete="name"', 'autocomplete="email"', 'autocomplete="tel"',
-                      'autocomplete="new-password"'):
+    for attribute in (
+        'autocomplete="name"',
+        'autocomplete="email"',
+        'autocomplete="tel"',
+        'autocomplete="new-password"',
+    ):
         assert attribute in body
 
 

@@ -110,6 +110,7 @@ def test_support_starts_at_the_patients_own_district_and_can_be_cleared(
     patient.postcode_district = "LS6"
     session.add(patient)
     session.commit()
+
     def area_box(url):
         return re.search(r'<input[^>]*id="area"[^>]*>', patient_client.get(url).text).group(0)
 
