@@ -1,6 +1,10 @@
-"""The Alembic migrations build exactly the models' schema, and go down and up again."""
+"""The Alembic migrations build exactly the models' schema, go down and up again, and on SQLite
+rebuild a table without losing a row that refers to it."""
 
 from __future__ import annotations
+
+import shutil
+from datetime import date
 
 import pytest
 from alembic import command
@@ -9,11 +13,15 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
-from tests.conftest import BACKENDS, PG_URL
+from tests.conftest import BACKENDS, PG_URL, make_patient
+from tracker.alerts.services import apply_findings
 from tracker.db import drop_database, fresh_database, make_engine
-from tracker.migrate import alembic_config
+from tracker.diary.services import SymptomReport, record_symptoms
+from tracker.migrate import MIGRATIONS, alembic_config
 from tracker.models import Base
+from tracker.rules.engine import Finding
 
 
 @pytest.fixture(params=BACKENDS)
@@ -102,3 +110,97 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
     engine.dispose()
+
+
+# A migration that rebuilds the tables most others reference, as SQLite's batch mode does for
+# any change it cannot make in place: copy the table, drop the old one, rename the copy.
+_MIGRATION = """
+from alembic import op
+
+revision = "f0000000000f"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+{body}
+
+
+def downgrade():
+    pass
+"""
+_REBUILD = """
+    for table in ("patients", "alerts", "prompts"):
+        with op.batch_alter_table(table, recreate="always"):
+            pass
+"""
+
+_KEPT = ("patients", "diary_entries", "diary_entry_revisions", "alerts", "alert_events", "prompts")
+
+
+def _row_counts(url: str) -> dict[str, int]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        counts = {
+            table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()  # noqa: S608
+            for table in _KEPT  # our own table names
+        }
+    engine.dispose()
+    return counts
+
+
+def _database_with_a_diary_and_an_alert(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'rebuild.db'}"
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    with Session(engine, expire_on_commit=False) as s:
+        patient = make_patient(s)
+        record_symptoms(s, patient, date(2026, 11, 20), [SymptomReport("cough", 6)])
+        start = date(2026, 11, 1)
+        finding = Finding(
+            "cough", "soon", ("persistent",), start, date(2026, 11, 20), 20, "t", start
+        )
+        apply_findings(s, patient.id, [finding])
+        s.commit()
+    engine.dispose()
+    return url
+
+
+def _upgrade_with(tmp_path, url: str, body: str) -> None:
+    """Upgrade `url` through the project's migrations (and env.py) and one more, doing `body`."""
+    scripts = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS, scripts)
+    cfg = alembic_config(url)
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    migration = _MIGRATION.format(down=head, body=body)
+    (scripts / "versions" / "2099_01_01_extra.py").write_text(migration)
+    cfg.set_main_option("script_location", str(scripts))
+    command.upgrade(cfg, "head")
+
+
+def test_a_sqlite_table_rebuild_keeps_every_row_that_refers_to_it(tmp_path):
+    """Dropping the old table must not take the rows of the tables that refer to it with it
+    (with foreign keys on, SQLite deletes them by cascade): not a diary entry, not an alert."""
+    url = _database_with_a_diary_and_an_alert(tmp_path)
+    before = _row_counts(url)
+    assert all(before.values()), before
+
+    _upgrade_with(tmp_path, url, _REBUILD)
+
+    assert _row_counts(url) == before
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+    engine.dispose()
+
+
+def test_a_sqlite_migration_that_would_orphan_rows_is_stopped(tmp_path):
+    url = _database_with_a_diary_and_an_alert(tmp_path)
+    before = _row_counts(url)
+
+    with pytest.raises(RuntimeError, match="referring to rows that are not there"):
+        _upgrade_with(tmp_path, url, '    op.execute("DELETE FROM patients")')
+
+    assert _row_counts(url) == before
