@@ -31,9 +31,7 @@ run: install
 
 # The whole suite: lint and formatting, then tests (on PostgreSQL too when
 # TRACKER_TEST_DATABASE_URL is set).
-test: install
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

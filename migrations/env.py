@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import event
 
-from tracker.db import _sqlite_pragmas
+from tracker.db import make_engine
 from tracker.models import Base
 
 config = context.config
@@ -29,25 +29,29 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    url = config.get_main_option("sqlalchemy.url")
-    engine = engine_from_config(
-        {"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool
-    )
-    if url.startswith("sqlite"):
-        from sqlalchemy import event
-
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "connect", _foreign_keys_off)
-        # Python's sqlite3 begins a transaction only before it changes rows, so each CREATE,
-        # DROP or ALTER would commit on its own. Begun by SQLAlchemy instead, the whole upgrade
-        # is one transaction, which SQLite undoes whole if anything in it fails.
-        event.listen(engine, "connect", _no_implicit_transactions)
+    # The app's own engine settings (SQLite's pragmas and version check among them), with the
+    # changes migrating needs on SQLite.
+    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_for_migrating)
         event.listen(engine, "begin", _begin)
-    with engine.connect() as conn:
-        _run(conn)
+    try:
+        with engine.connect() as conn:
+            _run(conn)
+    finally:
+        engine.dispose()
 
 
-def _no_implicit_transactions(dbapi_connection, _record) -> None:
+def _sqlite_for_migrating(dbapi_connection, _record) -> None:
+    # Batch mode rebuilds a SQLite table by copying it, dropping the old one and renaming the
+    # copy. With foreign keys on, dropping `patients` would first delete, by cascade, every
+    # diary entry and alert that refers to it. So, as SQLite's own procedure for altering a
+    # table says, they are off while migrating (said outside a transaction, so on connecting),
+    # and every reference is checked before the commit (`_run`).
+    dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+    # Python's sqlite3 begins a transaction only before it changes rows, so each CREATE, DROP
+    # or ALTER would commit on its own. Begun by SQLAlchemy instead (`_begin`), the whole
+    # upgrade is one transaction, which SQLite undoes whole if anything in it fails.
     dbapi_connection.isolation_level = None
 
 
@@ -55,15 +59,6 @@ def _begin(connection) -> None:
     # Except inside Alembic's autocommit_block, whose statements must run outside one.
     if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
         connection.exec_driver_sql("BEGIN")
-
-
-def _foreign_keys_off(dbapi_connection, _record) -> None:
-    # Batch mode rebuilds a SQLite table by copying it, dropping the old one and renaming the
-    # copy. With foreign keys on, dropping `patients` would first delete, by cascade, every
-    # diary entry and alert that refers to it. So, as SQLite's own procedure for altering a
-    # table says, they are off while migrating (it must be said outside a transaction, hence
-    # on connecting), and every reference is checked before the commit (`_run`).
-    dbapi_connection.execute("PRAGMA foreign_keys=OFF")
 
 
 def _run(connection) -> None:

@@ -16,12 +16,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from tests.conftest import BACKENDS, PG_URL, make_patient
-from tracker.alerts.services import apply_findings
+from tests.team.conftest import open_alert
 from tracker.db import drop_database, fresh_database, make_engine
 from tracker.diary.services import SymptomReport, record_symptoms
 from tracker.migrate import MIGRATIONS, alembic_config
 from tracker.models import Base
-from tracker.rules.engine import Finding
 
 
 @pytest.fixture(params=BACKENDS)
@@ -157,12 +156,7 @@ def _database_with_a_diary_and_an_alert(tmp_path) -> str:
     with Session(engine, expire_on_commit=False) as s:
         patient = make_patient(s)
         record_symptoms(s, patient, date(2026, 11, 20), [SymptomReport("cough", 6)])
-        start = date(2026, 11, 1)
-        finding = Finding(
-            "cough", "soon", ("persistent",), start, date(2026, 11, 20), 20, "t", start
-        )
-        apply_findings(s, patient.id, [finding])
-        s.commit()
+        open_alert(s, patient.id, "cough", "soon", ["persistent"])
     engine.dispose()
     return url
 
