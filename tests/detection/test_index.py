@@ -19,7 +19,7 @@ from tracker.detection.run import (
     _NEW_REASONS_ARRAYS,
     _older_rows,
     _window_by_pair,
-    _window_rows,
+    _window_packed,
 )
 from tracker.rules.catalogue import load_rules
 from tracker.rules.engine import compile_rules
@@ -59,7 +59,7 @@ def diary_reads(session: Session, query: Select) -> list[str]:
 def test_the_window_is_read_from_the_covering_index_alone(session):
     # The query the pass reads a batch's window with, on this database (`_read_window`).
     if session.get_bind().dialect.name == "postgresql":
-        query = _window_rows(1, 5000, TODAY, RULES)
+        query = _window_packed(1, 5000, TODAY, RULES)
     else:
         query = _window_by_pair(1, 5000, TODAY, RULES)
     reads = diary_reads(session, query)
