@@ -179,17 +179,19 @@ def packed(*values: int) -> bytes:
     return struct.pack(f">{len(values)}i", *values)
 
 
-def test_packed_entries_are_unpacked_into_entry_days_merged_by_day(caplog):
+def test_packed_entries_are_unpacked_sorted_into_entry_days_merged_by_day(caplog):
     today = TODAY.toordinal()
     pairs = [
         # (patient, symptom, has older rows, entries as date/severity/onset/worry, count, marks)
+        # Packed in whatever order the aggregate met its rows: here, not by date, and with the
+        # two entries of one day apart.
         (
             7,
             "cough",
             True,
-            packed(today - 1, 4, 0, 0, today, 6, today - 3, 1, today, 8, 0, 0),
+            packed(today, 6, today - 3, 1, today - 1, 4, 0, 0, today, 8, 0, 0),
             3,
-            packed(today - 5, today - 2),
+            packed(today - 2, today - 5),
         ),
         (7, "lump", False, None, 0, packed(today)),  # marks only
         (8, "fatigue", False, packed(today, 2, 0, 0), 1, None),
