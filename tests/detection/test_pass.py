@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
@@ -123,6 +124,42 @@ def test_running_twice_gives_no_duplicate_alert_event_or_prompt(session, session
     run_pass(sessions)
 
     assert (alert_state(session), prompt_state(session), count(session, AlertEvent)) == state
+
+
+def test_batches_are_written_one_at_a_time_in_order_and_on_postgresql_beside_the_assessing(
+    session, sessions, six_patients, monkeypatch
+):
+    steps = []
+    real_apply = detection_run._apply_batch
+
+    def recorded(s, assessed, now):
+        steps.append(("start", threading.current_thread().name, [pid for pid, _ in assessed]))
+        try:
+            return real_apply(s, assessed, now)
+        finally:
+            steps.append(("end", threading.current_thread().name, None))
+
+    monkeypatch.setattr(detection_run, "_apply_batch", recorded)
+    progress: list[int] = []
+
+    summary = run_pass(sessions, progress=progress.append)
+
+    # Each batch once, in order (only patients with findings are written), never two at once.
+    assert [step for step, _, _ in steps] == ["start", "end"] * 3
+    first, second, _, _, fifth, sixth = six_patients
+    assert [pids for step, _, pids in steps if step == "start"] == [
+        [first, second],
+        [],
+        [fifth, sixth],
+    ]
+    writers = {name for _, name, _ in steps}
+    if session.get_bind().dialect.name == "postgresql":
+        # On a thread of its own, so that the next batch is assessed meanwhile.
+        assert len(writers) == 1 and writers.pop().startswith("detect-write")
+    else:
+        assert writers == {threading.current_thread().name}
+    # Each batch counted once it is written.
+    assert progress == [2, 2, 2] and (summary.patients, summary.opened) == (6, 4)
 
 
 def test_a_pass_stopped_half_way_and_run_again_ends_as_one_clean_run(
