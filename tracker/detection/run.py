@@ -261,9 +261,7 @@ def _batch_writer(
     event and prompt), which the assessing fills. Only one batch is written at a time, in
     order. SQLite writes in this process, holding the GIL, so there a batch is written at once.
     """
-    with sessions() as s:
-        behind = s.get_bind().dialect.name in _WRITE_BEHIND
-    if not behind:
+    if _dialect(sessions) not in _WRITE_BEHIND:
 
         def write_now(batch: AssessedBatch) -> Callable[[], Written]:
             written = _write_batch(sessions, batch, now)
@@ -304,8 +302,7 @@ def _read_ahead(
     reader, can fill. At most `_READERS` batches (for the database) are read ahead of the one
     in hand; with none, each batch is read when it is wanted.
     """
-    with sessions() as s:
-        at_once = _READERS.get(s.get_bind().dialect.name, 0)
+    at_once = _READERS.get(_dialect(sessions), 0)
     batches = _patient_batches(sessions, batch_size)
     if not at_once:
         for ids in batches:
@@ -319,6 +316,11 @@ def _read_ahead(
                 yield ahead.popleft().result()
         while ahead:
             yield ahead.popleft().result()
+
+
+def _dialect(sessions: SessionFactory) -> str:
+    with sessions() as s:
+        return s.get_bind().dialect.name
 
 
 def _patient_batches(sessions: SessionFactory, batch_size: int) -> Iterator[list[int]]:
@@ -463,7 +465,11 @@ def _recent_pairs(first_id: int, last_id: int, today: date, rules: Rules) -> CTE
 
 
 def _window_rows(first_id: int, last_id: int, today: date, rules: Rules) -> Select:
-    """The batch's window as rows, one per diary row, in `group_rows`' order (PostgreSQL's read)."""
+    """The batch's window as rows, one per diary row, in `group_rows`' order.
+
+    Neither database reads it so (`_read_window`): it is what their packed reads are tested
+    against, as the plainest statement of which rows the window holds.
+    """
     recent = _recent_pairs(first_id, last_id, today, rules)
     same_pair = and_(
         recent.c.patient_id == DiaryEntry.patient_id,
