@@ -38,6 +38,31 @@ def test_the_window_ends_at_eight_local_time_also_across_a_clock_change():
     )
 
 
+def test_the_hour_the_clocks_go_back_is_quiet_both_times_and_the_window_still_ends_at_eight():
+    # 25 October 2026: 02:00 BST becomes 01:00 GMT, so 01:00-02:00 in London happens twice.
+    # 00:30 UTC is the first 01:30 (BST), 01:30 UTC the second (GMT).
+    for instant in (
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+    ):
+        assert instant.astimezone(LONDON).strftime("%H:%M") == "01:30"
+        assert in_quiet_hours(instant, LONDON, START, END)
+        # 08:00 GMT that morning, which is 08:00 UTC: one hour later than in summer.
+        assert quiet_end_after(instant, LONDON, START, END) == datetime(
+            2026, 10, 25, 8, 0, tzinfo=UTC
+        )
+        assert held_until(instant, LONDON, START, END, "soon", "prompt") == datetime(
+            2026, 10, 25, 8, 0, tzinfo=UTC
+        )
+    # Held from the evening before, across the change: the same 08:00 GMT.
+    assert quiet_end_after(london(2026, 10, 24, 22, 0), LONDON, START, END) == datetime(
+        2026, 10, 25, 8, 0, tzinfo=UTC
+    )
+    # And the evening of the change is quiet from 21:00 GMT.
+    assert not in_quiet_hours(datetime(2026, 10, 25, 20, 59, tzinfo=UTC), LONDON, START, END)
+    assert in_quiet_hours(datetime(2026, 10, 25, 21, 0, tzinfo=UTC), LONDON, START, END)
+
+
 def test_only_emergencies_and_replies_are_never_held():
     night = london(2026, 11, 23, 23, 0)
     assert held_until(night, LONDON, START, END, "emergency", "prompt") is None
