@@ -11,16 +11,18 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from tests.conftest import BACKENDS, PG_URL, make_patient
 from tests.team.conftest import open_alert
+from tracker.alerts.models import Prompt
 from tracker.db import drop_database, fresh_database, make_engine
 from tracker.diary.services import SymptomReport, record_symptoms
 from tracker.migrate import MIGRATIONS, alembic_config
 from tracker.models import Base
+from tracker.notify.models import PromptDelivery
 
 
 @pytest.fixture(params=BACKENDS)
@@ -198,3 +200,44 @@ def test_a_sqlite_migration_that_would_orphan_rows_is_stopped(tmp_path):
         _upgrade_with(tmp_path, url, '    op.execute("DELETE FROM patients")')
 
     assert _row_counts(url) == before
+
+
+_PROMPTS_HELD = "f3c9a8d41e27"  # the migration that holds each prompt to its alert's patient
+
+
+def test_holding_prompts_to_their_alerts_patient_keeps_every_row_both_ways(empty_database_url):
+    """On SQLite the migration rebuilds `prompts`, which deliveries and messages refer to."""
+    url = empty_database_url
+    cfg = alembic_config(url)
+    before_it = ScriptDirectory.from_config(cfg).get_revision(_PROMPTS_HELD).down_revision
+    command.upgrade(cfg, before_it)
+    engine = make_engine(url)
+    with Session(engine, expire_on_commit=False) as s:
+        patient = make_patient(s)
+        alert_id = open_alert(s, patient.id, "cough", "soon", ["persistent"])
+        [prompt_id] = s.scalars(select(Prompt.id).where(Prompt.alert_id == alert_id)).all()
+        s.add(PromptDelivery(prompt_id=prompt_id, patient_id=patient.id))
+        s.commit()
+    counted = ("alerts", "alert_events", "prompts", "prompt_deliveries")
+
+    def counts() -> dict[str, int]:
+        with engine.connect() as conn:
+            return {
+                table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()  # noqa: S608
+                for table in counted  # our own table names
+            }
+
+    before = counts()
+    assert all(before.values()), before
+
+    command.upgrade(cfg, _PROMPTS_HELD)
+    assert counts() == before
+    with engine.connect() as conn:
+        [(held_alert, held_patient)] = conn.execute(
+            text("SELECT alert_id, patient_id FROM prompts")
+        )
+    assert (held_alert, held_patient) == (alert_id, patient.id)
+
+    command.downgrade(cfg, before_it)
+    assert counts() == before
+    engine.dispose()

@@ -214,6 +214,19 @@ def test_the_database_refuses_a_duplicate_prompt(session, patient):
     session.rollback()
 
 
+def test_the_database_refuses_a_prompt_for_anyone_but_its_alerts_patient(session, patient):
+    apply(session, patient, finding())
+    [alert] = alerts(session, patient)
+    someone_else = make_patient(session, email="someone.else@example.test")
+    session.add(Prompt(alert_id=alert.id, patient_id=someone_else.id, urgency="soon", reprompt=1))
+    with pytest.raises(IntegrityError):
+        session.commit()
+    session.rollback()
+    # The same prompt for the alert's own patient is accepted.
+    session.add(Prompt(alert_id=alert.id, patient_id=patient.id, urgency="soon", reprompt=1))
+    session.commit()
+
+
 def test_resolving_closes_the_alert_and_writes_a_resolved_mark(session, patient):
     apply(session, patient, finding(symptom="cough"))
     [alert] = alerts(session, patient)

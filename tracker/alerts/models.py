@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     SmallInteger,
     String,
@@ -53,6 +54,10 @@ class Alert(Base):
             postgresql_where=text("status = 'open'"),
         ),
         Index("ix_alerts_patient_symptom", "patient_id", "symptom_code", "id"),
+        # What a prompt's foreign key refers to, so that the database itself holds each prompt
+        # to its alert's patient (see Prompt). An index rather than a constraint: SQLite can
+        # add one without rebuilding the table.
+        Index("uq_alerts_id_patient_id", "id", "patient_id", unique=True),
         CheckConstraint(f"status IN {STATUSES!r}", name="status"),
         CheckConstraint(f"urgency IN {URGENCY_ORDER!r}", name="urgency"),
         # An open alert's episode dates move on most days. Room left on each page lets
@@ -116,13 +121,22 @@ class Prompt(Base):
 
     __tablename__ = "prompts"
     __table_args__ = (
+        # The alert and its patient together: a prompt can only ever go to the patient whose
+        # alert it is, whatever the code that queues it does. (The alert's own key to the
+        # patient makes a separate one from here needless.)
+        ForeignKeyConstraint(
+            ["alert_id", "patient_id"],
+            ["alerts.id", "alerts.patient_id"],
+            name="fk_prompts_alert_id_patient_id_alerts",
+            ondelete="CASCADE",
+        ),
         UniqueConstraint("alert_id", "urgency", "reprompt"),
         Index("ix_prompts_queued", "due_at", postgresql_where=text("sent_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    alert_id: Mapped[int]
+    patient_id: Mapped[int]
     urgency: Mapped[str] = mapped_column(String(16))
     reprompt: Mapped[int] = mapped_column(SmallInteger, default=0)  # 0: first; then 1, 2, ...
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
