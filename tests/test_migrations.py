@@ -140,12 +140,12 @@ _REBUILD = """
 _KEPT = ("patients", "diary_entries", "diary_entry_revisions", "alerts", "alert_events", "prompts")
 
 
-def _row_counts(url: str) -> dict[str, int]:
+def _row_counts(url: str, tables: tuple[str, ...] = _KEPT) -> dict[str, int]:
     engine = make_engine(url)
     with engine.connect() as conn:
         counts = {
             table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()  # noqa: S608
-            for table in _KEPT  # our own table names
+            for table in tables  # our own table names
         }
     engine.dispose()
     return counts
@@ -219,25 +219,18 @@ def test_holding_prompts_to_their_alerts_patient_keeps_every_row_both_ways(empty
         s.add(PromptDelivery(prompt_id=prompt_id, patient_id=patient.id))
         s.commit()
     counted = ("alerts", "alert_events", "prompts", "prompt_deliveries")
-
-    def counts() -> dict[str, int]:
-        with engine.connect() as conn:
-            return {
-                table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()  # noqa: S608
-                for table in counted  # our own table names
-            }
-
-    before = counts()
+    before = _row_counts(url, counted)
     assert all(before.values()), before
 
     command.upgrade(cfg, _PROMPTS_HELD)
-    assert counts() == before
+    assert _row_counts(url, counted) == before
     with engine.connect() as conn:
         [(held_alert, held_patient)] = conn.execute(
             text("SELECT alert_id, patient_id FROM prompts")
         )
     assert (held_alert, held_patient) == (alert_id, patient.id)
 
-    command.downgrade(cfg, before_it)
-    assert counts() == before
     engine.dispose()
+
+    command.downgrade(cfg, before_it)
+    assert _row_counts(url, counted) == before

@@ -471,17 +471,26 @@ def _window_rows(first_id: int, last_id: int, today: date, rules: Rules) -> Sele
     against, as the plainest statement of which rows the window holds.
     """
     recent = _recent_pairs(first_id, last_id, today, rules)
-    same_pair = and_(
-        recent.c.patient_id == DiaryEntry.patient_id,
-        recent.c.symptom_code == DiaryEntry.symptom_code,
-    )
     return _live_rows(
         # A range, not an IN list: the batch is a run of consecutive ids in patient order,
         # and a range is one scan of the index.
         DiaryEntry.patient_id.between(first_id, last_id),
-        DiaryEntry.entry_date.between(window_start(today, rules), today),
+        _in_window(today, rules),
         has_older=recent.c.has_older,
-    ).join(recent, same_pair)
+    ).join(recent, _of_pair(recent))
+
+
+def _of_pair(recent: CTE) -> ColumnElement[bool]:
+    """A diary row of one of the `_recent_pairs`."""
+    return and_(
+        DiaryEntry.patient_id == recent.c.patient_id,
+        DiaryEntry.symptom_code == recent.c.symptom_code,
+    )
+
+
+def _in_window(today: date, rules: Rules) -> ColumnElement[bool]:
+    """A diary row dated inside the rules' window."""
+    return DiaryEntry.entry_date.between(window_start(today, rules), today)
 
 
 def _read_window(
@@ -518,12 +527,7 @@ def _window_by_pair(first_id: int, last_id: int, today: date, rules: Rules) -> S
                 )
             )
         )
-        .where(
-            LIVE_SYMPTOM,
-            DiaryEntry.patient_id == recent.c.patient_id,
-            DiaryEntry.symptom_code == recent.c.symptom_code,
-            DiaryEntry.entry_date.between(window_start(today, rules), today),
-        )
+        .where(LIVE_SYMPTOM, _of_pair(recent), _in_window(today, rules))
         .scalar_subquery()
     )
     return select(
@@ -601,10 +605,6 @@ def _window_packed(first_id: int, last_id: int, today: date, rules: Rules) -> Se
     drop its whole entry from the aggregate (the schema's constraints forbid one).
     """
     recent = _recent_pairs(first_id, last_id, today, rules)
-    same_pair = and_(
-        recent.c.patient_id == DiaryEntry.patient_id,
-        recent.c.symptom_code == DiaryEntry.symptom_code,
-    )
     entry_day = _int4s(
         _ordinal(DiaryEntry.entry_date),
         DiaryEntry.severity,
@@ -621,12 +621,12 @@ def _window_packed(first_id: int, last_id: int, today: date, rules: Rules) -> Se
             func.count().filter(DiaryEntry.kind == SYMPTOM).label("day_count"),
             _packed(_int4s(_ordinal(DiaryEntry.entry_date)), RESOLVED).label("marks"),
         )
-        .join_from(recent, DiaryEntry, same_pair)
+        .join_from(recent, DiaryEntry, _of_pair(recent))
         .where(
             LIVE_SYMPTOM,
             # A range on the index's leading column, as in `_window_rows`.
             DiaryEntry.patient_id.between(first_id, last_id),
-            DiaryEntry.entry_date.between(window_start(today, rules), today),
+            _in_window(today, rules),
         )
         .group_by(recent.c.patient_id, recent.c.symptom_code)
         .order_by(recent.c.patient_id, recent.c.symptom_code)
@@ -646,10 +646,13 @@ class _Ordinals(dict[int, date | None]):
 _entry_day = partial(tuple.__new__, EntryDay)
 
 
+_SWAP_BYTES = sys.byteorder == "little"  # the integers are sent big-endian
+
+
 def _ints(packed: bytes) -> array[int]:
     values = array("i", packed)  # a C int: 4 bytes wherever CPython runs
-    if sys.byteorder == "little":
-        values.byteswap()  # sent big-endian
+    if _SWAP_BYTES:
+        values.byteswap()
     return values
 
 
