@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .make
 PORT ?= 5000
+# The app reads PORT too: in development its links (TRACKER_PUBLIC_URL) follow it.
+export PORT
 export FLASK_APP := wsgi
 
 .PHONY: install run test lint format jobs demo clean

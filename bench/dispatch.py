@@ -38,7 +38,7 @@ sys.path.insert(0, str(PROJECT))
 
 from tests.notify import standin  # noqa: E402
 from tracker import create_app  # noqa: E402
-from tracker.config import test_config  # noqa: E402
+from tracker.config import for_tests  # noqa: E402
 from tracker.db import drop_database, fresh_database, make_engine  # noqa: E402
 from tracker.models import Base  # noqa: E402
 from tracker.notify.dispatch import dispatch_due  # noqa: E402
@@ -163,14 +163,14 @@ def main() -> None:
         engine = make_engine(url)
         Base.metadata.create_all(engine)
         engine.dispose()
-        app = create_app(test_config(url, workdir))
-        app.config.update(
-            TWILIO_ACCOUNT_SID=standin.ACCOUNT_SID,
-            TWILIO_AUTH_TOKEN=standin.AUTH_TOKEN,
-            TWILIO_FROM=standin.FROM_NUMBER,
-            TWILIO_API_BASE_URL=base_url,
-            NOTIFY_SEND_TIMEOUT=10.0,
-        )
+        notify = {
+            "twilio_account_sid": standin.ACCOUNT_SID,
+            "twilio_auth_token": standin.AUTH_TOKEN,
+            "twilio_from": standin.FROM_NUMBER,
+            "twilio_api_base_url": base_url,
+            "send_timeout": 10.0,
+        }
+        app = create_app(for_tests(url, workdir, notify=notify))
         print(
             f"backend {args.backend}; {args.messages} texts; stand-in latency "
             f"{args.latency * 1000:.0f} ms; {args.workers} workers; cap {args.rate:.0f}/s"

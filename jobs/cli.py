@@ -11,7 +11,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from jobs.settings import local_today, settings_for
+from jobs.settings import run_time, settings_for
+from tracker import clock
 from tracker.detection.run import Summary
 from tracker.detection.runs import run_manual
 from tracker.notify.cli import dispatch_command, remind_command
@@ -40,11 +41,19 @@ def run_command() -> None:
 def detect_command(today: datetime | None, as_json: bool) -> None:
     """One detection pass over every patient, now; waits if a pass is already running.
 
-    A pass by hand never counts as the day's scheduled run, so it can be repeated. Exits 1
-    if any patient could not be assessed (the log names their ids, nothing else).
+    With --today the app's clock reads that day's run time for the whole pass (re-prompts and
+    the run's record included). A pass by hand never counts as the day's scheduled run, so it
+    can be repeated. Exits 1 if any patient could not be assessed (the log names their ids,
+    nothing else).
     """
     app = current_app._get_current_object()
-    day = today.date() if today else local_today(settings_for(app))
+    settings = settings_for(app)
+    at = run_time(today.date(), settings) if today else None
+    with clock.of(app).set_for(at) as app_clock:
+        _detect(app, app_clock.today(settings.timezone), as_json)
+
+
+def _detect(app, day: date, as_json: bool) -> None:
     sessions = app.extensions["sessionmaker"]
     engine = app.extensions["engine"]
 

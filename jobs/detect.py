@@ -9,7 +9,7 @@ from datetime import datetime
 from flask import Flask
 
 from jobs.settings import due_day, settings_for
-from tracker.db import utcnow
+from tracker import clock
 from tracker.detection.runs import RunResult, daily_run_done, run_daily
 from tracker.rules.catalogue import load_rules
 
@@ -22,7 +22,7 @@ def run_if_due(
     now: datetime | None = None,
 ) -> RunResult | None:
     """Run the day's detection if it is due and not done; None if nothing was due."""
-    day = due_day(now or utcnow(), settings_for(app))
+    day = due_day(now or clock.of(app).now(), settings_for(app))
     if day is None:
         return None
     with app.app_context():

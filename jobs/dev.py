@@ -10,32 +10,30 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import threading
-from collections.abc import Mapping
 
 from flask import Flask
+
+from tracker import config
 
 log = logging.getLogger(__name__)
 
 _started = threading.Event()
 
 
-def wanted(app: Flask, environ: Mapping[str, str] | None = None) -> bool:
+def wanted(settings: config.Settings) -> bool:
     """Whether this process should run the jobs: the serving child of `make run`, only."""
-    env = os.environ if environ is None else environ
-    flag = app.config.get("JOBS_IN_WEB", env.get("TRACKER_JOBS_IN_WEB") == "1")
     return (
-        bool(flag)
-        and env.get("WERKZEUG_RUN_MAIN") == "true"
-        and app.config.get("TRACKER_ENV") != "production"
-        and not app.testing
+        settings.web.jobs_in_web
+        and settings.web.reloader_child
+        and not settings.production
+        and not settings.testing
     )
 
 
 def start_in_dev_server(app: Flask) -> bool:
     """Start a background scheduler if `wanted`, once per process; True if it started."""
-    if not wanted(app) or _started.is_set():
+    if not wanted(config.of(app)) or _started.is_set():
         return False
     _started.set()
     from jobs.scheduler import build_scheduler  # APScheduler only where it runs

@@ -6,8 +6,8 @@ import logging
 
 from flask import Flask
 
-from tracker import db
-from tracker.auth.throttle import Limits, prune
+from tracker import config, db
+from tracker.auth.throttle import prune
 
 log = logging.getLogger(__name__)
 
@@ -15,6 +15,6 @@ log = logging.getLogger(__name__)
 def prune_sign_in_failures(app: Flask) -> int:
     """Delete expired sign-in failures; returns how many."""
     with app.app_context(), db.transaction() as s:
-        deleted = prune(s, Limits.from_config(app.config))
+        deleted = prune(s, config.of(app).sign_in)
     log.info("pruned %d expired sign-in failures", deleted)
     return deleted

@@ -11,7 +11,7 @@ import logging
 import signal
 import sys
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -22,6 +22,7 @@ from flask import Flask
 
 from jobs import detect, dispatch, prune, remind, team_notices
 from jobs.settings import JobSettings, settings_for
+from tracker import clock
 from tracker.logs import ScrubExceptionMessages
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def build_scheduler(app: Flask, stop: threading.Event) -> BackgroundScheduler:
         kwargs=detect_kwargs,
         id=DETECT_CATCH_UP,
         name="daily detection catch-up",
-        next_run_time=datetime.now(settings.timezone),  # at start, too
+        next_run_time=clock.of(app).now(),  # at start, too
     )
     scheduler.add_job(
         dispatch.run,

@@ -6,8 +6,7 @@ import logging
 
 from flask import Flask
 
-from tracker import db
-from tracker.db import utcnow
+from tracker import clock, config, db
 from tracker.team.notices import NoticeSummary, queue_team_notices
 
 log = logging.getLogger(__name__)
@@ -16,7 +15,7 @@ log = logging.getLogger(__name__)
 def run(app: Flask) -> NoticeSummary:
     """Queue teams' urgent emails and yesterday's digests; the dispatch job sends them."""
     with app.app_context(), db.transaction() as s:
-        summary = queue_team_notices(s, app.config["PUBLIC_URL"], utcnow())
+        summary = queue_team_notices(s, config.of(app).web.public_url, clock.now())
     if summary.urgent or summary.digests:
         log.info("team notices: urgent %d, digests %d", summary.urgent, summary.digests)
     return summary

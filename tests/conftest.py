@@ -6,6 +6,7 @@ once per backend (test ids end in [sqlite] or [postgresql]).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -17,11 +18,13 @@ from hypothesis import settings
 from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 
-from tracker import create_app, db
+from tracker import clock as tracker_clock
+from tracker import config, create_app, db
 from tracker.auth.passwords import hash_password
 from tracker.auth.sessions import start_session
-from tracker.config import test_config
-from tracker.db import make_engine, utcnow
+from tracker.clock import Clock
+from tracker.config import for_tests
+from tracker.db import make_engine
 from tracker.models import Base
 from tracker.patients.models import Patient
 from tracker.team.models import Team
@@ -113,9 +116,23 @@ def database_url(request, tmp_path_factory):
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    app = create_app(test_config(database_url, str(tmp_path / "instance")))
+    app = create_app(for_tests(database_url, str(tmp_path / "instance")), Clock())
     yield app
     _empty_all_tables(app)
+
+
+@pytest.fixture
+def clock(app) -> Clock:
+    """The app's clock: the system's until a test sets it (`clock.set(...)`)."""
+    return tracker_clock.of(app)
+
+
+def reconfigure(app, **areas) -> None:
+    """Change an app's settings after it was built: `reconfigure(app, web={"open_signup": False})`.
+
+    For settings read as they are used; those the factory acts on need an app of their own.
+    """
+    app.extensions[config.EXTENSION] = config.changed(config.of(app), **areas)
 
 
 def _empty_all_tables(app) -> None:
@@ -163,12 +180,15 @@ def make_team(s, **overrides) -> Team:
     return team
 
 
+_EMAIL_NUMBERS = itertools.count(1)
+
+
 def make_patient(s, team: Team | None = None, **overrides) -> Patient:
     team = team or make_team(s)
     fields = dict(
         team_id=team.id,
         name="Sam Patient",
-        email=f"sam{utcnow().timestamp()}@example.test",
+        email=f"sam{next(_EMAIL_NUMBERS)}@example.test",
         mobile="+447700900001",
         timezone="Europe/London",
         enrolled_on=date(2026, 1, 1),

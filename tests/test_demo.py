@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from tests.conftest import reconfigure
 from tracker.auth.passwords import verify_password
+from tracker.clock import SYSTEM
 from tracker.demo import DEMO_EMAIL, DEMO_PASSWORD
 from tracker.diary.models import DiaryEntry
-from tracker.patients.clock import local_today
 from tracker.patients.models import Patient
 
 
@@ -25,7 +26,7 @@ def test_demo_loads_alex_with_four_weeks_of_diary(app, session):
     days = session.scalars(
         select(DiaryEntry.entry_date).where(DiaryEntry.patient_id == alex.id)
     ).all()
-    today = local_today("Europe/London")
+    today = SYSTEM.today("Europe/London")
     assert max(days) <= today and min(days) >= today - timedelta(days=28)
 
 
@@ -42,7 +43,7 @@ def test_demo_diary_has_a_persistent_worsening_symptom(app, session):
 
 
 def test_demo_refuses_production(app, session):
-    app.config["TRACKER_ENV"] = "production"
+    reconfigure(app, env="production")
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code != 0
     assert "never loaded in production" in result.output

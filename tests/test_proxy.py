@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from tracker import create_app
-from tracker.config import test_config as config_for_tests
+from tracker.config import for_tests
 from tracker.security import public
 
 
 def app_reporting_address(database_url, tmp_path, proxies: int):
-    app = create_app({**config_for_tests(database_url, str(tmp_path)), "PROXY_COUNT": proxies})
+    app = create_app(for_tests(database_url, str(tmp_path), web={"proxy_count": proxies}))
 
     @app.get("/whoami")
     @public

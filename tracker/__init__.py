@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import os
+import sys
 
 from flask import Flask
 from jinja2 import BytecodeCache, ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from tracker import clock as tracker_clock
 from tracker import config as tracker_config
 from tracker import db
+from tracker.clock import Clock
+from tracker.config import ConfigError, Settings
 from tracker.rules import load_rules
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app. `config` replaces what the environment would give (the tests use this)."""
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
+    """Build the app from `settings` (default: the environment's) and `clock` (default: the
+    system's). The tests pass both."""
+    clock = clock or Clock()
+    if settings is None:
+        settings = _settings_from_environment(clock)
     app = Flask(__name__, static_folder=None, instance_path=None)
-    app.config.update(tracker_config.STATIC_DEFAULTS)
-    app.config.update(config if config is not None else tracker_config.from_environment())
-    app.instance_path = app.config["INSTANCE_PATH"]
+    tracker_config.init_app(app, settings)
+    tracker_clock.init_app(app, clock)
 
     # A broken rules file must stop the service starting, not fail a detection run at night.
     load_rules()
@@ -51,17 +57,26 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(support_admin_bp)  # /team/support/: the directory's administration
     cli.init_app(app)
-    if app.config.get("JOBS_IN_WEB", os.environ.get("TRACKER_JOBS_IN_WEB") == "1"):
+    if settings.web.jobs_in_web:
         from jobs.dev import start_in_dev_server  # `make run` only; see jobs/dev.py
 
         start_in_dev_server(app)
     return app
 
 
+def _settings_from_environment(clock: Clock) -> Settings:
+    # A bad setting stops start-up with one line naming the variable, not a traceback.
+    try:
+        return tracker_config.from_environment(clock=clock)
+    except ConfigError as exc:
+        print(f"tracker: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def _trust_proxies(app: Flask) -> None:
     # Behind a TLS proxy the client's address (for sign-in limits) and the scheme come from
     # X-Forwarded-* headers, trusted only for the number of proxies the operator says exist.
-    count = app.config.get("PROXY_COUNT", 0)
+    count = tracker_config.of(app).web.proxy_count
     if count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 

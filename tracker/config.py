@@ -1,27 +1,331 @@
-"""Settings, read once from the environment (and `instance/`), then passed to the app."""
+"""The settings: one typed, frozen object, read once from the environment (and `instance/`).
+
+`create_app` builds it with `from_environment()` (the tests pass their own, from `for_tests`),
+holds it, and everything else is handed it or asks `current()`. Nothing outside this module
+reads the environment. Each default is written here, once.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from tracker.notify import config as notify_config
+from flask import Flask, current_app
+
+from tracker.clock import Clock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+EXTENSION = "tracker.settings"
+
+# The service's own time zone: of the daily run, of teams' days, and a new patient's default.
+DEFAULT_TIMEZONE = "Europe/London"
+DEFAULT_PORT = 5000
+# 04:30 exists, and exists once, on every day of every European time zone: clocks change at
+# 01:00 UTC, between 01:00 and 04:00 local time. (02:30 is skipped in spring in Paris or
+# Berlin; in London, 01:00 to 02:00 is skipped in March and happens twice in October.)
+DEFAULT_DETECT_AT = "04:30"
+# Every outbound call has a hard timeout: the twilio library and smtplib have none by default,
+# and a hung provider would otherwise hold a dispatcher (and its leases) for ever.
+DEFAULT_SEND_TIMEOUT = 10.0
+DEFAULT_SMTP_PORT = 587
+DEFAULT_MAIL_FROM = "diary@localhost"
 
 
 class ConfigError(RuntimeError):
     """The environment does not describe a safe, working service."""
 
 
-def _flag(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+# ---- the settings, by area ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """What the web app serves, and how."""
+
+    public_url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
+    open_signup: bool = False
+    secure_cookies: bool = False
+    hsts: bool = False
+    # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none, trust nothing).
+    proxy_count: int = 0
+    # `make run`: the scheduler inside the development server (never in production).
+    jobs_in_web: bool = False
+    # Werkzeug marks the serving child of `flask run --debug`'s reloader with WERKZEUG_RUN_MAIN.
+    reloader_child: bool = False
+    # A signed-in session lasts at most this long, whatever the activity.
+    session_lifetime: timedelta = timedelta(hours=12)
+    # Staff sessions end after this long without a request.
+    staff_idle: timedelta = timedelta(minutes=30)
+    invitation_lifetime: timedelta = timedelta(days=14)
+    # How far back a patient may date an entry.
+    backdate_days: int = 30
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Twilio, SMTP, and how hard a dispatcher may push."""
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = DEFAULT_SMTP_PORT
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    mail_from: str = DEFAULT_MAIL_FROM
+    send_timeout: float = DEFAULT_SEND_TIMEOUT
+    workers: int = 8
+    # Per dispatcher process. Twilio queues what a sender cannot send at once, and a UK long
+    # code sends about one segment a second; a messaging service with several numbers sends more.
+    rate_per_second: float = 20.0
+    # 5 attempts with delays of 1, 2, 4 and 8 minutes: about a quarter of an hour of trying
+    # before a channel is given up and the patient's other channel is tried.
+    max_attempts: int = 5
+    # A dispatch pass stops claiming after this long: the next one starts a minute after the last.
+    pass_seconds: float = 50.0
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(
+            self.twilio_account_sid
+            and self.twilio_auth_token
+            and (self.twilio_from or self.twilio_messaging_service_sid)
+        )
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_host)
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim lasts: several send timeouts, so a live send never outlasts it."""
+        return timedelta(seconds=max(60.0, 6 * self.send_timeout))
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """When the daily detection runs, in the service's time zone."""
+
+    detect_at: time
+    timezone: ZoneInfo
+    # A run missed because the scheduler was down or busy is still run this long after its
+    # time (once: missed runs are coalesced), so a scheduler back the same day runs that day's.
+    misfire_grace: timedelta = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class SignInLimits:
+    """How many failed sign-ins are allowed, per account and per address, within one window."""
+
+    window: timedelta = timedelta(minutes=15)
+    per_account: int = 5
+    per_address: int = 20
+
+    @property
+    def minutes(self) -> int:
+        """The window in whole minutes, for telling people how long to wait."""
+        return max(1, round(self.window.total_seconds() / 60))
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    secret_key: str
+    instance_path: str
+    database: DatabaseSettings
+    web: WebSettings
+    notify: NotifySettings
+    jobs: JobSettings
+    sign_in: SignInLimits = field(default_factory=SignInLimits)
+    testing: bool = False
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """The service's time zone (TRACKER_TIMEZONE)."""
+        return self.jobs.timezone
+
+    def flask_config(self) -> dict[str, Any]:
+        """What Flask and its extensions read from `app.config`."""
+        return {
+            "TESTING": self.testing,
+            "SECRET_KEY": self.secret_key,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_NAME": "tracker_session",
+            "SESSION_COOKIE_SECURE": self.web.secure_cookies,
+            "PERMANENT_SESSION_LIFETIME": self.web.session_lifetime,
+            # Long enough to write a long diary entry slowly, short enough to limit a stolen page.
+            "WTF_CSRF_TIME_LIMIT": int(timedelta(hours=12).total_seconds()),
+            # Form posts are small; this refuses absurd bodies before anything parses them.
+            "MAX_CONTENT_LENGTH": 256 * 1024,
+        }
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    app.extensions[EXTENSION] = settings
+    app.config.update(settings.flask_config())
+    app.instance_path = settings.instance_path
+
+
+def of(app: Flask) -> Settings:
+    """The settings an app holds."""
+    return app.extensions[EXTENSION]
+
+
+def current() -> Settings:
+    """The current app's settings."""
+    return of(current_app)
+
+
+def changed(settings: Settings, **areas: Any) -> Settings:
+    """A copy with some values changed: top-level values directly, an area's as a mapping.
+
+    `changed(s, env="production", notify={"send_timeout": 0.5})`
+    """
+    updates: dict[str, Any] = {}
+    for name, value in areas.items():
+        if isinstance(value, Mapping):
+            updates[name] = replace(getattr(settings, name), **value)
+        else:
+            updates[name] = value
+    return replace(settings, **updates)
+
+
+# ---- reading the environment -------------------------------------------------------------------
+
+
+def from_environment(env: Mapping[str, str] | None = None, clock: Clock | None = None) -> Settings:
+    """The settings the environment describes, checked. Raises ConfigError naming the variable.
+
+    The clock dates the check that the daily run's time exists once a day this year and next.
+    """
+    env = os.environ if env is None else env
+    read = _Reader(env)
+    name = read.text("TRACKER_ENV", "development")
+    production = name == "production"
+    instance = read.text("TRACKER_INSTANCE_PATH", str(DEFAULT_INSTANCE))
+    secret_key = read.text("SECRET_KEY", "")
+    if not secret_key:
+        if production:
+            raise ConfigError("SECRET_KEY must be set when TRACKER_ENV=production.")
+        secret_key = _local_secret_key(Path(instance))
+    port = read.number("PORT", int, DEFAULT_PORT, minimum=1)
+    settings = Settings(
+        env=name,
+        secret_key=secret_key,
+        instance_path=instance,
+        database=DatabaseSettings(
+            url=read.text("TRACKER_DATABASE_URL", f"sqlite:///{Path(instance) / 'tracker.db'}")
+        ),
+        web=WebSettings(
+            # In development the links follow the port `make run` serves on.
+            public_url=read.text("TRACKER_PUBLIC_URL", f"http://127.0.0.1:{port}").rstrip("/"),
+            open_signup=read.flag("TRACKER_OPEN_SIGNUP", False),
+            secure_cookies=production or read.flag("TRACKER_SECURE_COOKIES", False),
+            hsts=production,
+            proxy_count=read.number("TRACKER_PROXY_COUNT", int, 0, minimum=0),
+            jobs_in_web=read.flag("TRACKER_JOBS_IN_WEB", False),
+            reloader_child=env.get("WERKZEUG_RUN_MAIN") == "true",
+        ),
+        notify=_notify_from(read),
+        jobs=JobSettings(
+            detect_at=parse_time(read.text("TRACKER_DETECT_AT", DEFAULT_DETECT_AT)),
+            timezone=parse_timezone(read.text("TRACKER_TIMEZONE", DEFAULT_TIMEZONE)),
+        ),
+    )
+    check(settings, (clock or Clock()).now().date())
+    return settings
+
+
+def _notify_from(read: _Reader) -> NotifySettings:
+    defaults = NotifySettings()
+    return NotifySettings(
+        twilio_account_sid=read.optional("TWILIO_ACCOUNT_SID"),
+        twilio_auth_token=read.optional("TWILIO_AUTH_TOKEN"),
+        twilio_from=read.optional("TWILIO_FROM"),
+        twilio_messaging_service_sid=read.optional("TWILIO_MESSAGING_SERVICE_SID"),
+        twilio_api_base_url=read.optional("TWILIO_API_BASE_URL"),
+        smtp_host=read.optional("SMTP_HOST"),
+        smtp_port=read.number("SMTP_PORT", int, defaults.smtp_port, minimum=1),
+        smtp_username=read.optional("SMTP_USERNAME"),
+        smtp_password=read.optional("SMTP_PASSWORD"),
+        smtp_starttls=read.flag("SMTP_STARTTLS", defaults.smtp_starttls),
+        mail_from=read.optional("MAIL_FROM") or defaults.mail_from,
+        send_timeout=read.number("NOTIFY_SEND_TIMEOUT", float, defaults.send_timeout, above=0),
+        workers=read.number("NOTIFY_WORKERS", int, defaults.workers, minimum=1),
+        rate_per_second=read.number(
+            "NOTIFY_RATE_PER_SECOND", float, defaults.rate_per_second, above=0
+        ),
+        max_attempts=read.number("NOTIFY_MAX_ATTEMPTS", int, defaults.max_attempts, minimum=1),
+    )
+
+
+N = TypeVar("N", int, float)
+
+
+class _Reader:
+    """Reads variables, refusing a bad value with one line that names the variable."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def text(self, name: str, default: str) -> str:
+        value = self.env.get(name)
+        return value.strip() if value and value.strip() else default
+
+    def optional(self, name: str) -> str | None:
+        value = self.env.get(name)
+        return value.strip() if value and value.strip() else None
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.optional(name)
+        if value is None:
+            return default
+        if value.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if value.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(f"{name} must be 1 or 0 (on or off), not {value!r}.")
+
+    def number(
+        self,
+        name: str,
+        kind: Callable[[str], N],
+        default: N,
+        minimum: N | None = None,
+        above: N | None = None,
+    ) -> N:
+        value = self.optional(name)
+        if value is None:
+            return default
+        try:
+            number = kind(value)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise ConfigError(f"{name} must be {what}, not {value!r}.") from None
+        if (minimum is not None and number < minimum) or (above is not None and number <= above):
+            bound = f"{minimum} or more" if minimum is not None else f"more than {above}"
+            raise ConfigError(f"{name} must be {bound}, not {value!r}.")
+        return number
 
 
 def _local_secret_key(instance: Path) -> str:
@@ -34,68 +338,93 @@ def _local_secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
-def from_environment() -> dict:
-    """Build the Flask config mapping from the process environment."""
-    instance = Path(os.environ.get("TRACKER_INSTANCE_PATH", DEFAULT_INSTANCE))
-    env = os.environ.get("TRACKER_ENV", "development")
-    production = env == "production"
-
-    secret_key = os.environ.get("SECRET_KEY")
-    if not secret_key:
-        if production:
-            raise ConfigError("SECRET_KEY must be set when TRACKER_ENV=production.")
-        secret_key = _local_secret_key(instance)
-
-    database_url = os.environ.get("TRACKER_DATABASE_URL") or f"sqlite:///{instance / 'tracker.db'}"
-    if production and database_url.startswith("sqlite"):
-        # Allowed, but said loudly: production is meant to run on PostgreSQL.
-        pass
-
-    return {
-        "TRACKER_ENV": env,
-        "SECRET_KEY": secret_key,
-        "DATABASE_URL": database_url,
-        "INSTANCE_PATH": str(instance),
-        "OPEN_SIGNUP": _flag("TRACKER_OPEN_SIGNUP"),
-        "PUBLIC_URL": os.environ.get("TRACKER_PUBLIC_URL", "http://127.0.0.1:5000"),
-        "SESSION_COOKIE_SECURE": production or _flag("TRACKER_SECURE_COOKIES"),
-        "HSTS": production,
-        # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none, trust nothing).
-        "PROXY_COUNT": int(os.environ.get("TRACKER_PROXY_COUNT", "0")),
-        **notify_config.from_environment(),  # TWILIO_*, SMTP_*, MAIL_FROM, NOTIFY_*
-    }
+def parse_timezone(name: str) -> ZoneInfo:
+    """An IANA time zone, such as Europe/London."""
+    # ZoneInfo opens any file under the zone database: "Europe" alone is a folder, not a zone.
+    if name not in available_timezones():
+        raise ConfigError(f"TRACKER_TIMEZONE {name!r} is not a known time zone.")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"TRACKER_TIMEZONE {name!r} is not a known time zone.") from exc
 
 
-# Defaults that do not come from the environment: the same everywhere.
-STATIC_DEFAULTS: dict = {
-    "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_NAME": "tracker_session",
-    # A signed-in session lasts at most this long, whatever the activity.
-    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
-    # Long enough to write a long diary entry slowly, short enough to limit a stolen page.
-    "WTF_CSRF_TIME_LIMIT": int(timedelta(hours=12).total_seconds()),
-    # Form posts are small; this refuses absurd bodies before anything parses them.
-    "MAX_CONTENT_LENGTH": 256 * 1024,
-    "SIGN_IN_WINDOW": timedelta(minutes=15),
-    "SIGN_IN_MAX_PER_ACCOUNT": 5,
-    "SIGN_IN_MAX_PER_ADDRESS": 20,
-    "INVITATION_LIFETIME": timedelta(days=14),
-    "BACKDATE_DAYS": 30,
-}
+def parse_time(value: str) -> time:
+    """A time of day written HH:MM."""
+    try:
+        parsed = datetime.strptime(value.strip(), "%H:%M")
+    except ValueError as exc:
+        raise ConfigError(f"TRACKER_DETECT_AT {value!r} is not a time like 04:30.") from exc
+    return parsed.time()
 
 
-def test_config(database_url: str, instance_path: str) -> dict:
-    """The config the test suite builds apps with."""
-    return {
-        "TESTING": True,
-        "TRACKER_ENV": "test",
-        "SECRET_KEY": "test-secret-key-not-for-anything-else",
-        "DATABASE_URL": database_url,
-        "INSTANCE_PATH": instance_path,
-        "OPEN_SIGNUP": True,
-        "PUBLIC_URL": "http://localhost",
-        "SESSION_COOKIE_SECURE": False,
-        "HSTS": False,
-        **notify_config.test_values(),
-    }
+# ---- checks ------------------------------------------------------------------------------------
+
+
+def check(settings: Settings, today: date) -> None:
+    """Refuse settings that would not give a safe, working service."""
+    check_notify(settings.notify, settings.web.public_url)
+    check_once_a_day(settings.jobs.detect_at, settings.jobs.timezone, today.year)
+
+
+def check_notify(notify: NotifySettings, public_url: str) -> None:
+    """Refuse half a configuration: it would look like texts are sent when none can be."""
+    if bool(notify.twilio_account_sid) != bool(notify.twilio_auth_token):
+        raise ConfigError("Set both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or neither.")
+    if notify.twilio_account_sid and not (
+        notify.twilio_from or notify.twilio_messaging_service_sid
+    ):
+        raise ConfigError("Set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID to send texts.")
+    if notify.smtp_host and notify.mail_from == DEFAULT_MAIL_FROM:
+        raise ConfigError("Set MAIL_FROM (the address emails come from) with SMTP_HOST.")
+    if bool(notify.smtp_username) != bool(notify.smtp_password):
+        raise ConfigError("Set both SMTP_USERNAME and SMTP_PASSWORD, or neither.")
+    from tracker.notify.sms_words import health_words
+
+    if health_words(public_url):
+        # Every text carries a link to the diary: the address must say nothing about health.
+        raise ConfigError("TRACKER_PUBLIC_URL must not name a condition or body part.")
+
+
+def check_once_a_day(at: time, zone: ZoneInfo, year: int) -> None:
+    """Refuse a time that some day skips (spring) or has twice (autumn) in `zone`."""
+    first = date(year, 1, 1)
+    # This year and the next: time zone rules rarely change, and the check is cheap.
+    for offset in range(2 * 366):
+        local = datetime.combine(first + timedelta(days=offset), at)
+        # fold=0 and fold=1 disagree only in a gap or an overlap of the local clock.
+        if local.replace(tzinfo=zone, fold=0).utcoffset() != (
+            local.replace(tzinfo=zone, fold=1).utcoffset()
+        ):
+            raise ConfigError(
+                f"TRACKER_DETECT_AT {at:%H:%M} is skipped or repeated in {zone.key} on "
+                f"{local:%Y-%m-%d} when the clocks change; choose a time outside that hour."
+            )
+
+
+# ---- the tests' settings -----------------------------------------------------------------------
+
+
+def for_tests(database_url: str, instance_path: str, **areas: Any) -> Settings:
+    """The settings the test suite builds apps with: no providers (the console channel), fast
+    dispatch passes, open sign-up. `areas` as for `changed`."""
+    base = Settings(
+        env="test",
+        secret_key="test-secret-key-not-for-anything-else",  # noqa: S106
+        instance_path=instance_path,
+        database=DatabaseSettings(url=database_url),
+        web=WebSettings(public_url="http://localhost", open_signup=True),
+        notify=NotifySettings(
+            smtp_port=25,
+            smtp_starttls=False,
+            mail_from="diary@example.test",
+            send_timeout=5.0,
+            workers=4,
+            rate_per_second=1000.0,
+        ),
+        jobs=JobSettings(
+            detect_at=parse_time(DEFAULT_DETECT_AT), timezone=ZoneInfo(DEFAULT_TIMEZONE)
+        ),
+        testing=True,
+    )
+    return changed(base, **areas)

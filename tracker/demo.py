@@ -5,17 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import db
+from tracker import clock, config, db
 from tracker.auth.passwords import hash_password
-from tracker.db import utcnow
 from tracker.diary import services
 from tracker.diary.services import SymptomReport
-from tracker.patients.clock import local_today
 from tracker.patients.models import KnownCondition, Patient
 from tracker.support.seed import load_demo_directory
 from tracker.team.accounts import NewStaff, create_staff
@@ -68,13 +65,13 @@ def load_demo(s: Session, today: date) -> Patient:
     )
     s.add(team)
     s.flush()
-    now = utcnow()
+    now = clock.now()
     patient = Patient(
         team_id=team.id,
         name="Alex Demo",
         email=DEMO_EMAIL,
         mobile=DEMO_MOBILE,
-        timezone="Europe/London",
+        timezone=config.current().timezone.key,
         enrolled_on=today - timedelta(days=60),
         password_hash=hash_password(DEMO_PASSWORD),
         email_consent_at=now,
@@ -136,10 +133,10 @@ def _load_team_demo(s: Session, team: Team, today: date) -> None:
         name="Sam Example",
         email=OTHER_PATIENT_EMAIL,
         mobile="+447700900456",
-        timezone="Europe/London",
+        timezone=config.current().timezone.key,
         enrolled_on=today - timedelta(days=30),
         password_hash=hash_password(DEMO_PASSWORD),
-        email_consent_at=utcnow(),
+        email_consent_at=clock.now(),
     )
     s.add(sam)
     s.flush()
@@ -154,7 +151,7 @@ def _load_team_demo(s: Session, team: Team, today: date) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has a team.")
 def demo_command(if_empty: bool) -> None:
     """Load the demo team and patient (refused when TRACKER_ENV=production)."""
-    if current_app.config["TRACKER_ENV"] == "production":
+    if config.current().production:
         raise click.ClickException("The demo data is never loaded in production.")
     s = db.session()
     if s.scalar(select(func.count()).select_from(Team)):
@@ -165,7 +162,7 @@ def demo_command(if_empty: bool) -> None:
             "The database already has data. Use a fresh database for the demo."
         )
     with db.transaction() as s:
-        load_demo(s, local_today("Europe/London"))
+        load_demo(s, clock.today(config.current().timezone))
     click.echo("Demo data loaded. Sign in at /sign-in as:")
     click.echo(f"  patient: {DEMO_EMAIL}  password: {DEMO_PASSWORD}")
     click.echo("Staff sign in to the team workspace at /team/sign-in as:")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from alembic import command
 from alembic.config import Config
-from flask import current_app
 from flask.cli import AppGroup
 
+from tracker import config
 from tracker.config import PROJECT_ROOT
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
@@ -29,7 +29,7 @@ db_cli = AppGroup("db", help="Apply and write database migrations (Alembic).")
 
 
 def _cfg() -> Config:
-    return alembic_config(current_app.config["DATABASE_URL"])
+    return alembic_config(config.current().database.url)
 
 
 @db_cli.command("upgrade")

@@ -11,6 +11,8 @@ from flask import Flask, g, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
+from tracker import config
+
 csrf = CSRFProtect()
 
 View = TypeVar("View", bound=Callable)
@@ -70,9 +72,7 @@ def _set_headers(response):
     if current_user.is_authenticated and request.blueprint != "assets":
         # Health data: never kept in a shared cache or the browser's back-forward cache.
         response.headers["Cache-Control"] = "no-store"
-    from flask import current_app
-
-    if current_app.config.get("HSTS"):
+    if config.current().web.hsts:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return response
 

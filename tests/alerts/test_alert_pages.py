@@ -300,15 +300,8 @@ AHEAD = "Pacific/Kiritimati"
 
 
 @pytest.fixture
-def frozen_clock(monkeypatch):
-    import tracker.patients.clock as clock
-
-    class Frozen(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return FROZEN_UTC.astimezone(tz) if tz else FROZEN_UTC.replace(tzinfo=None)
-
-    monkeypatch.setattr(clock, "datetime", Frozen)
+def frozen_clock(clock):
+    clock.set(FROZEN_UTC)
 
 
 def test_an_entry_for_the_patients_own_today_is_raised_even_when_utc_is_a_day_behind(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import PASSWORD, csrf_from, make_patient, make_team
 from tracker import create_app, db
 from tracker.auth import passwords
-from tracker.config import test_config
+from tracker.config import for_tests
 
 COOKIE = "tracker_session"
 
@@ -113,9 +113,9 @@ def make_app(database_url, tmp_path):
     made = []
 
     def build(**overrides):
-        config = test_config(database_url, str(tmp_path / f"instance-{len(made)}"))
-        config.update(overrides)
-        extra = create_app(config)
+        extra = create_app(
+            for_tests(database_url, str(tmp_path / f"instance-{len(made)}"), **overrides)
+        )
         made.append(extra)
         return extra
 

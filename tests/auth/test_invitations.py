@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.auth.conftest import database, is_signed_in, read, text_of
-from tests.conftest import csrf_from, make_team
+from tests.conftest import csrf_from, make_team, reconfigure
 from tracker.auth import invitations
 from tracker.auth.models import Invitation
-from tracker.db import utcnow
+from tracker.clock import SYSTEM
 from tracker.patients.models import Patient
 from tracker.team.models import Team
 
@@ -50,7 +50,9 @@ def test_only_a_hash_of_the_token_is_stored(app, team_id):
     invitation = read(app, lambda s: s.scalar(select(Invitation)))
     assert invitation.token_hash == invitations.hash_token(token)
     assert token not in invitation.token_hash
-    assert invitation.expires_at - utcnow() > timedelta(days=13)  # INVITATION_LIFETIME is 14 days
+    assert invitation.expires_at - SYSTEM.now() > timedelta(
+        days=13
+    )  # INVITATION_LIFETIME is 14 days
 
 
 @pytest.mark.parametrize("word", ["gp", "rib", "ill", "pee"])
@@ -146,7 +148,7 @@ def test_link_used_between_the_check_and_the_save_is_refused_and_saves_nothing(
     def look_up_then_lose_the_race(s, raw, now=None):
         found = real_look_up(s, raw, now)
         with app.extensions["engine"].begin() as other_worker:
-            other_worker.execute(update(Invitation).values(used_at=utcnow()))
+            other_worker.execute(update(Invitation).values(used_at=SYSTEM.now()))
         return found
 
     monkeypatch.setattr(invitations, "look_up", look_up_then_lose_the_race)
@@ -204,7 +206,7 @@ def test_join_refuses_an_email_already_in_use_without_using_the_link(client, app
 
 
 def test_invitations_work_when_open_sign_up_is_off(client, app, team_id):
-    app.config["OPEN_SIGNUP"] = False
+    reconfigure(app, web={"open_signup": False})
     token = _invite(app, team_id)
     assert _join(client, token).status_code == 302
 

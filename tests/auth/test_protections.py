@@ -33,7 +33,7 @@ def test_pages_send_the_security_headers(client):
 
 
 def test_hsts_is_sent_when_configured(make_app):
-    production_like = make_app(HSTS=True)
+    production_like = make_app(web={"hsts": True})
     response = production_like.test_client().get("/sign-in")
     assert "max-age=" in response.headers["Strict-Transport-Security"]
 
@@ -47,7 +47,7 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, account):
 
 
 def test_session_cookie_is_secure_when_configured(make_app, account):
-    production_like = make_app(SESSION_COOKIE_SECURE=True)
+    production_like = make_app(web={"secure_cookies": True})
     client = production_like.test_client()
     token = csrf_from(client, "https://localhost/sign-in")
     response = client.post(

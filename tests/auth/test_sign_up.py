@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.auth.conftest import database, is_signed_in, read, sign_in_form, text_of
-from tests.conftest import csrf_from, make_team
+from tests.conftest import csrf_from, make_team, reconfigure
 from tracker.auth.passwords import MAX_LENGTH
 from tracker.patients.models import Patient
 
@@ -55,7 +55,8 @@ def test_sign_up_lists_the_teams_to_choose_from(client, app):
         assert attribute in body
 
 
-def test_sign_up_creates_the_account_and_signs_in(client, app, team_id):
+def test_sign_up_creates_the_account_and_signs_in(client, app, team_id, clock):
+    clock.set(datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("UTC")))
     data = _form(team_id, mobile="07700 900123", reminders=["email", "sms"])
     response = _post(client, data)
     assert response.status_code == 302
@@ -68,7 +69,7 @@ def test_sign_up_creates_the_account_and_signs_in(client, app, team_id):
     assert patient.email == "alex@example.test"
     assert patient.mobile == "+447700900123"
     assert patient.timezone == "Europe/London"
-    assert patient.enrolled_on == datetime.now(ZoneInfo("Europe/London")).date()
+    assert patient.enrolled_on == date(2026, 11, 20)
     assert patient.password_hash.startswith("$argon2id$")
     assert GOOD_PASSWORD not in patient.password_hash
     assert patient.email_consent_at is not None and patient.sms_consent_at is not None
@@ -156,7 +157,7 @@ def test_an_email_already_in_use_is_refused(client, app, account):
 
 def test_sign_up_is_not_found_when_open_sign_up_is_off(client, app, team_id):
     token = csrf_from(client, "/sign-in")
-    app.config["OPEN_SIGNUP"] = False
+    reconfigure(app, web={"open_signup": False})
     assert client.get("/sign-up").status_code == 404
     response = client.post("/sign-up", data={**_form(team_id), "csrf_token": token})
     assert response.status_code == 404
@@ -171,12 +172,9 @@ def test_signed_in_patient_visiting_sign_up_goes_to_the_diary(client, account):
     assert response.headers["Location"] == "/diary/"
 
 
-def test_enrolment_date_is_the_day_in_london(app, team_id, client, monkeypatch):
+def test_enrolment_date_is_the_day_in_london(app, team_id, client, clock):
     # 23:30 UTC on 30 June is already 1 July in London (British Summer Time).
-    import tracker.auth.views as views
-
-    late = datetime(2026, 6, 30, 23, 30, tzinfo=ZoneInfo("UTC"))
-    monkeypatch.setattr(views, "utcnow", lambda: late)
+    clock.set(datetime(2026, 6, 30, 23, 30, tzinfo=ZoneInfo("UTC")))
     _post(client, _form(team_id))
     assert read(app, lambda s: s.scalar(select(Patient.enrolled_on))) == date(2026, 7, 1)
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from tests.auth.conftest import database, is_signed_in, read, sign_in_form, text_of
-from tests.conftest import csrf_from, sign_in_as
+from tests.conftest import csrf_from, reconfigure, sign_in_as
 from tracker.auth import throttle
 from tracker.auth.models import SignInFailure
-from tracker.db import utcnow
+from tracker.clock import SYSTEM
 
 WRONG = "wrong password typed here"
 
@@ -52,7 +52,7 @@ def test_correct_password_is_refused_while_the_account_is_locked(client, account
 
 
 def test_address_is_locked_after_failures_across_different_emails(client, account):
-    client.application.config["SIGN_IN_MAX_PER_ADDRESS"] = 4
+    reconfigure(client.application, sign_in={"per_address": 4})
     for n in range(4):
         _fail(client, f"guess{n}@example.test", 1, address=7)
     # A real account with the right password, from the same address: still refused.
@@ -97,7 +97,7 @@ def test_refused_attempts_do_not_extend_the_lock(app, account):
 
 def test_failures_older_than_the_window_no_longer_count(client, account):
     _fail(client, account.email, 5)
-    long_ago = utcnow() - timedelta(minutes=16)
+    long_ago = SYSTEM.now() - timedelta(minutes=16)
     with database(client.application) as s:
         for row in s.scalars(select(SignInFailure)):
             row.at = long_ago
@@ -165,7 +165,7 @@ def test_prune_removes_only_rows_too_old_to_count(app):
     with database(app) as s:
         old = throttle.subject_for("old@example.test", "192.0.2.6")
         recent = throttle.subject_for("recent@example.test", "192.0.2.7")
-        throttle.begin_attempt(s, old, limits, now=utcnow() - timedelta(hours=1))
+        throttle.begin_attempt(s, old, limits, now=SYSTEM.now() - timedelta(hours=1))
         throttle.begin_attempt(s, recent, limits)
         assert throttle.prune(s, limits) == 2
         s.commit()

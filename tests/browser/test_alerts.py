@@ -92,11 +92,11 @@ def test_several_open_alerts_are_listed_most_urgent_first(app, live_server, page
 
     from tracker import db
     from tracker.alerts.services import apply_findings
-    from tracker.patients.clock import local_today
+    from tracker.clock import SYSTEM
     from tracker.patients.models import Patient
     from tracker.rules.engine import Finding
 
-    today = local_today("Europe/London")
+    today = SYSTEM.today("Europe/London")
     start = today - timedelta(days=15)
     found = [
         ("bone_pain", "soon", ("new", "persistent", "worsening"), start),

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.axe import assert_accessible
 from tests.conftest import PASSWORD
-from tracker.db import utcnow
+from tracker.clock import SYSTEM
 from tracker.team.models import Staff
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,7 @@ def service_admin(app, live_server):
                 email=EMAIL,
                 password_hash=hash_password(PASSWORD),
                 totp_secret=SECRET,
-                totp_enabled_at=utcnow(),
+                totp_enabled_at=SYSTEM.now(),
                 is_service_admin=True,
             )
         )

@@ -5,7 +5,7 @@ what was done; a new member enrols an authenticator; the other team pages, each 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tests.browser.axe import assert_accessible
 from tests.conftest import PASSWORD
-from tracker.db import utcnow
+from tracker.clock import SYSTEM
 from tracker.team import totp
 from tracker.team.models import CLINICIAN, TEAM_ADMIN, Membership, Staff
 
@@ -41,18 +41,18 @@ def _arrange(
     with app.app_context():
         s = db.session()
         patient = s.scalar(select(Patient).where(Patient.email == live_server.email))
-        patient.email_consent_at = utcnow()
+        patient.email_consent_at = SYSTEM.now()
         member = Staff(
             name="Jo Clinician",
             email=email,
             password_hash=hash_password(PASSWORD),
             totp_secret=secret,
-            totp_enabled_at=utcnow() if secret else None,
+            totp_enabled_at=SYSTEM.now() if secret else None,
         )
         s.add(member)
         s.flush()
         s.add(Membership(staff_id=member.id, team_id=patient.team_id, role=role))
-        today = date.today()
+        today = SYSTEM.today("Europe/London")
         start = today - timedelta(days=15)
         finding = Finding("bone_pain", "soon", ("new", "persistent"), start, today, 15, "t", start)
         apply_findings(s, patient.id, [finding])
@@ -79,7 +79,7 @@ def sign_in_as_clinician(page) -> None:
     _password_step(page)
     expect(page).to_have_url(re.compile(r"/team/sign-in/code$"))
     assert_accessible(page)
-    page.locator("#code").fill(totp.code_at(SECRET, utcnow()))
+    page.locator("#code").fill(totp.code_at(SECRET, SYSTEM.now()))
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/team/$"))
 
@@ -124,7 +124,7 @@ def test_a_new_member_sets_up_an_authenticator_from_the_qr_code(app, live_server
     assert_accessible(page)
 
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
-    page.locator("#code").fill(totp.code_at(secret, utcnow()))
+    page.locator("#code").fill(totp.code_at(secret, SYSTEM.now()))
     page.get_by_role("button", name="Turn on and sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your recovery codes")
     expect(page.locator("#recovery-codes li")).to_have_count(10)

@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import make_patient, post_form, sign_in_as
+from tracker.clock import SYSTEM
 from tracker.diary import services
 from tracker.diary.models import DiaryEntry
 from tracker.diary.services import SymptomReport
-from tracker.patients.clock import local_today
 
 
 def today():
-    return local_today("Europe/London")
+    return SYSTEM.today("Europe/London")
 
 
 def add(session, patient, code="cough", severity=4, days_ago=0, note=None, worrying=False):

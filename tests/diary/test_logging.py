@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import post_form
+from tracker.clock import SYSTEM
 from tracker.diary.models import CHECK_IN, RESOLVED, DiaryEntry, EntryRevision
-from tracker.patients.clock import local_today
 
 
 def today():
-    return local_today("Europe/London")
+    return SYSTEM.today("Europe/London")
 
 
 def date_fields(prefix: str, day) -> dict[str, str]:

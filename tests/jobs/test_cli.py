@@ -97,3 +97,39 @@ def test_jobs_run_runs_the_scheduler_with_this_app(app, monkeypatch):
 
     assert result.exit_code == 0, result.output
     assert ran == [app]
+
+
+def test_today_sets_the_clock_for_the_whole_pass_re_prompts_and_the_runs_record_included(
+    app, three_patients, session
+):
+    """Passes run by hand a day at a time behave as the scheduled runs of those days would,
+    whatever the date on the machine."""
+    from sqlalchemy import select
+
+    from tracker.alerts.models import Prompt
+    from tracker.detection.models import JobRun
+
+    def run(day: str) -> int:
+        result = app.test_cli_runner().invoke(args=["jobs", "detect", "--today", day, "--json"])
+        assert result.exit_code == 0, result.output
+        return int(result.output.split("; ")[-1].split(" re-prompts")[0])
+
+    assert run("2026-11-20") == 0
+    assert run("2026-11-26") == 0  # six days: not yet
+    assert run("2026-11-27") == 2  # a week after the first prompts
+    assert run("2026-11-27") == 0  # once
+
+    prompts = session.scalars(select(Prompt).order_by(Prompt.id)).all()
+    # 04:30 in London is 04:30 UTC in November: the days' scheduled run times.
+    assert [p.created_at.isoformat() for p in prompts] == [
+        "2026-11-20T04:30:00+00:00",
+        "2026-11-20T04:30:00+00:00",
+        "2026-11-27T04:30:00+00:00",
+        "2026-11-27T04:30:00+00:00",
+    ]
+    started = session.scalars(select(JobRun.started_at).order_by(JobRun.id)).all()
+    assert {s.date() for s in started} == {
+        date(2026, 11, 20),
+        date(2026, 11, 26),
+        date(2026, 11, 27),
+    }

@@ -9,33 +9,39 @@ from flask import Flask
 
 import jobs.dev
 import jobs.scheduler
-from tracker import config as tracker_config
-from tracker import create_app
+from tracker import config, create_app
+from tracker.config import for_tests, from_environment
 
 SERVING_CHILD = {"TRACKER_JOBS_IN_WEB": "1", "WERKZEUG_RUN_MAIN": "true"}
-
-
-def dev_app(**config) -> Flask:
-    app = Flask("dev")
-    app.config.update({"TRACKER_ENV": "development", **config})
-    return app
+# Production needs a secret key; the others make one in the instance folder.
+PRODUCTION = {"TRACKER_ENV": "production", "SECRET_KEY": "k" * 64}
 
 
 @pytest.mark.parametrize(
-    "environ, config, expected",
+    "environ, expected",
     [
-        (SERVING_CHILD, {}, True),
-        ({"TRACKER_JOBS_IN_WEB": "1"}, {}, False),  # the reloader's parent, or no reloader
-        ({"WERKZEUG_RUN_MAIN": "true"}, {}, False),  # `flask run --debug` without make run
-        ({**SERVING_CHILD, "TRACKER_JOBS_IN_WEB": "0"}, {}, False),
-        ({"WERKZEUG_RUN_MAIN": "true"}, {"JOBS_IN_WEB": True}, True),
-        (SERVING_CHILD, {"JOBS_IN_WEB": False}, False),
-        (SERVING_CHILD, {"TRACKER_ENV": "production"}, False),  # never in production workers
-        (SERVING_CHILD, {"TESTING": True}, False),
+        (SERVING_CHILD, True),
+        ({"TRACKER_JOBS_IN_WEB": "1"}, False),  # the reloader's parent, or no reloader
+        ({"WERKZEUG_RUN_MAIN": "true"}, False),  # `flask run --debug` without make run
+        ({**SERVING_CHILD, "TRACKER_JOBS_IN_WEB": "0"}, False),
+        ({**SERVING_CHILD, **PRODUCTION}, False),  # never in production workers
     ],
 )
-def test_the_scheduler_is_wanted_only_in_the_serving_child_of_make_run(environ, config, expected):
-    assert jobs.dev.wanted(dev_app(**config), environ) is expected
+def test_the_scheduler_is_wanted_only_in_the_serving_child_of_make_run(environ, expected, tmp_path):
+    settings = from_environment({**environ, "TRACKER_INSTANCE_PATH": str(tmp_path)})
+    assert jobs.dev.wanted(settings) is expected
+
+
+def test_the_scheduler_is_never_wanted_in_the_tests(tmp_path):
+    settings = for_tests("sqlite://", str(tmp_path), web={"jobs_in_web": True})
+    assert jobs.dev.wanted(config.changed(settings, web={"reloader_child": True})) is False
+
+
+def dev_app(tmp_path, **environ) -> Flask:
+    app = Flask("dev")
+    env = {**environ, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    config.init_app(app, from_environment(env))
+    return app
 
 
 class FakeScheduler:
@@ -66,32 +72,26 @@ def fresh_process(monkeypatch):
 
 
 def test_the_serving_child_starts_one_scheduler_however_many_apps_it_builds(
-    fresh_process, monkeypatch
+    fresh_process, tmp_path
 ):
-    for name, value in SERVING_CHILD.items():
-        monkeypatch.setenv(name, value)
-
-    started = [jobs.dev.start_in_dev_server(dev_app()) for _ in range(3)]
+    started = [jobs.dev.start_in_dev_server(dev_app(tmp_path, **SERVING_CHILD)) for _ in range(3)]
 
     assert started == [True, False, False]
     assert [s.started for s in fresh_process] == [1]
 
 
-def test_without_the_reloader_child_marker_nothing_starts(fresh_process, monkeypatch):
-    monkeypatch.setenv("TRACKER_JOBS_IN_WEB", "1")
-    monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
-
-    assert jobs.dev.start_in_dev_server(dev_app()) is False
+def test_without_the_reloader_child_marker_nothing_starts(fresh_process, tmp_path):
+    app = dev_app(tmp_path, TRACKER_JOBS_IN_WEB="1")
+    assert jobs.dev.start_in_dev_server(app) is False
     assert fresh_process == []
 
 
 def test_create_app_asks_for_the_dev_scheduler_only_when_the_flag_is_set(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(jobs.dev, "start_in_dev_server", calls.append)
-    monkeypatch.delenv("TRACKER_JOBS_IN_WEB", raising=False)
-    config = tracker_config.test_config(f"sqlite:///{tmp_path / 'x.db'}", str(tmp_path))
+    settings = for_tests(f"sqlite:///{tmp_path / 'x.db'}", str(tmp_path))
 
-    create_app(config)
+    create_app(settings)
     assert calls == []
-    app = create_app({**config, "JOBS_IN_WEB": True})
+    app = create_app(config.changed(settings, web={"jobs_in_web": True}))
     assert calls == [app]

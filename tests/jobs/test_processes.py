@@ -12,10 +12,11 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func
 from sqlalchemy import select as sql_select
 
-from jobs.settings import JobSettings, due_day, parse_time
+from jobs.settings import due_day
 from tests.detection.stored import add_patients, alert_state, count, prompt_state, store, symptom
 from tests.jobs.conftest import process_env, start
 from tracker.alerts.models import OPEN, Alert, AlertEvent, Prompt
+from tracker.config import JobSettings, parse_time
 from tracker.db import make_engine
 from tracker.detection import guard
 from tracker.detection.models import DONE, RUNNING, JobRun

@@ -7,13 +7,14 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from jobs.prune import prune_sign_in_failures
+from tracker import config
 from tracker.auth.models import SignInFailure
-from tracker.db import utcnow
+from tracker.clock import SYSTEM
 
 
 def test_prune_deletes_only_failures_older_than_the_window(app, session):
-    window = app.config["SIGN_IN_WINDOW"]
-    now = utcnow()
+    window = config.of(app).sign_in.window
+    now = SYSTEM.now()
     session.add_all(
         [
             SignInFailure(

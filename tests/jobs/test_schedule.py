@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.jobstores.memory import MemoryJobStore
-from flask import Flask
 
 from jobs import detect
 from jobs.scheduler import (
@@ -21,17 +20,16 @@ from jobs.scheduler import (
     build_scheduler,
     detect_trigger,
 )
-from jobs.settings import (
-    DEFAULT_DETECT_AT,
-    MISFIRE_GRACE,
-    JobSettings,
-    JobSettingsError,
-    check_once_a_day,
-    due_day,
-    parse_time,
-    settings_for,
-)
+from jobs.settings import due_day, settings_for
 from tests.detection.stored import add_patients, store, symptom
+from tracker.config import (
+    DEFAULT_DETECT_AT,
+    ConfigError,
+    JobSettings,
+    check_once_a_day,
+    from_environment,
+    parse_time,
+)
 from tracker.detection.runs import RAN
 
 LONDON = ZoneInfo("Europe/London")
@@ -72,30 +70,30 @@ def test_detection_fires_once_every_local_day_across_the_clock_changes(first, la
 
 
 def test_a_time_the_clock_skips_or_repeats_is_refused():
-    with pytest.raises(JobSettingsError, match="skipped or repeated"):
+    with pytest.raises(ConfigError, match="skipped or repeated"):
         check_once_a_day(time(1, 30), LONDON, year=2026)  # 01:00-02:00 in London
-    with pytest.raises(JobSettingsError, match="skipped or repeated"):
+    with pytest.raises(ConfigError, match="skipped or repeated"):
         check_once_a_day(time(2, 30), ZoneInfo("Europe/Paris"), year=2026)
     check_once_a_day(time(2, 30), LONDON, year=2026)  # exists once every day in London
     check_once_a_day(time(4, 30), ZoneInfo("Europe/Paris"), year=2026)
 
 
-def test_settings_come_from_config_then_environment_and_are_checked(monkeypatch):
-    app = Flask("settings")
-    monkeypatch.delenv("TRACKER_DETECT_AT", raising=False)
-    monkeypatch.delenv("TRACKER_TIMEZONE", raising=False)
+def test_job_settings_come_from_the_environment_and_are_checked(tmp_path):
+    env = {"TRACKER_INSTANCE_PATH": str(tmp_path)}
+    assert from_environment(env).jobs == SETTINGS
+    paris = from_environment(
+        {**env, "TRACKER_DETECT_AT": "05:15", "TRACKER_TIMEZONE": "Europe/Paris"}
+    )
+    assert (paris.jobs.detect_at, paris.jobs.timezone) == (time(5, 15), ZoneInfo("Europe/Paris"))
+    assert paris.timezone == ZoneInfo("Europe/Paris")
+    with pytest.raises(ConfigError, match="TRACKER_DETECT_AT '6 am' is not a time"):
+        from_environment({**env, "TRACKER_DETECT_AT": "6 am"})
+    with pytest.raises(ConfigError, match="TRACKER_TIMEZONE 'Mars/Olympus' is not a known"):
+        from_environment({**env, "TRACKER_TIMEZONE": "Mars/Olympus"})
+
+
+def test_the_app_holds_the_job_settings_it_was_built_with(app):
     assert settings_for(app) == SETTINGS
-    monkeypatch.setenv("TRACKER_DETECT_AT", "05:15")
-    monkeypatch.setenv("TRACKER_TIMEZONE", "Europe/Paris")
-    assert settings_for(app).detect_at == time(5, 15)
-    app.config["DETECT_AT"] = "06:00"
-    assert settings_for(app).detect_at == time(6, 0)
-    app.config["DETECT_AT"] = "6 am"
-    with pytest.raises(JobSettingsError, match="not a time"):
-        settings_for(app)
-    app.config.update(DETECT_AT="06:00", TIMEZONE="Mars/Olympus")
-    with pytest.raises(JobSettingsError, match="not a known time zone"):
-        settings_for(app)
 
 
 def london(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
@@ -114,7 +112,8 @@ def test_the_due_run_is_the_latest_scheduled_one_within_the_grace_time():
     assert due_day(datetime(2026, 11, 20, 4, 30, tzinfo=UTC), SETTINGS) == date(2026, 11, 20)
 
 
-def test_the_scheduler_coalesces_missed_runs_with_a_long_grace_and_never_overlaps(app):
+def test_the_scheduler_coalesces_missed_runs_with_a_long_grace_and_never_overlaps(app, clock):
+    clock.set(london(20, 9, 15))
     scheduler = build_scheduler(app, stop=_never())
     scheduler.start(paused=True)  # adds the jobs for real, runs none
     try:
@@ -124,7 +123,11 @@ def test_the_scheduler_coalesces_missed_runs_with_a_long_grace_and_never_overlap
             assert job.coalesce is True
             assert job.max_instances == 1
         for job_id in (DETECT, DETECT_CATCH_UP, PRUNE):
-            assert jobs[job_id].misfire_grace_time == MISFIRE_GRACE.total_seconds() == 12 * 3600
+            assert (
+                jobs[job_id].misfire_grace_time
+                == SETTINGS.misfire_grace.total_seconds()
+                == 12 * 3600
+            )
         # Messages: every minute, and a pass missed by minutes is just the next one.
         assert jobs[DISPATCH].trigger.interval == timedelta(minutes=1)
         assert jobs[REMIND].trigger.interval == timedelta(minutes=15)
@@ -132,7 +135,7 @@ def test_the_scheduler_coalesces_missed_runs_with_a_long_grace_and_never_overlap
         assert str(jobs[DETECT].trigger) == "cron[hour='4', minute='30']"
         assert jobs[DETECT].trigger.timezone == LONDON
         # The catch-up runs as the scheduler starts, so a run missed while it was down is run.
-        assert jobs[DETECT_CATCH_UP].next_run_time <= datetime.now(UTC)
+        assert jobs[DETECT_CATCH_UP].next_run_time == london(20, 9, 15)
         assert isinstance(scheduler._jobstores["default"], MemoryJobStore)
     finally:
         scheduler.shutdown(wait=False)

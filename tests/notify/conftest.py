@@ -13,8 +13,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from werkzeug.serving import make_server
 
-from tests.conftest import make_patient
+from tests.conftest import make_patient, reconfigure
 from tests.notify import standin
+from tracker import clock as tracker_clock
 from tracker.alerts.services import apply_findings
 from tracker.rules.engine import Finding
 
@@ -81,12 +82,14 @@ def smtp():
 
 
 @pytest.fixture
-def twilio():
-    """The Twilio stand-in on loopback."""
+def twilio(app):
+    """The Twilio stand-in on loopback, stamping messages by the app's clock, which starts at
+    MORNING: texts that arrive before the first dispatch pass arrive then."""
+    clock = tracker_clock.of(app)
+    clock.set(MORNING)
     server = standin.Server().start()
-    server.state.clock = lambda: CLOCK.get("now") or datetime.now(UTC)
+    server.state.clock = clock.now
     yield server.state
-    CLOCK.clear()
     server.stop()
 
 
@@ -97,7 +100,7 @@ def live(app):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_URL"] = url
+    reconfigure(app, web={"public_url": url})
     yield url
     server.shutdown()
     thread.join(timeout=5)
@@ -105,21 +108,27 @@ def live(app):
 
 def use_twilio(app, base_url: str, timeout: float = 5.0) -> None:
     """Point the app's SMS channel at the stand-in, through the real twilio library."""
-    app.config.update(
-        TWILIO_ACCOUNT_SID=standin.ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=standin.AUTH_TOKEN,
-        TWILIO_FROM=standin.FROM_NUMBER,
-        TWILIO_API_BASE_URL=base_url,
-        NOTIFY_SEND_TIMEOUT=timeout,
+    reconfigure(
+        app,
+        notify={
+            "twilio_account_sid": standin.ACCOUNT_SID,
+            "twilio_auth_token": standin.AUTH_TOKEN,
+            "twilio_from": standin.FROM_NUMBER,
+            "twilio_api_base_url": base_url,
+            "send_timeout": timeout,
+        },
     )
 
 
 def use_smtp(app, port: int, starttls: bool = False) -> None:
-    app.config.update(
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=port,
-        SMTP_STARTTLS=starttls,
-        MAIL_FROM="diary@example.test",
+    reconfigure(
+        app,
+        notify={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "smtp_starttls": starttls,
+            "mail_from": "diary@example.test",
+        },
     )
 
 
@@ -175,17 +184,14 @@ def later(minutes: float) -> datetime:
     return MORNING + timedelta(minutes=minutes)
 
 
-# The time of the latest test pass: the Twilio stand-in stamps messages with it.
-CLOCK: dict[str, datetime] = {}
-
-
 def dispatch(app, now, **kwargs):
-    """One dispatch pass as if at `now` (the stand-in's clock follows)."""
+    """One dispatch pass as if at `now`. The app's clock stays there afterwards, so webhooks
+    that follow, and the Twilio stand-in, see the same time."""
     from tracker.notify.dispatch import dispatch_due
 
-    CLOCK["now"] = now
+    tracker_clock.of(app).set(now)
     with app.app_context():
-        return dispatch_due(now, **kwargs)
+        return dispatch_due(**kwargs)
 
 
 def outbox(session, **where):

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
+from tests.conftest import reconfigure
 from tests.notify.conftest import EMAIL, MOBILE, add_patient, add_prompt, outbox
-from tracker.config import ConfigError
-from tracker.notify import config as notify_config
 from tracker.notify.cli import dispatch_command, remind_command
 
 
@@ -65,7 +62,7 @@ def test_the_development_outbox_page_shows_console_messages_only_here(app, sessi
 
     local = client.get("/dev/outbox", environ_base={"REMOTE_ADDR": "127.0.0.1"})
     remote = client.get("/dev/outbox", environ_base={"REMOTE_ADDR": "192.0.2.7"})
-    app.config["TRACKER_ENV"] = "production"
+    reconfigure(app, env="production")
     production = client.get("/dev/outbox", environ_base={"REMOTE_ADDR": "127.0.0.1"})
 
     assert local.status_code == 200 and "Details are in your diary" in local.get_data(True)
@@ -74,7 +71,7 @@ def test_the_development_outbox_page_shows_console_messages_only_here(app, sessi
 
 
 def test_in_production_the_console_channel_refuses_so_failures_show(app, session):
-    app.config["TRACKER_ENV"] = "production"
+    reconfigure(app, env="production")
     patient = add_patient(session, email=False)
     add_prompt(session, patient.id)
 
@@ -82,29 +79,3 @@ def test_in_production_the_console_channel_refuses_so_failures_show(app, session
 
     [message] = outbox(session)
     assert (message.status, message.last_error_code) == ("queued", "not_configured")
-
-
-def test_settings_come_from_the_environment_and_half_a_configuration_is_refused():
-    values = notify_config.from_environment(
-        {
-            "TWILIO_ACCOUNT_SID": "AC1",
-            "TWILIO_AUTH_TOKEN": "token",
-            "TWILIO_FROM": "+447700900999",
-            "TWILIO_API_BASE_URL": "http://127.0.0.1:9999",
-            "SMTP_HOST": "mail.example.test",
-            "SMTP_PORT": "2525",
-            "SMTP_STARTTLS": "0",
-            "MAIL_FROM": "diary@example.test",
-        }
-    )
-    assert values["TWILIO_API_BASE_URL"] == "http://127.0.0.1:9999"
-    assert values["SMTP_PORT"] == 2525 and values["SMTP_STARTTLS"] is False
-    assert notify_config.from_environment({})["SMTP_STARTTLS"] is True
-    for broken in (
-        {"TWILIO_ACCOUNT_SID": "AC1"},
-        {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"},
-        {"SMTP_HOST": "mail.example.test"},
-        {"TRACKER_PUBLIC_URL": "https://breast-clinic.example.org"},
-    ):
-        with pytest.raises(ConfigError):
-            notify_config.from_environment(broken)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+from dataclasses import replace
 from email import policy
 
 from tests.notify.conftest import (
@@ -15,9 +16,9 @@ from tests.notify.conftest import (
     later,
     outbox,
 )
+from tracker import config
 from tracker.notify.channels import Outgoing
 from tracker.notify.channels.email import SmtpEmail
-from tracker.notify.config import settings
 
 
 def _parsed(envelope) -> email.message.EmailMessage:
@@ -96,7 +97,7 @@ def test_a_permanent_smtp_refusal_falls_back_to_a_text(app, peers, session):
 
 
 def test_with_starttls_required_a_server_without_it_gets_nothing(app, peers, session):
-    cfg = settings({**app.config, "SMTP_STARTTLS": True})
+    cfg = replace(config.of(app).notify, smtp_starttls=True)
     message = Outgoing(1, "email", EMAIL, "Subject", "Text", None, message_id="<x@example.test>")
 
     try:

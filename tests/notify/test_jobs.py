@@ -5,12 +5,12 @@ from __future__ import annotations
 from jobs import dispatch as dispatch_job
 from jobs import remind as remind_job
 from tests.notify.conftest import add_patient, add_prompt, outbox
-from tracker.db import utcnow
+from tracker.clock import SYSTEM
 
 
 def test_the_dispatch_job_sends_what_is_due(app, session):
     patient = add_patient(session)
-    add_prompt(session, patient.id, at=utcnow())  # due now, in real time
+    add_prompt(session, patient.id, at=SYSTEM.now())  # due now, in real time
 
     summary = dispatch_job.run(app)
 

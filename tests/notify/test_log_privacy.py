@@ -6,6 +6,7 @@ import logging
 import re
 from datetime import date, timedelta
 
+from tests.conftest import reconfigure
 from tests.notify.conftest import (
     EMAIL,
     MOBILE,
@@ -26,7 +27,7 @@ OTHER_EMAIL = "robin.second@example.test"
 def test_a_day_of_sends_failures_callbacks_and_texts_logs_no_personal_detail(
     app, peers, session, caplog
 ):
-    app.config["NOTIFY_SEND_TIMEOUT"] = 0.5
+    reconfigure(app, notify={"send_timeout": 0.5})
     alex = add_patient(session)
     robin = add_patient(session, mobile=OTHER_MOBILE, address=OTHER_EMAIL)
     record_symptoms(session, alex, date(2026, 11, 20), [SymptomReport("cough", 6, note=NOTE)])

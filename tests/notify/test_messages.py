@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tests.conftest import reconfigure
 from tracker.notify import gsm, messages, sms_words
 from tracker.notify.messages import Team
 from tracker.notify.ratelimit import TokenBucket
@@ -42,7 +43,7 @@ def all_texts(app, team: Team) -> list[str]:
 
 @pytest.mark.parametrize("team", TEAMS, ids=lambda t: t.name[:20])
 def test_every_text_is_gsm_two_segments_at_most_and_free_of_health_words(app, team):
-    app.config["PUBLIC_URL"] = "https://symptom-diary.example.org"
+    reconfigure(app, web={"public_url": "https://symptom-diary.example.org"})
     for text in all_texts(app, team):
         assert gsm.is_gsm(text), text
         assert gsm.septets(text) <= gsm.MAX_SEPTETS, text
@@ -53,7 +54,7 @@ def test_every_text_is_gsm_two_segments_at_most_and_free_of_health_words(app, te
 
 @pytest.mark.parametrize("team", TEAMS, ids=lambda t: t.name[:20])
 def test_prompt_texts_give_the_phone_and_the_diary(app, team):
-    app.config["PUBLIC_URL"] = "https://symptom-diary.example.org"
+    reconfigure(app, web={"public_url": "https://symptom-diary.example.org"})
     digits = re.sub(r"\D", "", team.phone)
     with app.app_context():
         for urgency in ("soon", "same_day"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.conftest import post_form
-from tracker.db import utcnow
+from tracker.clock import SYSTEM
 from tracker.notify.models import ConsentChange, ContactPreference, SmsOptOut
 
 PAGE = "/settings/contact-preferences"
@@ -77,7 +77,7 @@ def test_texts_need_a_mobile_number_and_times_must_be_outside_quiet_hours(
 def test_a_number_that_texted_stop_is_told_how_to_start_again(patient_client, patient, session):
 
     session.add(
-        SmsOptOut(number=patient.mobile, opted_out=True, source="keyword", changed_at=utcnow())
+        SmsOptOut(number=patient.mobile, opted_out=True, source="keyword", changed_at=SYSTEM.now())
     )
     session.commit()
 

@@ -8,11 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from tests.conftest import reconfigure
 from tests.notify.conftest import MOBILE, MORNING, add_patient, add_prompt, dispatch, later, outbox
 from tests.notify.standin import error, fail, slow, timeout
+from tracker import config
 from tracker.alerts.models import Prompt
 from tracker.notify.channels.sms import TwilioSms
-from tracker.notify.config import settings
 from tracker.notify.dispatch import _outgoing, claim
 from tracker.notify.models import ContactPreference, SmsOptOut
 
@@ -94,7 +95,7 @@ def test_an_unsubscribed_number_is_opted_out(app, peers, session):
 
 
 def test_a_timeout_after_twilio_created_the_message_is_reconciled_not_resent(app, peers, session):
-    app.config["NOTIFY_SEND_TIMEOUT"] = 0.5
+    reconfigure(app, notify={"send_timeout": 0.5})
     patient = add_patient(session, email=False)
     add_prompt(session, patient.id)
     peers.twilio.then(timeout(1.5))
@@ -118,7 +119,7 @@ def test_a_timeout_after_twilio_created_the_message_is_reconciled_not_resent(app
 
 
 def test_an_unknown_send_twilio_never_got_is_sent_again_once(app, peers, session):
-    app.config["NOTIFY_SEND_TIMEOUT"] = 0.5
+    reconfigure(app, notify={"send_timeout": 0.5})
     patient = add_patient(session, email=False)
     add_prompt(session, patient.id)
     peers.twilio.then(slow(1.5))  # no message created, no answer in time
@@ -136,7 +137,7 @@ def test_a_dispatcher_killed_after_claiming_leaves_the_message_to_be_sent_once(a
     patient = add_patient(session, sms=False)
     add_prompt(session, patient.id)
     dispatch(app, MORNING, max_seconds=0.0)  # queue the message, claim nothing
-    cfg = settings(app.config)
+    cfg = config.of(app).notify
     assert claim(session, MORNING, "killed-dispatcher", 10, cfg.lease)  # ... then dies
 
     assert dispatch(app, later(0.5)).claimed == 0  # its lease still holds
@@ -152,10 +153,11 @@ def test_a_text_whose_dispatcher_died_mid_send_is_looked_up_before_any_resend(ap
     patient = add_patient(session, email=False)
     add_prompt(session, patient.id)
     dispatch(app, MORNING, max_seconds=0.0)
-    cfg = settings(app.config)
+    settings = config.of(app)
+    cfg = settings.notify
     [job] = claim(session, MORNING, "killed-dispatcher", 10, cfg.lease)
     # It had sent the text before it died.
-    TwilioSms(cfg).send(_outgoing(job, cfg))
+    TwilioSms(cfg).send(_outgoing(job, settings))
 
     summary = dispatch(app, MORNING + cfg.lease + timedelta(minutes=1))
 
@@ -167,7 +169,7 @@ def test_a_text_whose_dispatcher_died_mid_send_is_looked_up_before_any_resend(ap
 def test_the_twilio_library_is_pointed_at_the_stand_in_with_a_timeout_and_logs_nothing(
     app, peers, session, caplog
 ):
-    cfg = settings(app.config)
+    cfg = config.of(app).notify
     client = TwilioSms(cfg).client()
     assert client.api.base_url == peers.twilio.base_url
     assert client.http_client.timeout == cfg.send_timeout

@@ -8,6 +8,7 @@ import urllib.request
 
 from sqlalchemy import func, select
 
+from tests.conftest import reconfigure
 from tests.notify.conftest import MOBILE, MORNING, add_patient, add_prompt, dispatch, outbox
 from tests.notify.standin import ACCOUNT_SID, timeout
 from tracker.notify.models import OutboxMessage, PromptDelivery, WebhookReceipt
@@ -144,7 +145,7 @@ def test_a_report_for_a_message_we_do_not_have_is_answered_200(app, peers, sessi
 
 
 def test_a_report_settles_a_text_whose_send_answer_was_lost(app, peers, session):
-    app.config["NOTIFY_SEND_TIMEOUT"] = 0.5
+    reconfigure(app, notify={"send_timeout": 0.5})
     patient = add_patient(session, email=False)
     add_prompt(session, patient.id)
     peers.twilio.then(timeout(1.5))

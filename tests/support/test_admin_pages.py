@@ -16,8 +16,8 @@ from tests.conftest import csrf_from, post_form, sign_in_as
 from tests.support.helpers import make_service
 from tests.team.conftest import database, make_staff, plain, staff_sign_in_as
 from tracker import create_app
-from tracker.config import test_config as config_for_tests
-from tracker.patients.clock import local_today
+from tracker.clock import SYSTEM
+from tracker.config import for_tests
 from tracker.support.models import SupportService, SupportServiceChange
 from tracker.support.validation import FIELDS
 
@@ -26,11 +26,11 @@ HEADER = ",".join(("id", *FIELDS))
 
 
 def _today() -> date:
-    return local_today("Europe/London")
+    return SYSTEM.today("Europe/London")
 
 
 def _blueprint_routes() -> list[tuple[str, str]]:
-    app = create_app(config_for_tests("sqlite://", "unused-instance"))
+    app = create_app(for_tests("sqlite://", "unused-instance"))
     return sorted(
         (rule.rule, method)
         for rule in app.url_map.iter_rules()

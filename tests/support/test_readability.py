@@ -33,10 +33,10 @@ def pages(app_for_pages):
 def app_for_pages(tmp_path_factory):
     # The information pages read nothing from the database: an app without tables is enough.
     from tracker import create_app
-    from tracker.config import test_config
+    from tracker.config import for_tests
 
     folder = tmp_path_factory.mktemp("readability")
-    return create_app(test_config(f"sqlite:///{folder / 'unused.db'}", str(folder / "instance")))
+    return create_app(for_tests(f"sqlite:///{folder / 'unused.db'}", str(folder / "instance")))
 
 
 @pytest.mark.parametrize("topic", TOPICS, ids=lambda t: t.slug)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
@@ -19,7 +19,7 @@ from tests.conftest import PASSWORD, make_patient, make_team
 from tracker import db
 from tracker.alerts.services import apply_findings
 from tracker.auth import passwords
-from tracker.db import utcnow
+from tracker.clock import SYSTEM
 from tracker.diary.services import SymptomReport, record_symptoms
 from tracker.rules.engine import Finding
 from tracker.team import totp
@@ -55,7 +55,7 @@ def make_staff(
         email=email,
         password_hash=_QUICK_HASH,
         totp_secret=secret,
-        totp_enabled_at=utcnow() if secret else None,
+        totp_enabled_at=SYSTEM.now() if secret else None,
         is_service_admin=service_admin,
     )
     s.add(member)
@@ -68,7 +68,7 @@ def make_staff(
 
 def open_alert(s, patient_id: int, code: str, urgency: str, reasons, days: int = 15) -> int:
     """Open an alert for the patient as detection would, with a prompt queued. Returns its id."""
-    today = date.today()
+    today = SYSTEM.today("Europe/London")
     start = today - timedelta(days=days)
     finding = Finding(code, urgency, tuple(reasons), start, today, days, "test", start)
     outcome = apply_findings(s, patient_id, [finding])
@@ -104,11 +104,11 @@ def add_side(s, name: str, tag: str) -> Side:
         team,
         name=f"Patient {tag}",
         email=f"patient.{tag}@example.test",
-        email_consent_at=utcnow(),
+        email_consent_at=SYSTEM.now(),
     )
-    day = date.today() - timedelta(days=3)
+    day = SYSTEM.today("Europe/London") - timedelta(days=3)
     record_symptoms(s, patient, day, [SymptomReport("bone_pain", 6, note="Hurts at night")])
-    record_symptoms(s, patient, date.today(), [SymptomReport("bone_pain", 7)])
+    record_symptoms(s, patient, SYSTEM.today("Europe/London"), [SymptomReport("bone_pain", 7)])
     s.commit()
     alert = open_alert(s, patient.id, "bone_pain", "soon", ("new", "persistent", "worsening"))
     return Side(team.id, clinician.id, admin.id, patient.id, alert)
@@ -152,4 +152,4 @@ def plain(response) -> str:
 
 
 def code_now() -> str:
-    return totp.code_at(SECRET, utcnow())
+    return totp.code_at(SECRET, SYSTEM.now())

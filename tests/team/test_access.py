@@ -14,7 +14,7 @@ from tests.conftest import csrf_from, sign_in_as
 from tests.team.conftest import World, database, make_staff, read, staff_sign_in_as
 from tracker import create_app
 from tracker.alerts.models import Alert
-from tracker.config import test_config as config_for_tests
+from tracker.config import for_tests
 from tracker.patients.models import Patient
 from tracker.team.models import StaffAccess
 
@@ -29,7 +29,7 @@ def _routes(app: Flask):
 
 def _team_routes_with_ids() -> list[tuple[str, str]]:
     # An app only for its url_map: nothing is written to its database or instance folder.
-    app = create_app(config_for_tests("sqlite://", "unused-instance"))
+    app = create_app(for_tests("sqlite://", "unused-instance"))
     return sorted(
         (rule.rule, method)
         for rule, method, public in _routes(app)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from tests.conftest import csrf_from, make_team
 from tests.team.conftest import database, read
 from tracker.auth.passwords import verify_password
-from tracker.db import utcnow
+from tracker.clock import SYSTEM
 from tracker.demo import (
     DEMO_STAFF_EMAIL,
     DEMO_STAFF_PASSWORD,
@@ -91,7 +91,7 @@ def test_the_demo_clinician_signs_in_with_the_published_details(app):
         data={"csrf_token": token, "email": DEMO_STAFF_EMAIL, "password": DEMO_STAFF_PASSWORD},
     )
     token = csrf_from(client, "/team/sign-in/code")
-    code = totp.code_at(DEMO_TOTP_SECRET, utcnow())
+    code = totp.code_at(DEMO_TOTP_SECRET, SYSTEM.now())
     response = client.post("/team/sign-in/code", data={"csrf_token": token, "code": code})
     assert response.headers["Location"] == "/team/"
     patients = client.get("/team/patients/").get_data(as_text=True)

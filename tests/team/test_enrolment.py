@@ -12,7 +12,7 @@ from tests.conftest import csrf_from
 from tests.team.conftest import database, plain, read, text_of
 from tracker.auth import invitations
 from tracker.auth.models import Invitation
-from tracker.db import utcnow
+from tracker.clock import SYSTEM
 from tracker.notify.models import INVITATION, OutboxMessage
 from tracker.patients.models import KnownCondition, Patient
 from tracker.team.models import StaffAccess
@@ -136,7 +136,7 @@ def test_the_link_used_twice_is_refused_with_a_clear_page(app, clinician, world)
 def test_an_expired_link_is_refused_with_a_clear_page(app, clinician, world):
     path = _link(app, _enrol(clinician, world))
     with database(app) as s:
-        s.execute(update(Invitation).values(expires_at=utcnow() - timedelta(minutes=1)))
+        s.execute(update(Invitation).values(expires_at=SYSTEM.now() - timedelta(minutes=1)))
         s.commit()
     response = app.test_client().get(path)
     assert response.status_code == 410

@@ -14,7 +14,7 @@ from tests.team.conftest import database, make_staff, plain, read, staff_sign_in
 from tracker.alerts.models import Prompt
 from tracker.auth.invitations import create_invitation
 from tracker.auth.models import Invitation, UserSession
-from tracker.db import utcnow
+from tracker.clock import SYSTEM
 from tracker.patients.models import Patient
 from tracker.team import monitoring
 from tracker.team.models import TEAM_ADMIN, Membership, StaffAccess
@@ -86,7 +86,7 @@ def test_recording_a_death_closes_the_account_at_once(app, clinician, world):
     assert read(app, lambda s: s.scalar(ended)) == "died"
     assert sign_in_form(app.test_client(), patient.email, PASSWORD).status_code == 400
     expires = read(app, lambda s: s.scalar(select(Invitation.expires_at)))
-    assert expires <= utcnow()
+    assert expires <= SYSTEM.now()
     page = plain(clinician.get(f"/team/patients/{world.ours.patient}/status"))
     assert "nothing to change" in page
     assert _change(clinician, world.ours.patient, action="resume").status_code == 400
@@ -148,7 +148,7 @@ def test_moving_without_choosing_a_team_is_an_error_beside_the_team_field(app, w
 def test_queued_prompt_ids_are_the_unsent_ones(app, world):
     with database(app) as s:
         assert len(monitoring.queued_prompt_ids(s, world.ours.patient)) == 1
-        s.execute(update(Prompt).values(sent_at=utcnow() - timedelta(minutes=1)))
+        s.execute(update(Prompt).values(sent_at=SYSTEM.now() - timedelta(minutes=1)))
         s.commit()
         assert monitoring.queued_prompt_ids(s, world.ours.patient) == []
 

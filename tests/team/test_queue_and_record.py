@@ -12,7 +12,7 @@ from tests.conftest import make_patient, sign_in_as
 from tests.team.conftest import add_side, database, open_alert, plain, read
 from tracker.alerts.models import Alert, Prompt
 from tracker.alerts.services import acknowledge
-from tracker.db import utcnow
+from tracker.clock import SYSTEM
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
 from tracker.team import queue
@@ -50,7 +50,7 @@ def test_equal_urgency_is_oldest_first(app, world):
         s.execute(
             update(Alert)
             .where(Alert.id == world.ours.alert)
-            .values(opened_at=utcnow() - timedelta(days=2))
+            .values(opened_at=SYSTEM.now() - timedelta(days=2))
         )
         s.commit()
         s.refresh(member)
@@ -77,7 +77,7 @@ def test_the_queue_flags_a_patient_no_prompt_can_reach(app, clinician, world):
 
 
 def test_delivery_words(app):
-    now = utcnow()
+    now = SYSTEM.now()
     queued = queue.PromptFact(now, None)
     sent = queue.PromptFact(now - timedelta(hours=1), now)
     assert queue.delivery([], True, True).label == "No message"
@@ -136,7 +136,7 @@ def test_a_patient_with_no_views_is_told_so(app, world):
 
 def test_prompts_listed_on_the_record_say_when_they_were_sent(app, clinician, world):
     with database(app) as s:
-        s.execute(update(Prompt).values(sent_at=utcnow()))
+        s.execute(update(Prompt).values(sent_at=SYSTEM.now()))
         s.commit()
     body = plain(clinician.get(f"/team/patients/{world.ours.patient}"))
     assert "First prompt: sent" in body

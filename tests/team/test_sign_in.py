@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from tests.auth.conftest import sign_in_form
-from tests.conftest import csrf_from, sign_in_as
+from tests.conftest import csrf_from, reconfigure, sign_in_as
 from tests.team.conftest import (
     PASSWORD,
     SECRET,
@@ -20,8 +20,9 @@ from tests.team.conftest import (
     staff_sign_in_as,
     text_of,
 )
+from tracker import config
 from tracker.auth.models import UserSession
-from tracker.db import utcnow
+from tracker.clock import SYSTEM
 from tracker.patients.models import Patient
 from tracker.team import totp
 from tracker.team.accounts import replace_recovery_codes
@@ -146,7 +147,7 @@ def test_a_recovery_code_works_once(app, world):
 
 
 def test_failed_codes_are_limited(app, world):
-    app.config["SIGN_IN_MAX_PER_ACCOUNT"] = 3
+    reconfigure(app, sign_in={"per_account": 3})
     client = app.test_client()
     _password_step(client)
     for _ in range(3):
@@ -157,7 +158,7 @@ def test_failed_codes_are_limited(app, world):
 
 
 def test_failed_passwords_are_limited_apart_from_patients(app, world):
-    app.config["SIGN_IN_MAX_PER_ACCOUNT"] = 2
+    reconfigure(app, sign_in={"per_account": 2})
     client = app.test_client()
     for _ in range(2):
         _password_step(client, password="wrong password here")
@@ -194,12 +195,12 @@ def test_first_sign_in_enrols_an_authenticator_with_a_qr_code(app, world):
 
     wrong = _code_step(
         client,
-        "123456" if totp.code_at(secret, utcnow()) != "123456" else "654321",
+        "123456" if totp.code_at(secret, SYSTEM.now()) != "123456" else "654321",
         page="/team/sign-in/set-up",
     )
     assert wrong.status_code == 400
 
-    done = _code_step(client, totp.code_at(secret, utcnow()), page="/team/sign-in/set-up")
+    done = _code_step(client, totp.code_at(secret, SYSTEM.now()), page="/team/sign-in/set-up")
     assert done.status_code == 200
     codes = re.findall(
         r"<code>([A-Z2-7]{4}(?:-[A-Z2-7]{4}){3})</code>", done.get_data(as_text=True)
@@ -224,16 +225,20 @@ def test_sessions_end_after_inactivity(app, world):
     client = app.test_client()
     staff_sign_in_as(client, world.ours.clinician)
     assert _signed_in(client)
-    idle = app.config["STAFF_IDLE_MINUTES"]
+    idle = int(config.of(app).web.staff_idle.total_seconds() // 60)
     assert idle == 30
     with database(app) as s:
-        s.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=idle - 2)))
+        s.execute(
+            update(UserSession).values(last_seen_at=SYSTEM.now() - timedelta(minutes=idle - 2))
+        )
         s.commit()
     assert _signed_in(client)  # 28 minutes idle: still there, and the clock restarts
     last_seen = read(app, lambda s: s.scalar(select(UserSession.last_seen_at)))
-    assert utcnow() - last_seen < timedelta(minutes=1)
+    assert SYSTEM.now() - last_seen < timedelta(minutes=1)
     with database(app) as s:
-        s.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=idle + 1)))
+        s.execute(
+            update(UserSession).values(last_seen_at=SYSTEM.now() - timedelta(minutes=idle + 1))
+        )
         s.commit()
     response = client.get("/team/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/team/sign-in")
@@ -244,7 +249,7 @@ def test_patient_sessions_keep_their_own_rules(app, world, session):
     client = app.test_client()
     sign_in_as(client, session.get(Patient, world.ours.patient))
     with database(app) as s:
-        s.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(hours=2)))
+        s.execute(update(UserSession).values(last_seen_at=SYSTEM.now() - timedelta(hours=2)))
         s.commit()
     assert client.get("/diary/").status_code == 200
 

@@ -17,7 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, UTCDateTime, utcnow
+from tracker import clock
+from tracker.db import Base, UTCDateTime
 
 OPEN = "open"
 ACKNOWLEDGED = "acknowledged"  # the patient: "I have contacted my team"
@@ -78,8 +79,8 @@ class Alert(Base):
     reasons: Mapped[str] = mapped_column(String(120))
     rules_version: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16), default=OPEN)
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     events: Mapped[list[AlertEvent]] = relationship(
@@ -101,7 +102,7 @@ class AlertEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     action: Mapped[str] = mapped_column(String(24))  # opened, updated, acknowledged, ...
     actor: Mapped[str] = mapped_column(String(40))  # "detection", "patient:12", ...
     status: Mapped[str] = mapped_column(String(16))
@@ -139,8 +140,8 @@ class Prompt(Base):
     patient_id: Mapped[int]
     urgency: Mapped[str] = mapped_column(String(16))
     reprompt: Mapped[int] = mapped_column(SmallInteger, default=0)  # 0: first; then 1, 2, ...
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     # Set by the dispatcher (the notifications issue) once the messages for it are sent.
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from tracker import clock
 from tracker.alerts.models import (
     ACKNOWLEDGED,
     OPEN,
@@ -20,7 +21,6 @@ from tracker.alerts.models import (
     Prompt,
     urgency_rank,
 )
-from tracker.db import utcnow
 from tracker.diary import services as diary
 from tracker.patients.models import Patient
 from tracker.rules.engine import REASONS, Finding
@@ -63,7 +63,7 @@ def apply_findings(
     which are all this reads (a detection pass reads a whole batch's by id). Otherwise they are
     read here.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     findings = list(findings)
     outcome = Outcome()
     if not findings:
@@ -262,7 +262,7 @@ def acknowledge(s: Session, patient: Patient, alert_id: int, now: datetime | Non
     alert = own_open_alert(s, patient, alert_id)
     if alert is None:
         raise NotAnswerable(alert_id)
-    _change_status(s, alert, ACKNOWLEDGED, diary.actor_for(patient), now or utcnow())
+    _change_status(s, alert, ACKNOWLEDGED, diary.actor_for(patient), now or clock.now())
     return alert
 
 
@@ -273,7 +273,7 @@ def resolve(
     alert = own_open_alert(s, patient, alert_id)
     if alert is None:
         raise NotAnswerable(alert_id)
-    _change_status(s, alert, RESOLVED, diary.actor_for(patient), now or utcnow())
+    _change_status(s, alert, RESOLVED, diary.actor_for(patient), now or clock.now())
     diary.record_resolved(s, patient, alert.symptom_code, today)
     return alert
 
@@ -285,7 +285,7 @@ def queue_reprompts(
     s: Session, reprompt_days: int, max_reprompts: int, now: datetime | None = None
 ) -> int:
     """Queue the next prompt for open alerts left unanswered for `reprompt_days` (rules §4)."""
-    now = now or utcnow()
+    now = now or clock.now()
     # Only the due ones are loaded: on a typical day nearly every open alert was prompted
     # within the last week, and loading them all as objects cost more than the rest of a
     # detection pass put together.

@@ -26,12 +26,10 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from tracker import db
+from tracker import clock, db
 from tracker.alerts import services as alert_services
 from tracker.alerts import wording
-from tracker.db import utcnow
 from tracker.detection.patient import findings_for_patient
-from tracker.patients.clock import local_today
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
 
@@ -93,7 +91,7 @@ def raise_urgent(patient: Patient, saved: Iterable[str], today: date) -> bool:
         "symptoms": symptoms,
         "queued": queued,
         "listed": listed,
-        "at": int(utcnow().timestamp()),
+        "at": int(clock.now().timestamp()),
     }
     return True
 
@@ -135,7 +133,7 @@ def urgent():
 def _fresh(state) -> bool:
     if not isinstance(state, dict) or state.get("urgency") not in wording.IMMEDIATE:
         return False
-    age = utcnow().timestamp() - state.get("at", 0)
+    age = clock.now().timestamp() - state.get("at", 0)
     return 0 <= age <= URGENT_PAGE_SECONDS
 
 
@@ -169,7 +167,7 @@ def gone(alert_id: int):
     patient = _patient()
     try:
         with db.transaction() as s:
-            alert_services.resolve(s, patient, alert_id, local_today(patient.timezone))
+            alert_services.resolve(s, patient, alert_id, clock.today(patient.timezone))
     except alert_services.NotAnswerable:
         abort(404)
     flash("Thank you. We have noted that this has gone away.", "success")

@@ -7,12 +7,10 @@ the team workspace and public pages, and patients never reach the team workspace
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user
 
-from tracker import db
+from tracker import config, db
 from tracker.auth import sessions
 from tracker.patients.models import Patient
 from tracker.team import sessions as staff_sessions
@@ -70,20 +68,16 @@ class SignedInStaff(UserMixin):
 def _load(session_key: str) -> SignedIn | SignedInStaff | None:
     if staff_sessions.is_staff_key(session_key):
         return _load_staff(session_key)
-    row = sessions.find_active(
-        db.session(), session_key, current_app.config["PERMANENT_SESSION_LIFETIME"]
-    )
+    row = sessions.find_active(db.session(), session_key, config.current().web.session_lifetime)
     if row is None or row.patient is None:
         return None
     return SignedIn(row.patient, session_key)
 
 
 def _load_staff(session_key: str) -> SignedInStaff | None:
-    idle = timedelta(
-        minutes=current_app.config.get("STAFF_IDLE_MINUTES", staff_sessions.DEFAULT_IDLE_MINUTES)
-    )
+    web = config.current().web
     row = staff_sessions.find_active_staff(
-        db.session(), session_key, current_app.config["PERMANENT_SESSION_LIFETIME"], idle
+        db.session(), session_key, web.session_lifetime, web.staff_idle
     )
     if row is None or row.staff is None:
         return None

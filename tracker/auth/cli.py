@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker import db
+from tracker import config, db
 from tracker.auth.invitations import create_invitation
 from tracker.patients.contact import ContactError
 from tracker.team.models import Team
@@ -26,7 +25,7 @@ def invite_command(team_id: int, email: str | None) -> None:
             invitation, token = create_invitation(s, team, email)
         except ContactError as exc:
             raise click.BadParameter(str(exc), param_hint="--email") from exc
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    base = config.current().web.public_url
     # The link alone on stdout, so a script can capture it; the note goes to stderr.
     click.echo(f"{base}/join/{token}")
     at = invitation.expires_at

@@ -7,12 +7,11 @@ import secrets
 from datetime import datetime, timedelta
 from enum import Enum
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from tracker import clock, config
 from tracker.auth.models import Invitation
-from tracker.db import utcnow
 from tracker.notify import sms_words
 from tracker.patients.contact import normalise_email
 from tracker.team.models import Team
@@ -61,13 +60,13 @@ def create_invitation(
     `email`, if given, is checked and pre-filled on the sign-up form; a bad one raises
     ContactError. `lifetime` defaults to the INVITATION_LIFETIME setting.
     """
-    lifetime = lifetime if lifetime is not None else current_app.config["INVITATION_LIFETIME"]
+    lifetime = lifetime if lifetime is not None else config.current().web.invitation_lifetime
     token = link_token()
     invitation = Invitation(
         token_hash=hash_token(token),
         team_id=team.id,
         email=normalise_email(email) if email else None,
-        expires_at=utcnow() + lifetime,
+        expires_at=clock.now() + lifetime,
     )
     db.add(invitation)
     db.flush()
@@ -85,7 +84,7 @@ def look_up(
         return None, Status.UNKNOWN
     if invitation.used_at is not None:
         return invitation, Status.USED
-    if invitation.expires_at <= (now or utcnow()):
+    if invitation.expires_at <= (now or clock.now()):
         return invitation, Status.EXPIRED
     return invitation, Status.VALID
 
@@ -98,7 +97,7 @@ def claim(db: Session, invitation_id: int, now: datetime | None = None) -> bool:
     account: if creating the account fails, the rollback un-claims the link too. On PostgreSQL
     the losing UPDATE waits for the winner's commit and then matches nothing.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     result = db.execute(
         update(Invitation)
         .where(

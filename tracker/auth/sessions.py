@@ -13,8 +13,8 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from tracker import clock
 from tracker.auth.models import UserSession
-from tracker.db import utcnow
 from tracker.patients.models import Patient
 
 # Writing last_seen_at on every request would make every page view a write.
@@ -36,7 +36,7 @@ def find_active(db: Session, key: str, max_age: timedelta) -> UserSession | None
     row = db.scalar(select(UserSession).where(UserSession.key_hash == hash_key(key)))
     if row is None or row.ended_at is not None:
         return None
-    now = utcnow()
+    now = clock.now()
     if now - row.created_at > max_age:
         return None
     if now - row.last_seen_at > LAST_SEEN_RESOLUTION:
@@ -49,7 +49,7 @@ def end_session(db: Session, key: str, reason: str) -> None:
     db.execute(
         update(UserSession)
         .where(UserSession.key_hash == hash_key(key), UserSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), ended_reason=reason)
+        .values(ended_at=clock.now(), ended_reason=reason)
     )
 
 
@@ -57,5 +57,5 @@ def end_all_sessions(db: Session, patient_id: int, reason: str) -> None:
     db.execute(
         update(UserSession)
         .where(UserSession.patient_id == patient_id, UserSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), ended_reason=reason)
+        .values(ended_at=clock.now(), ended_reason=reason)
     )

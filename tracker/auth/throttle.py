@@ -14,40 +14,21 @@ import hashlib
 import hmac
 import ipaddress
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from tracker import clock, config
 from tracker.auth.models import SignInFailure
-from tracker.db import utcnow
+from tracker.config import SignInLimits
 
 ACCOUNT = "account"
 ADDRESS = "address"
 
 
-@dataclass(frozen=True)
-class Limits:
-    """How many failures are allowed, per account and per address, within one window."""
-
-    window: timedelta
-    per_account: int
-    per_address: int
-
-    @classmethod
-    def from_config(cls, config) -> Limits:
-        """The limits set in the app's config (SIGN_IN_WINDOW and SIGN_IN_MAX_PER_*)."""
-        return cls(
-            window=config["SIGN_IN_WINDOW"],
-            per_account=config["SIGN_IN_MAX_PER_ACCOUNT"],
-            per_address=config["SIGN_IN_MAX_PER_ADDRESS"],
-        )
-
-    @property
-    def minutes(self) -> int:
-        """The window in whole minutes, for telling people how long to wait."""
-        return max(1, round(self.window.total_seconds() / 60))
+# The limits are settings (`Settings.sign_in`); this module counts against them.
+Limits = SignInLimits
 
 
 @dataclass(frozen=True)
@@ -81,7 +62,7 @@ def _address_group(address: str | None) -> str:
 
 def subject_for(email: str, address: str | None, secret: str | None = None) -> Subject:
     """The hashed account and address keys for an attempt (email case and spaces ignored)."""
-    secret = secret if secret is not None else current_app.config["SECRET_KEY"]
+    secret = secret if secret is not None else config.current().secret_key
     return Subject(
         account=_keyed_hash(ACCOUNT, email.strip().lower(), secret),
         address=_keyed_hash(ADDRESS, _address_group(address), secret),
@@ -127,7 +108,7 @@ def begin_attempt(
     way every one of them sees the others, so a burst can only be refused, never let through.
     Commits the session.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     since = now - limits.window
     account_row = SignInFailure(kind=ACCOUNT, key_hash=subject.account, at=now)
     address_row = SignInFailure(kind=ADDRESS, key_hash=subject.address, at=now)
@@ -164,6 +145,6 @@ def _forget_expired(db: Session, subject: Subject, since: datetime) -> None:
 
 def prune(db: Session, limits: Limits, now: datetime | None = None) -> int:
     """Delete every failure too old to count; returns how many (for a periodic job)."""
-    cutoff = (now or utcnow()) - limits.window
+    cutoff = (now or clock.now()) - limits.window
     result = db.execute(delete(SignInFailure).where(SignInFailure.at <= cutoff))
     return result.rowcount or 0

@@ -20,7 +20,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tracker import db
+from tracker import clock, config, db
 from tracker.auth import invitations, throttle
 from tracker.auth import sign_in as start_signed_in
 from tracker.auth.forms import (
@@ -35,9 +35,7 @@ from tracker.auth.forms import (
 from tracker.auth.models import Invitation
 from tracker.auth.passwords import hash_password, needs_rehash, verify_password
 from tracker.auth.sessions import end_all_sessions, end_session
-from tracker.db import utcnow
 from tracker.forms import Errors, render_form
-from tracker.patients.clock import local_today
 from tracker.patients.contact import display_mobile
 from tracker.patients.models import DIED, Patient
 from tracker.security import public, safe_next
@@ -46,7 +44,6 @@ from tracker.team.models import Team
 bp = Blueprint("auth", __name__)
 
 WRONG_DETAILS = "Your email address or password is not right. Check them and try again"
-DEFAULT_TIMEZONE = "Europe/London"
 
 
 class Locked(Enum):
@@ -69,7 +66,7 @@ def _authenticate(email: str, password: str) -> Patient | Locked | None:
     commit (in tracker.auth.sign_in, or its own) saves the cleared failures and any rehash.
     """
     s = db.session()
-    limits = throttle.Limits.from_config(current_app.config)
+    limits = config.current().sign_in
     attempt = throttle.begin_attempt(s, throttle.subject_for(email, _client_address()), limits)
     if attempt is None:
         return Locked.LOCKED
@@ -86,7 +83,7 @@ def _authenticate(email: str, password: str) -> Patient | Locked | None:
 
 
 def _too_many_attempts():
-    limits = throttle.Limits.from_config(current_app.config)
+    limits = config.current().sign_in
     # No email or address in the log: just that the limit was met, for spotting an attack.
     current_app.logger.warning("Sign-in refused: too many failed attempts")
     response = make_response(render_template("auth/too_many_attempts.html", minutes=limits.minutes))
@@ -134,7 +131,7 @@ def sign_out():
 @public
 def sign_up():
     """Open sign-up, choosing a team: only when OPEN_SIGNUP is on (the demo)."""
-    if not current_app.config.get("OPEN_SIGNUP"):
+    if not config.current().web.open_signup:
         abort(404)
     if current_user.is_authenticated:
         return redirect(url_for("diary.home"))
@@ -254,7 +251,7 @@ def _complete_enrolled(
 ) -> Patient | _Taken:
     """Claim the link, complete the enrolled patient's account and sign them in: one commit."""
     s = db.session()
-    now = utcnow()
+    now = clock.now()
     password_hash = hash_password(account.password)  # before the first write: no lock held
     patient_id = patient.id
     try:
@@ -281,7 +278,7 @@ def _complete_enrolled(
 def _open_account(account: NewAccount, invitation: Invitation | None) -> Patient | _Taken:
     """Claim the link (if any), create the patient and sign them in: one transaction."""
     s = db.session()
-    now = utcnow()
+    now = clock.now()
     # Hash before the transaction's first write, so the slow part holds no lock.
     password_hash = hash_password(account.password)
     try:
@@ -295,8 +292,8 @@ def _open_account(account: NewAccount, invitation: Invitation | None) -> Patient
             name=account.name,
             email=account.email,
             mobile=account.mobile,
-            timezone=DEFAULT_TIMEZONE,
-            enrolled_on=local_today(DEFAULT_TIMEZONE, now),
+            timezone=config.current().timezone.key,
+            enrolled_on=clock.local_date(now, config.current().timezone),
             password_hash=password_hash,
             password_changed_at=now,
             email_consent_at=now if account.email_reminders else None,
@@ -354,6 +351,6 @@ def _replace_password(patient: Patient, new_password: str) -> None:
     """New hash, every session ended, and a fresh one for this browser: one commit."""
     s = db.session()
     patient.password_hash = hash_password(new_password)
-    patient.password_changed_at = utcnow()
+    patient.password_changed_at = clock.now()
     end_all_sessions(s, patient.id, "password_changed")
     start_signed_in(patient)

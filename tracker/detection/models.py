@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.db import Base, UTCDateTime, utcnow
+from tracker import clock
+from tracker.db import Base, UTCDateTime
 
 RUNNING = "running"
 DONE = "done"
@@ -39,7 +40,7 @@ class JobRun(Base):
     owner: Mapped[str] = mapped_column(String(120))
     as_of: Mapped[date] = mapped_column(Date)  # the `today` the pass assessed diaries on
     attempts: Mapped[int] = mapped_column(SmallInteger, default=1)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     patients: Mapped[int | None] = mapped_column(Integer)
     findings: Mapped[int | None] = mapped_column(Integer)

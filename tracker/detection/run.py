@@ -65,9 +65,10 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, aliased
 
+from tracker import clock
 from tracker.alerts.models import OPEN, Alert, AlertEvent, Prompt
 from tracker.alerts.services import DETECTION, Outcome, apply_findings, queue_reprompts
-from tracker.db import UTCDateTime, utcnow
+from tracker.db import UTCDateTime
 from tracker.detection.rows import insert_rows, plain_rows
 from tracker.detection.unchanged import (
     APPLY,
@@ -182,7 +183,7 @@ def detect(
     now: datetime | None = None,
 ) -> Summary:
     """Assess every patient as of `today`, apply the findings as alerts, queue re-prompts."""
-    now = now or utcnow()
+    now = now or clock.now()
     summary = Summary()
     with _fewer_collections():
         _run_batches(sessions, today, rules, batch_size, progress, should_stop, now, summary)

@@ -33,7 +33,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from tracker.db import utcnow
+from tracker import clock
 from tracker.detection import guard
 from tracker.detection.models import DONE, FAILED, INTERRUPTED, RUNNING, JobRun
 from tracker.detection.run import DEFAULT_BATCH_SIZE, Interrupted, SessionFactory, Summary, detect
@@ -154,7 +154,7 @@ def claim(sessions: SessionFactory, run_key: str, as_of: date) -> int | None:
                 owner=me,
                 as_of=as_of,
                 attempts=seen.attempts + 1,
-                started_at=utcnow(),
+                started_at=clock.now(),
                 finished_at=None,
             )
         )
@@ -221,7 +221,7 @@ def _finish(
         s.execute(
             update(JobRun)
             .where(JobRun.id == run_id, JobRun.owner == owner_id())
-            .values(status=status, finished_at=utcnow(), **counts)
+            .values(status=status, finished_at=clock.now(), **counts)
         )
         s.commit()
 

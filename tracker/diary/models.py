@@ -18,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, UTCDateTime, utcnow
+from tracker import clock
+from tracker.db import Base, UTCDateTime
 
 # What a row records: a symptom on a day, "this has gone away", or "no new symptoms today".
 SYMPTOM = "symptom"
@@ -88,8 +89,8 @@ class DiaryEntry(Base):
     onset_date: Mapped[date | None] = mapped_column(Date)
     worrying: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     # Deleting hides an entry from the diary and the engine; the row and its revisions stay.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -112,7 +113,7 @@ class EntryRevision(Base):
     revision: Mapped[int] = mapped_column(SmallInteger)
     action: Mapped[str] = mapped_column(String(16))  # created, edited, deleted
     actor: Mapped[str] = mapped_column(String(40))  # for example "patient:12"
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     entry_date: Mapped[date] = mapped_column(Date)
     symptom_code: Mapped[str | None] = mapped_column(String(40))
     severity: Mapped[int | None] = mapped_column(SmallInteger)

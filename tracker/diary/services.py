@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.db import utcnow
+from tracker import clock
 from tracker.diary.models import CHECK_IN, RESOLVED, SYMPTOM, DiaryEntry, EntryRevision
 from tracker.patients.models import Patient
 
@@ -75,13 +75,13 @@ def edit_entry(
     entry.onset_date = changes.onset_date
     entry.worrying = changes.worrying
     entry.note = changes.note
-    entry.updated_at = utcnow()
+    entry.updated_at = clock.now()
     _add_revision(db, entry, "edited", actor_for(patient))
 
 
 def delete_entry(db: Session, patient: Patient, entry: DiaryEntry) -> None:
     """Hide an entry from the diary and the rules; the row and its history are kept."""
-    entry.deleted_at = utcnow()
+    entry.deleted_at = clock.now()
     entry.updated_at = entry.deleted_at
     _add_revision(db, entry, "deleted", actor_for(patient))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -16,14 +15,13 @@ from flask import (
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from tracker import db
+from tracker import clock, config, db
 from tracker.alerts.views import open_alert_cards, raise_urgent
 from tracker.diary import forms, services
 from tracker.diary.charts import severity_chart
 from tracker.diary.models import SYMPTOM
 from tracker.diary.summary import tracked_symptoms
 from tracker.forms import Errors, FieldError, render_form
-from tracker.patients.clock import local_today
 from tracker.rules import load_rules
 
 bp = Blueprint("diary", __name__, url_prefix="/diary")
@@ -34,7 +32,7 @@ def _patient():
 
 
 def _today():
-    return local_today(_patient().timezone)
+    return clock.today(_patient().timezone)
 
 
 @bp.get("/")
@@ -62,7 +60,7 @@ def log():
     rules = load_rules()
     if request.method == "POST":
         choice = forms.parse_choice(
-            request.form, _today(), rules, current_app.config["BACKDATE_DAYS"]
+            request.form, _today(), rules, config.current().web.backdate_days
         )
         if choice.errors:
             return _choose_page(choice)
@@ -101,7 +99,7 @@ def log_details():
         ),
         _today(),
         rules,
-        current_app.config["BACKDATE_DAYS"],
+        config.current().web.backdate_days,
     )
     if choice.errors:  # for example the day has slipped out of the back-dating window
         return _choose_page(choice)
@@ -130,7 +128,7 @@ def _choose_page(choice: forms.Choice):
         choice.errors,
         choice=choice,
         rules=load_rules(),
-        backdate=current_app.config["BACKDATE_DAYS"],
+        backdate=config.current().web.backdate_days,
     )
 
 
@@ -160,7 +158,7 @@ def gone_away(code: str):
         abort(404)
     symptom = rules.symptom(code)
     today = _today()
-    backdate = current_app.config["BACKDATE_DAYS"]
+    backdate = config.current().web.backdate_days
     errors = Errors()
     day_parts = {"day": str(today.day), "month": str(today.month), "year": str(today.year)}
     if request.method == "POST":
@@ -228,7 +226,7 @@ def edit(entry_id: int):
             day = forms.check_entry_date(
                 forms.parse_date(day_parts, "The date"),
                 _today(),
-                current_app.config["BACKDATE_DAYS"],
+                config.current().web.backdate_days,
             )
         except FieldError as exc:
             errors.add("entry_date-day", str(exc))

@@ -1,6 +1,6 @@
 """Messages to patients and teams: the outbox, the dispatcher, the channels, Twilio's webhooks.
 
-Kept light at import: tracker.config imports `tracker.notify.config` while settings are read.
+Kept light at import: tracker.config imports `tracker.notify.sms_words` while settings are read.
 """
 
 from __future__ import annotations

@@ -7,16 +7,13 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import or_, select
 
-from tracker import db
+from tracker import clock, config, db
 from tracker.notify.dispatch import dispatch_due
 from tracker.notify.models import QUEUED, SENDING, UNKNOWN, OutboxMessage
 from tracker.notify.reminders import send_reminders
@@ -24,19 +21,11 @@ from tracker.notify.reminders import send_reminders
 NOW_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-def local_zone() -> ZoneInfo:
-    """The jobs' time zone (TIMEZONE in the config, else TRACKER_TIMEZONE, else London)."""
-    name = (
-        current_app.config.get("TIMEZONE") or os.environ.get("TRACKER_TIMEZONE") or "Europe/London"
-    )
-    return ZoneInfo(name)
-
-
 def as_utc(local: datetime | None) -> datetime | None:
-    """A --now given in local time, as an aware UTC datetime."""
+    """A --now given in the service's local time (TRACKER_TIMEZONE), as an aware UTC datetime."""
     if local is None:
         return None
-    return local.replace(tzinfo=local_zone()).astimezone(UTC)
+    return local.replace(tzinfo=config.current().timezone).astimezone(UTC)
 
 
 _NOW = click.option(
@@ -56,7 +45,9 @@ _JSON = click.option(
 @with_appcontext
 def dispatch_command(now: datetime | None, as_json: bool) -> None:
     """One dispatch pass: turn due prompts into messages and send what is due."""
-    summary = dispatch_due(as_utc(now))
+    # The whole pass runs as of --now: quiet hours, due times, and what it records.
+    with clock.current().set_for(as_utc(now)):
+        summary = dispatch_due()
     click.echo(
         f"Dispatch: {summary.prompts} prompts taken up, {summary.claimed} messages claimed; "
         f"{summary.sent} sent, {summary.retried} to retry, {summary.failed} failed, "
@@ -74,7 +65,8 @@ def dispatch_command(now: datetime | None, as_json: bool) -> None:
 @with_appcontext
 def remind_command(now: datetime | None, as_json: bool) -> None:
     """One reminder pass: queue the reminders that are due (sent by the next dispatch pass)."""
-    summary = send_reminders(as_utc(now))
+    with clock.current().set_for(as_utc(now)):
+        summary = send_reminders()
     click.echo(
         f"Reminders: {summary.due} due, {summary.queued} messages queued, "
         f"{summary.check_ins} with a check-in, {summary.paused} paused, "

@@ -39,10 +39,11 @@ from flask import current_app
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from tracker import config
 from tracker.alerts.models import OPEN, Alert, Prompt
-from tracker.db import utcnow
+from tracker.clock import of as clock_of
+from tracker.config import Settings
 from tracker.notify.channels import Channel, Outgoing, Receipt, SendError, channels_for
-from tracker.notify.config import NotifySettings, settings
 from tracker.notify.models import (
     CANCELLED,
     DELIVERED,
@@ -409,14 +410,14 @@ def _with_address(job: Job, address: str) -> Job:
 # ---- sending (worker threads) -----------------------------------------------------------------
 
 
-def status_callback_url(cfg: NotifySettings, message_id: int) -> str:
+def status_callback_url(cfg: Settings, message_id: int) -> str:
     """Where Twilio reports on a text: our id rides along, so a send whose answer was lost can
     still be matched (the signature covers the whole URL, query included)."""
-    return f"{cfg.public_url}/twilio/status?m={message_id}"
+    return f"{cfg.web.public_url}/twilio/status?m={message_id}"
 
 
-def _outgoing(job: Job, cfg: NotifySettings) -> Outgoing:
-    domain = cfg.mail_from.rsplit("@", 1)[-1] or "localhost"
+def _outgoing(job: Job, cfg: Settings) -> Outgoing:
+    domain = cfg.notify.mail_from.rsplit("@", 1)[-1] or "localhost"
     return Outgoing(
         id=job.id,
         channel=job.channel,
@@ -424,7 +425,7 @@ def _outgoing(job: Job, cfg: NotifySettings) -> Outgoing:
         subject=job.subject,
         text=job.text,
         html=job.html,
-        status_callback=f"{cfg.public_url}/twilio/status?m={job.id}"
+        status_callback=f"{cfg.web.public_url}/twilio/status?m={job.id}"
         if job.channel == SMS
         else None,
         message_id=f"<outbox.{job.id}@{domain}>" if job.channel == EMAIL else None,
@@ -435,7 +436,7 @@ def work(
     job: Job,
     channels: dict[str, Channel],
     bucket: TokenBucket,
-    cfg: NotifySettings,
+    cfg: Settings,
     clock: Callable[[], datetime],
 ) -> Result:
     """Send (or look up) one message. Runs on a worker thread: no database here."""
@@ -471,9 +472,7 @@ def retry_delay(attempts: int, urgency: str | None) -> timedelta:
     return min(base * 2 ** max(0, attempts - 1), RETRY_CAP)
 
 
-def record(
-    s: Session, result: Result, owner: str, cfg: NotifySettings, summary: DispatchSummary
-) -> None:
+def record(s: Session, result: Result, owner: str, cfg: Settings, summary: DispatchSummary) -> None:
     """Write one result back (the caller commits)."""
     job, now = result.job, result.finished_at
     if result.looked_up:
@@ -638,7 +637,7 @@ def _count_sent(s: Session, job: Job, now: datetime, summary: DispatchSummary) -
 
 
 def _record_lookup(
-    s: Session, result: Result, owner: str, cfg: NotifySettings, summary: DispatchSummary
+    s: Session, result: Result, owner: str, cfg: Settings, summary: DispatchSummary
 ) -> None:
     job, now = result.job, result.finished_at
     if result.receipt is not None:
@@ -653,7 +652,7 @@ def _record_lookup(
             _lost(s, job, owner, summary)
         return
     attempts = job.attempts + 1
-    if attempts >= cfg.max_attempts + RECONCILE_EXTRA:
+    if attempts >= cfg.notify.max_attempts + RECONCILE_EXTRA:
         _fail(s, job, "unreconciled", owner, now, summary, attempts)
         return
     if not _transition(
@@ -675,11 +674,11 @@ def _record_failure(
     error: SendError,
     owner: str,
     now: datetime,
-    cfg: NotifySettings,
+    cfg: Settings,
     summary: DispatchSummary,
 ) -> None:
     attempts = job.attempts + 1
-    if error.permanent or attempts >= cfg.max_attempts:
+    if error.permanent or attempts >= cfg.notify.max_attempts:
         if error.permanent:
             _permanent_side_effects(s, job, error.code, now)
         _fail(s, job, error.code, owner, now, summary, attempts)
@@ -770,16 +769,16 @@ def dispatch_due(
     """One dispatch pass, in the current app context: prompts to messages, then send what is due.
 
     `now` fixes the pass's clock (quiet hours, due times, leases), for operators and tests;
-    by default each step reads the real clock. Returns counts only.
+    by default each step reads the app's clock. Returns counts only.
     """
     app = current_app._get_current_object()
-    cfg = settings(app.config)
-    clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
+    cfg = config.of(app)
+    clock: Callable[[], datetime] = (lambda: now) if now is not None else clock_of(app).now
     channels = channels or channels_for(cfg)
-    workers = workers or cfg.workers
-    bucket = TokenBucket(rate or cfg.rate_per_second)
+    workers = workers or cfg.notify.workers
+    bucket = TokenBucket(rate or cfg.notify.rate_per_second)
     owner = owner or uuid.uuid4().hex
-    deadline = time.monotonic() + (cfg.pass_seconds if max_seconds is None else max_seconds)
+    deadline = time.monotonic() + (cfg.notify.pass_seconds if max_seconds is None else max_seconds)
     summary = DispatchSummary()
     with app.extensions["sessionmaker"]() as s:
         _expand_all(s, clock, summary)
@@ -806,7 +805,7 @@ def _send_all(
     clock: Callable[[], datetime],
     channels: dict[str, Channel],
     bucket: TokenBucket,
-    cfg: NotifySettings,
+    cfg: Settings,
     workers: int,
     owner: str,
     deadline: float,
@@ -814,7 +813,7 @@ def _send_all(
 ) -> None:
     ahead = workers * CLAIM_AHEAD
     # A lease covers the send timeout several times over, plus the longest wait for the rate cap.
-    lease = cfg.lease + timedelta(seconds=ahead / bucket.rate)
+    lease = cfg.notify.lease + timedelta(seconds=ahead / bucket.rate)
     pending: dict[Future, Job] = {}
     more = True
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") as pool:

@@ -16,8 +16,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from tracker.alerts import services as alert_services
+from tracker.config import Settings
 from tracker.notify import messages
-from tracker.notify.config import NotifySettings
 from tracker.notify.models import (
     CANCELLED,
     DELIVERED,
@@ -211,12 +211,12 @@ class Inbound:
 
 
 def receive(
-    s: Session, cfg: NotifySettings, sid: str, sender: str, body: str | None, now: datetime
+    s: Session, cfg: Settings, sid: str, sender: str, body: str | None, now: datetime
 ) -> Inbound:
     """A text to our number: opt-outs, acknowledgements, and at most one reply."""
     if not sid:
         return Inbound(IGNORED)
-    own = {n for n in (cfg.twilio_from,) if n}
+    own = {n for n in (cfg.notify.twilio_from,) if n}
     if sender in own or not _E164.match(sender or ""):
         # Our own number (a loop), or a short code or named sender (a robot): never answered.
         return _record(s, sid, None, IGNORED, now) or Inbound(IGNORED)

@@ -16,9 +16,9 @@ from flask import Flask, current_app, url_for
 from jinja2 import Environment, StrictUndefined
 from sqlalchemy.orm import Session
 
+from tracker import config
 from tracker.alerts import wording
 from tracker.notify import gsm, sms_words
-from tracker.notify.config import settings
 from tracker.notify.models import SMS
 from tracker.support.services import for_prompt, short_list_text
 
@@ -68,7 +68,7 @@ class Links:
 def links(app: Flask | None = None) -> Links:
     """The service's links under TRACKER_PUBLIC_URL (works outside a request)."""
     app = app or current_app._get_current_object()
-    public = settings(app.config).public_url
+    public = config.of(app).web.public_url
     parts = urlsplit(public)
     origin = f"{parts.scheme}://{parts.netloc}"
     # A request context on the public address: url_for then honours a path prefix in it.
@@ -123,7 +123,7 @@ def render_email(kind: str, context: dict, app: Flask | None = None) -> Rendered
     """messages/<kind>/subject.txt, body.txt and body.html with `context`."""
     app = app or current_app._get_current_object()
     text_env = _text_env(app)
-    public = settings(app.config).public_url
+    public = config.of(app).web.public_url
     with app.test_request_context("/", base_url=public + "/"):
         subject = " ".join(
             text_env.get_template(f"messages/{kind}/subject.txt").render(**context).split()

@@ -24,7 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.db import Base, UTCDateTime, utcnow
+from tracker import clock
+from tracker.db import Base, UTCDateTime
 
 # What a message is for.
 PROMPT = "prompt"  # an alert's prompt (rules §4)
@@ -116,7 +117,7 @@ class OutboxMessage(Base):
     body_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(12), default=QUEUED)
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_owner: Mapped[str | None] = mapped_column(String(40))
     # When the latest attempt began: a reconciliation looks for provider messages after it.
@@ -130,8 +131,8 @@ class OutboxMessage(Base):
     fallback_for_id: Mapped[int | None] = mapped_column(
         ForeignKey("outbox_messages.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -173,9 +174,9 @@ class PromptDelivery(Base):
     state: Mapped[str] = mapped_column(String(12), default=PROMPT_QUEUED)
     # Why it was cancelled or undelivered: no_channel, failed, paused, answered.
     reason: Mapped[str | None] = mapped_column(String(24))
-    expanded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expanded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     undelivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 # Reminder cadences (rules §4a); the default is weekly, Monday 10:00 local time.
@@ -214,7 +215,7 @@ class ContactPreference(Base):
     # until the patient's number is different from this one.
     sms_refused_number: Mapped[str | None] = mapped_column(String(20))
     sms_refused_code: Mapped[str | None] = mapped_column(String(12))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class ConsentChange(Base):
@@ -232,7 +233,7 @@ class ConsentChange(Base):
     scope: Mapped[str] = mapped_column(String(12), default="messages")
     given: Mapped[bool] = mapped_column(Boolean)
     source: Mapped[str] = mapped_column(String(24))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class SmsOptOut(Base):
@@ -243,7 +244,7 @@ class SmsOptOut(Base):
     number: Mapped[str] = mapped_column(String(20), primary_key=True)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str] = mapped_column(String(16))  # keyword, start, twilio_21610
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class InboundSms(Base):
@@ -257,7 +258,7 @@ class InboundSms(Base):
         ForeignKey("patients.id", ondelete="SET NULL"), index=True
     )
     keyword: Mapped[str] = mapped_column(String(12))  # stop, start, help, done, other, ignored
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class WebhookReceipt(Base):
@@ -269,7 +270,7 @@ class WebhookReceipt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(16))  # status, inbound
     key: Mapped[str] = mapped_column(String(160))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class CheckIn(Base):
@@ -287,4 +288,4 @@ class CheckIn(Base):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The local day it was shown on the diary's home page: it stays there that day only.
     shown_on: Mapped[date | None] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

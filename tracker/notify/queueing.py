@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.db import utcnow
+from tracker import clock
 from tracker.notify import messages
 from tracker.notify.models import (
     DELIVERED,
@@ -43,7 +43,7 @@ def queue_invitation(
     queued twice is one. The link is in the stored text, like everything else a message says,
     and works once and expires (tracker.auth.invitations).
     """
-    now = now or utcnow()
+    now = now or clock.now()
     if not is_monitored(patient):
         return False
     team = messages.Team.of(patient.team)
@@ -74,7 +74,7 @@ def queue_team_email(s: Session, email, now: datetime | None = None) -> int | No
 
     One message per team, kind and set of alerts: deciding twice queues once.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     alerts = ",".join(str(i) for i in sorted(email.alert_ids))
     digest = hashlib.sha256(alerts.encode()).hexdigest()[:16]
     return queue(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tracker.config import DEFAULT_TIMEZONE
 from tracker.notify.models import REPLY, TEAM_NOTICE
 
 EMERGENCY = "emergency"
@@ -21,7 +22,7 @@ def parse_hhmm(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def zone(name: str | None, default: str = "Europe/London") -> ZoneInfo:
+def zone(name: str | None, default: str = DEFAULT_TIMEZONE) -> ZoneInfo:
     """The patient's time zone, or the default if theirs is missing or unknown."""
     try:
         return ZoneInfo(name or default)

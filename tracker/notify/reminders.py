@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from tracker.db import utcnow
+from tracker import clock
 from tracker.notify import checkins, messages
 from tracker.notify.models import (
     DAILY,
@@ -77,7 +77,7 @@ def latest_slot(now: datetime, timezone: str, cadence: str, weekday: int, at: ti
 
 def send_reminders(now: datetime | None = None) -> ReminderSummary:
     """One reminder pass over every patient, in the current app context; counts only."""
-    now = now or utcnow()
+    now = now or clock.now()
     rules = load_rules()
     summary = ReminderSummary()
     after = 0

@@ -8,7 +8,7 @@ rules cannot slip a new word past it.
 
 "Symptom" itself is not on it: it names no symptom, and the service's own name and address
 ("symptom diary") may use it. The service's address is in every text, so it is checked too,
-once, when the settings are read (tracker.notify.config).
+once, when the settings are read (tracker.config).
 """
 
 from __future__ import annotations

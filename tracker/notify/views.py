@@ -16,12 +16,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker import db
+from tracker import clock, config, db
 from tracker.alerts.models import OPEN, Alert, Prompt
-from tracker.db import utcnow
 from tracker.forms import Errors, render_form
 from tracker.notify import checkins
-from tracker.notify.config import settings
 from tracker.notify.models import (
     CADENCES,
     CONSOLE,
@@ -40,7 +38,6 @@ from tracker.notify.preferences import (
     is_opted_out,
     save_choices,
 )
-from tracker.patients.clock import local_today
 from tracker.patients.contact import display_mobile
 from tracker.rules import load_rules
 from tracker.security import public
@@ -71,7 +68,7 @@ def contact_preferences():
             errors.add("channels", "Add your mobile number in your details before choosing texts")
         if not errors:
             with db.transaction() as tx:
-                save_choices(tx, patient, choices, utcnow())
+                save_choices(tx, patient, choices, clock.now())
             flash("Your contact preferences have been saved.", "success")
             return redirect(url_for("settings.index"))
     pref = s.get(ContactPreference, patient.id)
@@ -85,7 +82,7 @@ def contact_preferences():
         cadences=[(c, CADENCE_LABELS[c]) for c in CADENCES],
         weekdays=list(enumerate(WEEKDAYS)),
         times=REMINDER_TIMES,
-        service_number=settings(current_app.config).twilio_from,
+        service_number=config.current().notify.twilio_from,
     )
 
 
@@ -121,7 +118,7 @@ def _read_form(form, errors: Errors) -> Choices:
 @public
 def dev_outbox():
     """What the console channel sent, newest first. Development only, this machine only."""
-    if current_app.config.get("TRACKER_ENV") == "production":
+    if config.current().production:
         abort(404)
     if request.remote_addr not in ("127.0.0.1", "::1"):
         abort(404)  # the page shows every patient's messages: never to another machine
@@ -171,7 +168,7 @@ def check_in_questions() -> list[checkins.Question]:
     patient = getattr(current_user, "patient", None) if current_user.is_authenticated else None
     if patient is None:
         return []
-    today = local_today(patient.timezone)
+    today = clock.today(patient.timezone)
     try:
         with current_app.extensions["sessionmaker"]() as s:
             questions = checkins.for_visit(s, patient.id, today, load_rules())

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from twilio.request_validator import RequestValidator
 
-from tracker import db
-from tracker.db import utcnow
+from tracker import clock, config, db
+from tracker.config import Settings
 from tracker.notify import inbound
-from tracker.notify.config import NotifySettings, settings
 from tracker.security import public
 
 log = logging.getLogger(__name__)
@@ -29,18 +28,18 @@ bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
-def signed_url(cfg: NotifySettings) -> str:
+def signed_url(cfg: Settings) -> str:
     """The URL Twilio called, as the public address says it: what its signature covers."""
     query = request.query_string.decode("utf-8", "replace")
-    return cfg.public_url + request.path + (f"?{query}" if query else "")
+    return cfg.web.public_url + request.path + (f"?{query}" if query else "")
 
 
-def signature_ok(cfg: NotifySettings) -> bool:
+def signature_ok(cfg: Settings) -> bool:
     """True only for a request signed with our auth token for exactly this URL and form."""
     signature = request.headers.get("X-Twilio-Signature")
-    if not signature or not cfg.twilio_auth_token:
+    if not signature or not cfg.notify.twilio_auth_token:
         return False
-    validator = RequestValidator(cfg.twilio_auth_token)
+    validator = RequestValidator(cfg.notify.twilio_auth_token)
     return validator.validate(signed_url(cfg), request.form, signature)
 
 
@@ -53,7 +52,7 @@ def _forbidden() -> Response:
 @public
 def status():
     """A delivery report on one of our texts."""
-    cfg = settings(current_app.config)
+    cfg = config.current()
     if not signature_ok(cfg):
         return _forbidden()
     form = request.form
@@ -64,7 +63,7 @@ def status():
             status=form.get("MessageStatus") or form.get("SmsStatus") or "",
             error_code=form.get("ErrorCode") or None,
             our_id=request.args.get("m"),
-            now=utcnow(),
+            now=clock.now(),
         )
     log.info("twilio status callback: %s", outcome)
     return Response("", status=200, mimetype="text/plain")
@@ -74,7 +73,7 @@ def status():
 @public
 def incoming():
     """A text to our number. Replies go through the outbox, never in this answer."""
-    cfg = settings(current_app.config)
+    cfg = config.current()
     if not signature_ok(cfg):
         return _forbidden()
     form = request.form
@@ -85,7 +84,7 @@ def incoming():
             sid=form.get("MessageSid") or form.get("SmsSid") or "",
             sender=form.get("From", ""),
             body=form.get("Body"),
-            now=utcnow(),
+            now=clock.now(),
         )
     log.info(
         "twilio inbound text: %s%s", result.keyword, ", reply queued" if result.reply_id else ""

@@ -7,7 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, UTCDateTime, utcnow
+from tracker import clock
+from tracker.config import DEFAULT_TIMEZONE
+from tracker.db import Base, UTCDateTime
 from tracker.team.models import Team
 
 # Whether the treating team is monitoring the patient (issue 6). Only ACTIVE patients are sent
@@ -44,14 +46,14 @@ class Patient(Base):
     mobile: Mapped[str | None] = mapped_column(String(20))  # E.164, for example +447700900123
     # Only the first part of a postcode (for example LS6), to show support nearby: never more.
     postcode_district: Mapped[str | None] = mapped_column(String(8))
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
     enrolled_on: Mapped[date] = mapped_column(Date)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Consent to be contacted by each channel: when it was given, or None.
     email_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sms_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     monitoring_status: Mapped[str] = mapped_column(
         String(10), default=ACTIVE, server_default=ACTIVE
     )
@@ -90,6 +92,6 @@ class KnownCondition(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     symptom_code: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     patient: Mapped[Patient] = relationship(back_populates="known_conditions")

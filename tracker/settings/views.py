@@ -7,17 +7,18 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker import db
+from tracker.config import DEFAULT_TIMEZONE
 from tracker.forms import Errors, render_form
-from tracker.patients.clock import is_valid_timezone
 from tracker.patients.contact import ContactError, display_mobile, normalise_email, normalise_mobile
 from tracker.patients.models import KnownCondition, Patient
+from tracker.patients.timezones import is_valid_timezone
 from tracker.rules import load_rules
 from tracker.support.postcodes import PostcodeError, parse_place
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 # The zones people here are likely to need first; any IANA name is accepted.
-COMMON_ZONES = ("Europe/London", "Europe/Dublin", "Europe/Paris", "Europe/Madrid", "UTC")
+COMMON_ZONES = (DEFAULT_TIMEZONE, "Europe/Dublin", "Europe/Paris", "Europe/Madrid", "UTC")
 NAME_MAX = 200
 
 

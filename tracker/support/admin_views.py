@@ -23,9 +23,8 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from tracker import db
+from tracker import clock, config, db
 from tracker.forms import Errors, render_form
-from tracker.patients.clock import local_today
 from tracker.support import csv_io
 from tracker.support.models import SupportService
 from tracker.support.services import (
@@ -69,7 +68,7 @@ ACTION_LABELS = {
 
 
 def _today() -> date:
-    return local_today("Europe/London")
+    return clock.today(config.current().timezone)
 
 
 def _actor() -> str:

@@ -8,8 +8,7 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from tracker import db
-from tracker.patients.clock import local_today
+from tracker import clock, config, db
 from tracker.support import csv_io, seed
 from tracker.support.services import stale
 
@@ -20,7 +19,7 @@ support_cli = AppGroup("support", help="The support directory: import, export, s
 
 
 def _today() -> date:
-    return local_today("Europe/London")
+    return clock.today(config.current().timezone)
 
 
 @support_cli.command("import")

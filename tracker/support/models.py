@@ -17,7 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, UTCDateTime, utcnow
+from tracker import clock
+from tracker.db import Base, UTCDateTime
 from tracker.support.validation import KIND_CODES, KIND_LABELS, ServiceData, tel_href
 
 
@@ -48,8 +49,8 @@ class SupportService(Base):
     # Where the details came from, for the administrators.
     source: Mapped[str | None] = mapped_column(String(300))
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     area_rows: Mapped[list[SupportServiceArea]] = relationship(
         back_populates="service",
@@ -122,7 +123,7 @@ class SupportServiceChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("support_services.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     actor: Mapped[str] = mapped_column(String(40))  # "cli:import", "demo", later "staff:12"
     action: Mapped[str] = mapped_column(String(16))  # added, edited, checked, retired
     # added: every field's value; edited, checked, retired: {field: {"from": old, "to": new}}.

@@ -13,8 +13,7 @@ from datetime import date
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from tracker import db
-from tracker.db import utcnow
+from tracker import clock, db
 from tracker.support.models import SupportService, SupportServiceArea, SupportServiceChange
 from tracker.support.postcodes import Place, PostcodeError, area_of, parse_place
 from tracker.support.validation import KINDS, ServiceData, format_tags
@@ -50,7 +49,7 @@ def edit_service(s: Session, service: SupportService, data: ServiceData, actor: 
     changes = _differences(service.data().as_record(), data.as_record())
     if changes:
         _apply(service, data)
-        service.updated_at = utcnow()
+        service.updated_at = clock.now()
         _record(s, service, EDITED, actor, changes)
     return changes
 
@@ -61,7 +60,7 @@ def mark_checked(s: Session, service: SupportService, actor: str, on: date) -> N
         raise SupportError("This service has been retired: it can no longer be changed")
     before = {"last_checked": service.last_checked, "needs_check": service.needs_check}
     service.last_checked, service.needs_check = on, False
-    service.updated_at = utcnow()
+    service.updated_at = clock.now()
     after = {"last_checked": on, "needs_check": False}
     _record(s, service, CHECKED, actor, _differences(_plain(before), _plain(after)))
 
@@ -70,7 +69,7 @@ def retire_service(s: Session, service: SupportService, actor: str) -> None:
     """Take a service out of the directory. Its details and history are kept."""
     if service.retired:
         raise SupportError("This service has already been retired")
-    service.retired_at = utcnow()
+    service.retired_at = clock.now()
     service.updated_at = service.retired_at
     _record(
         s,

@@ -14,12 +14,11 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from tracker import db
+from tracker.config import DEFAULT_TIMEZONE
 
-TEAM_TIMEZONE = "Europe/London"
 
-
-def when(value: datetime | None, timezone: str = TEAM_TIMEZONE) -> str:
-    """A moment as people read it: "9 November 2026 at 2:05pm" (UK time unless told)."""
+def when(value: datetime | None, timezone: str = DEFAULT_TIMEZONE) -> str:
+    """A moment as people read it: "9 November 2026 at 2:05pm" (default: the UK's time)."""
     if value is None:
         return ""
     local = value.astimezone(ZoneInfo(timezone))
@@ -40,7 +39,6 @@ def _seen_by(patient_id: int):
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("STAFF_IDLE_MINUTES", 30)
     app.add_template_filter(when, "when")
     app.jinja_env.globals["team_in_touch"] = _in_touch
     app.jinja_env.globals["team_seen_by"] = _seen_by

@@ -17,9 +17,9 @@ from enum import Enum
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from tracker import clock
 from tracker.auth import throttle
 from tracker.auth.passwords import hash_password, needs_rehash, verify_password
-from tracker.db import utcnow
 from tracker.patients.contact import normalise_email
 from tracker.team import totp
 from tracker.team.models import ROLES, Membership, RecoveryCode, Staff, Team
@@ -82,7 +82,7 @@ def check_code(
 
     True if accepted (a recovery code is then used up); Refused otherwise.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     attempt = throttle.begin_attempt(s, code_subject(staff.id, address), limits, now)
     if attempt is None:
         return Refused.LOCKED
@@ -164,7 +164,7 @@ def confirm_enrolment(
 
     Returns the new recovery codes, shown once and never again.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     attempt = throttle.begin_attempt(s, code_subject(staff.id, address), limits, now)
     if attempt is None:
         return Refused.LOCKED
@@ -210,7 +210,7 @@ def create_staff(s: Session, new: NewStaff, now: datetime | None = None) -> Staf
     With a TOTP secret given, the second factor is on from the start; otherwise the member
     enrols an authenticator at their first sign-in.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     email = normalise_email(new.email)
     if not new.name.strip():
         raise AccountError("Give the member's name")
@@ -251,7 +251,7 @@ def _check_secret(secret: str) -> None:
     try:
         padded = secret + "=" * (-len(secret) % 8)
         decoded = base64.b32decode(padded, casefold=True)
-        totp.code_at(secret, utcnow())
+        totp.code_at(secret, clock.now())
     except (ValueError, TypeError, binascii.Error) as exc:
         raise AccountError(problem) from exc
     if len(decoded) < MIN_SECRET_BYTES:

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.db import utcnow
+from tracker import clock
 from tracker.forms import Errors
 from tracker.patients.contact import ContactError, normalise_email
 from tracker.team import audit
@@ -116,7 +116,7 @@ def update_team(
             audit.TEAM_DETAILS_CHANGED,
             team_id=team.id,
             detail=",".join(changed)[:200],
-            now=now or utcnow(),
+            now=now or clock.now(),
         )
     return changed
 
@@ -177,7 +177,7 @@ def add_member(
         )
     if membership(s, team, staff.id) is not None:
         raise MemberError("This person is already a member of the team")
-    added = Membership(staff_id=staff.id, team_id=team.id, role=role, created_at=now or utcnow())
+    added = Membership(staff_id=staff.id, team_id=team.id, role=role, created_at=now or clock.now())
     s.add(added)
     audit.record(
         s,

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.db import utcnow
+from tracker import clock
 from tracker.patients.models import Patient
 from tracker.team.models import StaffAccess
 
@@ -61,7 +61,7 @@ def record(
         team_id=team_id if team_id is not None else (patient.team_id if patient else None),
         action=action,
         detail=detail,
-        at=now or utcnow(),
+        at=now or clock.now(),
     )
     s.add(row)
     return row

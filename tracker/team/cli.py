@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from tracker import db
+from tracker import config, db
 from tracker.auth.passwords import password_problem
 from tracker.patients.contact import ContactError
 from tracker.team import accounts
@@ -62,7 +61,7 @@ def create_staff(
         raise click.BadParameter(str(exc), param_hint="--email") from exc
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    base = config.current().web.public_url
     click.echo(f"Staff member {member.id} created.")
     click.echo(f"Sign in at {base}/team/sign-in with the email address and password.")
     if totp_secret:

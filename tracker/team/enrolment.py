@@ -10,17 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from tracker import clock, config
 from tracker.auth import invitations
 from tracker.auth.models import Invitation
-from tracker.db import utcnow
 from tracker.forms import Errors
 from tracker.notify.queueing import queue_invitation
-from tracker.patients.clock import local_today
 from tracker.patients.contact import ContactError, normalise_email, normalise_mobile
 from tracker.patients.models import KnownCondition, Patient
 from tracker.rules.catalogue import Catalogue
@@ -28,7 +26,6 @@ from tracker.team import audit
 from tracker.team.models import Staff, Team
 
 NAME_MAX = 200  # the width of Patient.name
-DEFAULT_TIMEZONE = "Europe/London"
 # Only symptoms watched for change can be "known conditions" (rules §2): a red-flag symptom is
 # always raised, whatever the patient already has.
 KNOWN_CONDITION_CLASS = "watch"
@@ -117,7 +114,7 @@ class Enrolled:
 
 def enrol(s: Session, staff: Staff, new: NewPatient, now: datetime | None = None) -> Enrolled:
     """Create the patient and their invitation (the caller commits)."""
-    now = now or utcnow()
+    now = now or clock.now()
     if new.team_id not in staff.team_ids:
         raise ValueError("not a team of this member")  # the form's check should have caught it
     patient = Patient(
@@ -125,8 +122,8 @@ def enrol(s: Session, staff: Staff, new: NewPatient, now: datetime | None = None
         name=new.name,
         email=new.email,
         mobile=new.mobile,
-        timezone=DEFAULT_TIMEZONE,
-        enrolled_on=local_today(DEFAULT_TIMEZONE, now),
+        timezone=config.current().timezone.key,
+        enrolled_on=clock.local_date(now, config.current().timezone),
         password_hash=None,
         created_at=now,
     )
@@ -142,7 +139,7 @@ def new_invitation(
     s: Session, staff: Staff, patient: Patient, now: datetime | None = None
 ) -> Enrolled:
     """A fresh link for a patient who has not set up their account; older links stop working."""
-    now = now or utcnow()
+    now = now or clock.now()
     if patient.password_hash is not None:
         raise ValueError("the patient's account is already set up")
     s.execute(
@@ -161,7 +158,7 @@ def _invite(
     team = s.get(Team, patient.team_id)
     invitation, token = invitations.create_invitation(s, team)
     invitation.patient_id = patient.id
-    link = f"{current_app.config['PUBLIC_URL'].rstrip('/')}/join/{token}"
+    link = f"{config.current().web.public_url}/join/{token}"
     audit.record(
         s, staff.id, audit.INVITATION_MADE, patient, detail=f"invitation {invitation.id}", now=now
     )

@@ -17,7 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, UTCDateTime, utcnow
+from tracker import clock
+from tracker.db import Base, UTCDateTime
 
 # A member's role in one team.
 CLINICIAN = "clinician"
@@ -44,7 +45,7 @@ class Team(Base):
     # Free text as a patient reads it, for example "Monday to Friday, 9am to 5pm".
     hours: Mapped[str] = mapped_column(String(200))
     out_of_hours: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     # Whether the team is told too (issue 6): at once for emergency and same-day alerts, and a
     # daily digest of new ones. Off until the team chooses; sent through the outbox.
     notify_urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -87,7 +88,7 @@ class Staff(Base):
     # The last 30-second step a code was accepted for: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     is_service_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="staff", cascade="all, delete-orphan", lazy="selectin"
@@ -118,7 +119,7 @@ class Membership(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     staff: Mapped[Staff] = relationship(back_populates="memberships")
     team: Mapped[Team] = relationship(back_populates="memberships", lazy="joined")
@@ -136,7 +137,7 @@ class RecoveryCode(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -156,7 +157,7 @@ class AlertOutcome(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     outcome: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)  # for the team; never shown to the patient
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     staff: Mapped[Staff] = relationship(lazy="joined")
 
@@ -182,7 +183,7 @@ class StaffAccess(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str | None] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     staff: Mapped[Staff] = relationship(lazy="joined")
     team: Mapped[Team | None] = relationship(lazy="joined")

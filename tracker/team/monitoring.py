@@ -20,10 +20,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from tracker import clock
 from tracker.alerts.models import Prompt
 from tracker.auth.models import Invitation
 from tracker.auth.sessions import end_all_sessions
-from tracker.db import utcnow
 from tracker.patients.models import (
     ACTIVE,
     DIED,
@@ -94,7 +94,7 @@ def _set_status(
 
 def pause(s: Session, staff: Staff, patient: Patient, now: datetime | None = None) -> None:
     """Pause monitoring (back in active treatment, in hospital). The caller commits."""
-    now = now or utcnow()
+    now = now or clock.now()
     if not can_pause(patient):
         raise NotAllowed("Monitoring is not active, so it cannot be paused")
     _set_status(patient, PAUSED, None, staff, now)
@@ -104,7 +104,7 @@ def pause(s: Session, staff: Staff, patient: Patient, now: datetime | None = Non
 
 def resume(s: Session, staff: Staff, patient: Patient, now: datetime | None = None) -> None:
     """Start monitoring again: reminders and prompts restart. The caller commits."""
-    now = now or utcnow()
+    now = now or clock.now()
     if not can_resume(patient):
         raise NotAllowed("Monitoring cannot be restarted for this patient")
     _set_status(patient, ACTIVE, None, staff, now)
@@ -115,7 +115,7 @@ def end(
     s: Session, staff: Staff, patient: Patient, reason: str, now: datetime | None = None
 ) -> None:
     """End monitoring: discharged, or died. The caller commits."""
-    now = now or utcnow()
+    now = now or clock.now()
     if reason not in ENDED_REASONS:
         raise NotAllowed("Choose why monitoring is ending")
     if not can_end(patient):
@@ -150,7 +150,7 @@ def move(
     From then on the new team sees the patient and the old one does not; the audit rows keep
     the team each access was made through.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     if not can_move(patient):
         raise NotAllowed("This patient cannot be moved")
     allowed = {t.id for t in access.teams_to_move_to(s, staff, patient)}

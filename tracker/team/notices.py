@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker import clock
 from tracker.alerts.models import Alert, AlertEvent
 from tracker.alerts.wording import IMMEDIATE
+from tracker.config import DEFAULT_TIMEZONE
 from tracker.notify.queueing import queue_team_email
-from tracker.patients.clock import local_today
 from tracker.patients.models import Patient
 from tracker.team.models import Team
 from tracker.team.notify import (
-    TEAM_TIMEZONE,
     AlertChange,
     choice_for,
     daily_digest,
@@ -56,7 +56,7 @@ def queue_team_notices(s: Session, public_url: str, now: datetime) -> NoticeSumm
 
 
 def _queue_digests(s: Session, teams: dict[int, Team], link: str, now: datetime) -> int:
-    today = local_today(TEAM_TIMEZONE, now)
+    today = clock.local_date(now, DEFAULT_TIMEZONE)
     if now.astimezone(digest_window(today)[0].tzinfo).hour < DIGEST_FROM_HOUR:
         return 0
     yesterday = today - timedelta(days=1)

@@ -17,10 +17,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from tracker.alerts.wording import IMMEDIATE
+from tracker.config import DEFAULT_TIMEZONE
 
 URGENT = "urgent"
 DIGEST = "digest"
-TEAM_TIMEZONE = "Europe/London"
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def urgent_email(choice: TeamChoice, changes: Iterable[AlertChange], link: str) 
     return TeamEmail(choice.team_id, choice.address, URGENT, len(ids), link, tuple(ids))
 
 
-def digest_window(day: date, timezone: str = TEAM_TIMEZONE) -> tuple[datetime, datetime]:
+def digest_window(day: date, timezone: str = DEFAULT_TIMEZONE) -> tuple[datetime, datetime]:
     """The start and end (UTC-aware) of `day` in the team's time zone: what a digest covers."""
     zone = ZoneInfo(timezone)
     start = datetime.combine(day, time.min, tzinfo=zone)

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker import clock
 from tracker.alerts.models import CLOSED, Alert, AlertEvent
-from tracker.db import utcnow
 from tracker.forms import Errors
 from tracker.team import access, audit
 from tracker.team.models import NO_ACTION, OUTCOME_NOTE_MAX, OUTCOMES, AlertOutcome, Staff
@@ -62,7 +62,7 @@ def record_outcome(
     no longer waiting. The status is checked on the row as read in this transaction; the unique
     outcome per alert stops two members recording at once (the second gets an IntegrityError).
     """
-    now = now or utcnow()
+    now = now or clock.now()
     alert, patient = access.alert_for(s, staff, alert_id)
     if alert.status not in WAITING:
         raise NotWaiting(alert_id)
@@ -110,7 +110,7 @@ def recent_for_patient(
     s: Session, patient_id: int, now: datetime | None = None, days: int = IN_TOUCH_DAYS
 ) -> list[InTouch]:
     """Outcomes recorded for the patient in the last `days` days, newest first, one per symptom."""
-    since = (now or utcnow()) - timedelta(days=days)
+    since = (now or clock.now()) - timedelta(days=days)
     rows = s.execute(
         select(AlertOutcome.outcome, AlertOutcome.at, Alert.symptom_code)
         .join(Alert, Alert.id == AlertOutcome.alert_id)

@@ -12,13 +12,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from tracker import clock
 from tracker.auth.models import UserSession
 from tracker.auth.sessions import hash_key
-from tracker.db import utcnow
 from tracker.team.models import Staff
 
 STAFF_KEY_PREFIX = "s."
-DEFAULT_IDLE_MINUTES = 30
 # Patients' sessions note activity every 5 minutes (tracker.auth.sessions). Staff sessions
 # note it every minute, so the idle limit is kept to within a minute: after IDLE minutes with no
 # request, the session has always ended; it never ends before IDLE minus one minute. A write
@@ -48,7 +47,7 @@ def find_active_staff(
     row = db.scalar(select(UserSession).where(UserSession.key_hash == hash_key(key)))
     if row is None or row.ended_at is not None or row.staff_id is None:
         return None
-    now = now or utcnow()
+    now = now or clock.now()
     if now - row.created_at > max_age:
         return None
     if now - row.last_seen_at > idle:
@@ -70,4 +69,4 @@ def end_staff_sessions(
     )
     if only_id is not None:
         query = query.where(UserSession.id == only_id)
-    db.execute(query.values(ended_at=now or utcnow(), ended_reason=reason))
+    db.execute(query.values(ended_at=now or clock.now(), ended_reason=reason))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from tracker.notify.config import NotifySettings
+from tracker.config import Settings
 from tracker.notify.models import EMAIL, SMS
 
 
@@ -68,30 +68,30 @@ class Channel(Protocol):
         ...
 
 
-def _sms(settings: NotifySettings) -> Channel:
-    if settings.twilio_configured:
+def _sms(settings: Settings) -> Channel:
+    if settings.notify.twilio_configured:
         from tracker.notify.channels.sms import TwilioSms
 
-        return TwilioSms(settings)
+        return TwilioSms(settings.notify)
     from tracker.notify.channels.console import Console
 
     return Console(settings, SMS)
 
 
-def _email(settings: NotifySettings) -> Channel:
-    if settings.smtp_configured:
+def _email(settings: Settings) -> Channel:
+    if settings.notify.smtp_configured:
         from tracker.notify.channels.email import SmtpEmail
 
-        return SmtpEmail(settings)
+        return SmtpEmail(settings.notify)
     from tracker.notify.channels.console import Console
 
     return Console(settings, EMAIL)
 
 
 # The registry: one factory per channel, choosing its transport from the settings.
-REGISTRY: dict[str, Callable[[NotifySettings], Channel]] = {SMS: _sms, EMAIL: _email}
+REGISTRY: dict[str, Callable[[Settings], Channel]] = {SMS: _sms, EMAIL: _email}
 
 
-def channels_for(settings: NotifySettings) -> dict[str, Channel]:
+def channels_for(settings: Settings) -> dict[str, Channel]:
     """A channel per medium for these settings (Twilio and SMTP when configured, else console)."""
     return {name: factory(settings) for name, factory in REGISTRY.items()}

@@ -13,8 +13,8 @@ import threading
 from datetime import datetime
 from typing import TextIO
 
+from tracker.config import Settings
 from tracker.notify.channels import Outgoing, Receipt, SendError
-from tracker.notify.config import NotifySettings
 from tracker.notify.models import CONSOLE
 
 _PRINT_LOCK = threading.Lock()  # whole messages, not lines of two interleaved
@@ -25,7 +25,7 @@ class Console:
 
     transport = CONSOLE
 
-    def __init__(self, settings: NotifySettings, channel: str, stream: TextIO | None = None):
+    def __init__(self, settings: Settings, channel: str, stream: TextIO | None = None):
         self.settings = settings
         self.channel = channel
         self.stream = stream

@@ -15,8 +15,8 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate
 
+from tracker.config import NotifySettings
 from tracker.notify.channels import Outgoing, Receipt, SendError
-from tracker.notify.config import NotifySettings
 from tracker.notify.models import SMTP
 
 

@@ -26,9 +26,9 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from tracker.config import NotifySettings
 from tracker.logs import RedactRequestLines
 from tracker.notify.channels import Outgoing, Receipt, SendError
-from tracker.notify.config import NotifySettings
 from tracker.notify.models import TWILIO
 
 # Twilio error codes that no retry will change (https://www.twilio.com/docs/api/errors).

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from flask import Blueprint, abort, current_app, make_response, render_template, request
 from flask_login import current_user
 
-from tracker.auth import throttle
+from tracker import config
 from tracker.team.access import NotFound
 from tracker.team.models import Staff
 
@@ -38,7 +38,7 @@ def or_404() -> Iterator[None]:
 
 
 def too_many_attempts():
-    limits = throttle.Limits.from_config(current_app.config)
+    limits = config.current().sign_in
     # Nothing about who: just that the limit was met, for spotting an attack.
     current_app.logger.warning("Staff sign-in refused: too many failed attempts")
     response = make_response(render_template("team/too_many_attempts.html", minutes=limits.minutes))

@@ -8,14 +8,13 @@ prove it works; then the recovery codes, shown once.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
-from tracker import db
+from tracker import clock, config, db
 from tracker.auth import sign_in_staff, throttle
 from tracker.auth.forms import lookup_email, read_sign_in
 from tracker.auth.sessions import end_session
-from tracker.db import utcnow
 from tracker.forms import Errors, render_form
 from tracker.security import public, safe_next
 from tracker.team import accounts, totp
@@ -37,7 +36,7 @@ WRONG_FIRST_CODE = "The code is not right. Check the app shows this account, and
 
 
 def _limits() -> throttle.Limits:
-    return throttle.Limits.from_config(current_app.config)
+    return config.current().sign_in
 
 
 def _home() -> str:
@@ -75,7 +74,7 @@ def _second_step(member: Staff):
     session.pop(PENDING, None)
     session[PENDING] = {
         "id": member.id,
-        "at": int(utcnow().timestamp()),
+        "at": int(clock.now().timestamp()),
         "next": safe_next(request.args.get("next"), _home()),
     }
     if member.totp_enabled_at is None:
@@ -88,7 +87,7 @@ def _pending_member() -> Staff | None:
     pending = session.get(PENDING)
     if not isinstance(pending, dict):
         return None
-    age = utcnow().timestamp() - pending.get("at", 0)
+    age = clock.now().timestamp() - pending.get("at", 0)
     if not 0 <= age <= PENDING_SECONDS:
         session.pop(PENDING, None)
         return None

@@ -1,14 +1,8 @@
-"""The patient's own calendar day: diaries are kept in local days, not UTC ones."""
+"""Time zones a patient may choose (their diary is kept in their own local days)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
-
-
-def local_today(timezone: str, now: datetime | None = None) -> date:
-    now = now or datetime.now(UTC)
-    return now.astimezone(ZoneInfo(timezone)).date()
 
 
 def is_valid_timezone(name: str) -> bool:
