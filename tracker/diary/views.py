@@ -111,6 +111,7 @@ def log_details():
     with db.transaction() as s:
         services.record_symptoms(s, _patient(), choice.day, details.reports)
     session.pop(CHOICE_KEY, None)
+    _draft_saved("log")
     # Emergency and same-day findings are raised now, not at the next scheduled run (rules §4).
     if raise_urgent(_patient(), [r.symptom_code for r in details.reports], _today()):
         return redirect(url_for("alerts.urgent"))
@@ -234,6 +235,7 @@ def edit(entry_id: int):
         if not errors:
             with db.transaction() as s:
                 services.edit_entry(s, _patient(), found, report, day)
+            _draft_saved(f"edit-{found.id}")
             flash(
                 "Your changes have been saved. The earlier version is kept in the entry's history.",
                 "success",
@@ -253,6 +255,11 @@ def delete(entry_id: int):
         flash("The entry has been deleted from your diary.", "success")
         return redirect(url_for("diary.history"))
     return render_template("diary/delete.html", entry=found, rules=load_rules())
+
+
+def _draft_saved(key: str) -> None:
+    """Tell the browser the form's words are saved, so it can drop its copy (drafts.mjs)."""
+    flash(key, "draft-saved")
 
 
 def _own_entry_or_404(entry_id: int):

@@ -1,0 +1,93 @@
+"""What a patient types is not lost when a save fails: the browser keeps it until it is saved."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.axe import assert_accessible
+from tests.browser.test_diary import choose_symptom
+from tracker.diary import services
+
+pytestmark = pytest.mark.browser
+
+NOTE = "Sharp pain under my ribs since Tuesday, worse when I breathe in."
+RESTORED = "We have filled in what you typed here before"
+
+
+@pytest.fixture
+def first_save_breaks(app, monkeypatch):
+    """The first save fails as a crash would; later ones work. Our own error page is shown."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    real = services.record_symptoms
+    calls = []
+
+    def breaks_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "record_symptoms", breaks_once)
+    return calls
+
+
+def fill_cough(page) -> None:
+    page.locator('input[name="severity-cough"][value="7"]').check()
+    page.locator('input[name="worrying-cough"][value="yes"]').check()
+    page.locator("#note-cough").fill(NOTE)
+
+
+def test_a_save_that_fails_keeps_what_was_typed_for_the_next_visit(
+    signed_in_page, first_save_breaks
+):
+    page = signed_in_page
+    assert_accessible(page)
+    page.goto("/diary/log")
+    choose_symptom(page, "cough")
+    fill_cough(page)
+    page.get_by_role("button", name="Save to my diary").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Sorry, there is a problem with the service"
+    )
+    expect(page.get_by_text("This browser tab keeps what you typed")).to_be_visible()
+    assert_accessible(page)
+
+    page.goto("/diary/log/details")
+    expect(page.locator("#note-cough")).to_have_value(NOTE)
+    expect(page.locator('input[name="severity-cough"][value="7"]')).to_be_checked()
+    expect(page.locator('input[name="worrying-cough"][value="yes"]')).to_be_checked()
+    expect(page.get_by_role("status")).to_contain_text(RESTORED)
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Save to my diary").click()
+    expect(page).to_have_url(re.compile(r"/diary/$"))
+    expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text(
+        "Your symptom has been saved"
+    )
+    assert_accessible(page)
+    assert len(first_save_breaks) == 2
+
+    # Saved: the copy is gone, so the next entry starts empty.
+    page.goto("/diary/log")
+    choose_symptom(page, "cough")
+    expect(page.locator("#note-cough")).to_have_value("")
+    expect(page.get_by_text(RESTORED)).to_have_count(0)
+    assert_accessible(page)
+
+
+def test_a_form_sent_back_with_errors_keeps_the_servers_copy_not_an_older_draft(signed_in_page):
+    page = signed_in_page
+    assert_accessible(page)
+    page.goto("/diary/log")
+    choose_symptom(page, "cough")
+    page.locator("#note-cough").fill(NOTE)
+    page.get_by_role("button", name="Save to my diary").click()  # no severity: refused
+
+    expect(page.locator(".nhsuk-error-summary")).to_be_visible()
+    expect(page.locator("#note-cough")).to_have_value(NOTE)
+    expect(page.get_by_text(RESTORED)).to_have_count(0)
+    assert_accessible(page)
