@@ -39,10 +39,11 @@ test: lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) node_modules $(STAMPS) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules $(STAMPS) .pytest_cache .ruff_cache .hypothesis .import_linter_cache .grimp_cache

@@ -38,7 +38,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from tracker.auth.views import bp as auth_bp
     from tracker.diary.views import bp as diary_bp
     from tracker.home import bp as home_bp
-    from tracker.notify import init_app as init_notify
+    from tracker.notify.views import bp as notify_bp
+    from tracker.notify.webhooks import bp as twilio_bp
     from tracker.settings.views import bp as settings_bp
     from tracker.support.admin_views import bp as support_admin_bp
     from tracker.support.views import bp as support_bp
@@ -49,7 +50,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     security.init_app(app)
     init_auth(app)
     init_team(app)
-    init_notify(app)
+    # Twilio has no CSRF token to send: the webhooks' signature check stands in for it.
+    security.csrf.exempt(twilio_bp)
+    app.register_blueprint(notify_bp)  # contact preferences and the dev outbox
+    app.register_blueprint(twilio_bp)
     errors.init_app(app)
     formatting.init_app(app)
     blueprints = (assets.bp, home_bp, auth_bp, diary_bp, settings_bp, alerts_bp, support_bp)

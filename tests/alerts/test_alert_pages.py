@@ -18,7 +18,7 @@ from tests.conftest import make_patient, make_team, post_form, sign_in_as
 from tests.diary.test_logging import log_form, save, today
 from tracker.alerts import services, wording
 from tracker.alerts.models import ACKNOWLEDGED, CLOSED, OPEN, RESOLVED, Alert, Prompt
-from tracker.alerts.views import URGENT_KEY, URGENT_PAGE_SECONDS
+from tracker.alerts.urgent import URGENT_KEY, URGENT_PAGE_SECONDS
 from tracker.diary.models import RESOLVED as RESOLVED_MARK
 from tracker.diary.models import DiaryEntry
 from tracker.rules import load_rules
@@ -280,9 +280,9 @@ def test_the_page_says_the_same_thing_when_the_prompt_cannot_be_queued(
 def test_the_page_goes_by_the_symptoms_class_when_the_diary_cannot_be_assessed(
     patient_client, session, patient, monkeypatch, caplog
 ):
-    import tracker.alerts.views as views
+    import tracker.alerts.urgent as urgent
 
-    monkeypatch.setattr(views, "findings_for_patient", _refuse)
+    monkeypatch.setattr(urgent, "findings_for_patient", _refuse)
     with caplog.at_level(logging.ERROR):
         response = log(patient_client, "coughing_blood", "cough", follow_redirects=True)
     words = main_text(response)

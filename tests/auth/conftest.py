@@ -31,14 +31,16 @@ COOKIE = "tracker_session"
 # hash, and at the service's real cost each of the many sign-ins here would take a tenth of a
 # second. test_passwords.py checks the real settings.
 REAL_HASHER = passwords._hasher  # kept before any test swaps it, for test_passwords.py
+REAL_DUMMY_HASH = passwords._dummy_hash  # likewise
 _QUICK = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 _QUICK_HASH = _QUICK.hash(PASSWORD)
+_QUICK_DUMMY = _QUICK.hash("dummy for the tests")
 
 
 @pytest.fixture(autouse=True)
 def quick_hashing(monkeypatch):
     monkeypatch.setattr(passwords, "_hasher", _QUICK)
-    monkeypatch.setattr(passwords, "_DUMMY_HASH", _QUICK.hash("dummy for the tests"))
+    monkeypatch.setattr(passwords, "_dummy_hash", lambda: _QUICK_DUMMY)
 
 
 @dataclass(frozen=True)

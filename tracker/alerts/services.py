@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker import clock
+from tracker.alerts import wording
 from tracker.alerts.models import (
     ACKNOWLEDGED,
     OPEN,
@@ -23,6 +24,7 @@ from tracker.alerts.models import (
 )
 from tracker.diary import services as diary
 from tracker.patients.models import Patient
+from tracker.rules import load_rules
 from tracker.rules.engine import REASONS, Finding
 
 DETECTION = "detection"
@@ -255,6 +257,15 @@ def open_alerts(s: Session, patient: Patient) -> list[Alert]:
     """The patient's open alerts, most urgent first, then oldest."""
     rows = s.scalars(select(Alert).where(Alert.patient_id == patient.id, Alert.status == OPEN))
     return sorted(rows, key=lambda a: (-urgency_rank(a.urgency), a.opened_at, a.id))
+
+
+def open_alert_cards(s: Session, patient: Patient) -> list[wording.AlertCard]:
+    """The patient's open alerts as the diary's home page shows them, most urgent first."""
+    rules = load_rules()
+    return [
+        wording.alert_card(a.id, a.symptom_code, a.urgency, a.reason_list, a.episode_start, rules)
+        for a in open_alerts(s, patient)
+    ]
 
 
 def acknowledge(s: Session, patient: Patient, alert_id: int, now: datetime | None = None) -> Alert:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -13,9 +15,15 @@ MAX_LENGTH = 256
 # argon2-cffi's defaults are argon2id with the RFC 9106 low-memory profile.
 _hasher = PasswordHasher()
 
-# Verified against when the account does not exist, so a wrong email costs the same time
-# as a wrong password and does not reveal which accounts exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the account does not exist, so a wrong email costs the same time
+    as a wrong password and does not reveal which accounts exist."""
+    # Made on first use, not at import: a hash costs 64 MiB and a noticeable fraction of a
+    # second, which every process (the scheduler, each `flask` command) would pay for nothing.
+    # The price: the first unknown email a process sees is answered one hash more slowly.
+    return _hasher.hash("not-a-real-password-just-for-timing")
 
 
 def hash_password(password: str) -> str:
@@ -26,7 +34,7 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     if len(password) > MAX_LENGTH:
         return False
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -1,46 +1,14 @@
-"""One patient's diary, read from the database into the engine's plain data."""
+"""One patient's findings, from their whole diary as of a day."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.diary.models import LIVE_SYMPTOM, SYMPTOM, DiaryEntry
-from tracker.patients.models import KnownCondition
+from tracker.diary.reading import read_diary
 from tracker.rules import engine
 from tracker.rules.catalogue import Catalogue
-
-
-def read_diary(
-    s: Session, patient_id: int
-) -> tuple[list[engine.Entry], list[engine.ResolvedMark], frozenset[str]]:
-    """Every live (not deleted) symptom entry and resolved mark, and the known conditions."""
-    rows = s.execute(
-        select(
-            DiaryEntry.kind,
-            DiaryEntry.entry_date,
-            DiaryEntry.symptom_code,
-            DiaryEntry.severity,
-            DiaryEntry.onset_date,
-            DiaryEntry.worrying,
-        ).where(
-            # The pass's condition, so one patient's read is a range of the same covering index.
-            DiaryEntry.patient_id == patient_id,
-            LIVE_SYMPTOM,
-        )
-    )
-    entries: list[engine.Entry] = []
-    marks: list[engine.ResolvedMark] = []
-    for kind, day, code, severity, onset, worrying in rows:
-        if kind == SYMPTOM:
-            entries.append(engine.Entry(day, code, severity, onset, bool(worrying)))
-        else:
-            marks.append(engine.ResolvedMark(day, code))
-    known_query = select(KnownCondition.symptom_code).where(KnownCondition.patient_id == patient_id)
-    known = frozenset(s.scalars(known_query))
-    return entries, marks, known
 
 
 def findings_for_patient(

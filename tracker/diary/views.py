@@ -16,7 +16,8 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from tracker import clock, config, db
-from tracker.alerts.views import open_alert_cards, raise_urgent
+from tracker.alerts.services import open_alert_cards
+from tracker.alerts.urgent import raise_urgent
 from tracker.diary import forms, services
 from tracker.diary.charts import severity_chart
 from tracker.diary.models import SYMPTOM

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.detection.patient import read_diary
+from tracker.diary.reading import read_diary
 from tracker.notify.models import CheckIn
 from tracker.notify.outbox import _insert
 from tracker.rules.catalogue import Catalogue

@@ -1,0 +1,44 @@
+"""One patient's diary, read from the database into the rules engine's plain data.
+
+Both detection (`tracker.detection.patient`) and the check-ins (`tracker.notify.checkins`) read
+a diary this way, so it lives with the diary rather than in either of them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.diary.models import LIVE_SYMPTOM, SYMPTOM, DiaryEntry
+from tracker.patients.models import KnownCondition
+from tracker.rules import engine
+
+
+def read_diary(
+    s: Session, patient_id: int
+) -> tuple[list[engine.Entry], list[engine.ResolvedMark], frozenset[str]]:
+    """Every live (not deleted) symptom entry and resolved mark, and the known conditions."""
+    rows = s.execute(
+        select(
+            DiaryEntry.kind,
+            DiaryEntry.entry_date,
+            DiaryEntry.symptom_code,
+            DiaryEntry.severity,
+            DiaryEntry.onset_date,
+            DiaryEntry.worrying,
+        ).where(
+            # The pass's condition, so one patient's read is a range of the same covering index.
+            DiaryEntry.patient_id == patient_id,
+            LIVE_SYMPTOM,
+        )
+    )
+    entries: list[engine.Entry] = []
+    marks: list[engine.ResolvedMark] = []
+    for kind, day, code, severity, onset, worrying in rows:
+        if kind == SYMPTOM:
+            entries.append(engine.Entry(day, code, severity, onset, bool(worrying)))
+        else:
+            marks.append(engine.ResolvedMark(day, code))
+    known_query = select(KnownCondition.symptom_code).where(KnownCondition.patient_id == patient_id)
+    known = frozenset(s.scalars(known_query))
+    return entries, marks, known
