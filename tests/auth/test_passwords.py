@@ -58,8 +58,8 @@ def counted(self, *args, **kwargs):
 argon2.PasswordHasher.hash = counted
 
 import jobs, tracker
-from tracker.config import test_config
-tracker.create_app(test_config("sqlite:///" + sys.argv[1], sys.argv[2]))
+from tracker.config import for_tests
+tracker.create_app(for_tests("sqlite:///" + sys.argv[1], sys.argv[2]))
 for package in (tracker, jobs):
     for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
         if not module.name.endswith("__main__"):  # jobs.__main__ would start the scheduler
