@@ -18,25 +18,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker import clock
+from tracker.alerts.lifecycle import ACKNOWLEDGED as ACKNOWLEDGED
+from tracker.alerts.lifecycle import CLOSED as CLOSED
+from tracker.alerts.lifecycle import OPEN, STATUSES, URGENCY_ORDER
+from tracker.alerts.lifecycle import RESOLVED as RESOLVED
+from tracker.alerts.lifecycle import SUPERSEDED as SUPERSEDED
+from tracker.alerts.lifecycle import urgency_rank as urgency_rank
 from tracker.db import Base, UTCDateTime
 
-OPEN = "open"
-ACKNOWLEDGED = "acknowledged"  # the patient: "I have contacted my team"
-RESOLVED = "resolved"  # the patient: "this has gone away"
-CLOSED = "closed"  # the treating team recorded what it did
-SUPERSEDED = "superseded"  # its episode ended and a new episode of the symptom was flagged
-STATUSES = (OPEN, ACKNOWLEDGED, RESOLVED, CLOSED, SUPERSEDED)
-
-# Least to most urgent: an alert's urgency only ever moves right.
-URGENCY_ORDER = ("soon", "same_day", "emergency")
-
+# The statuses and urgencies are the lifecycle's words (lifecycle.py); imported from here too.
 
 # Per cent of each page of `alerts` filled by inserts; the rest is for updates (below).
 ALERTS_FILLFACTOR = 70
-
-
-def urgency_rank(urgency: str) -> int:
-    return URGENCY_ORDER.index(urgency)
 
 
 class Alert(Base):
