@@ -1,34 +1,34 @@
-"""Faults injected where the detection pass writes a patient's alerts.
+"""Faults injected where a patient's alerts are written.
 
-A batch's new alerts are written in one statement (`_open_alerts`); anything else a patient
-needs goes through `apply_findings`. A fault for one patient in the batch statement fails the
-whole statement, as a database error there would, and the batch is redone one patient at a time.
+Every write of alerts goes through `carry_out` (`tracker.alerts.changes`), as the alerts'
+services call it: once for a detection batch's patients together, and, if that fails, once for
+each patient redone alone (`apply_findings`). A fault for one patient in the batch fails the
+whole batch, as a database error there would, and the batch is redone one patient at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from tracker.detection import run as detection_run
+from tracker.alerts import services
+from tracker.alerts.lifecycle import UNCHANGED
 
 
-def before_each_write(monkeypatch, fault: Callable[[int], None], *, bulk_only: bool = False):
-    """Call `fault(patient_id)`, which may raise, before each patient's alerts are written.
+def before_each_write(monkeypatch, fault: Callable[[int], None], *, after: bool = False):
+    """Call `fault(patient_id)`, which may raise, for each patient whose alerts are written,
+    before they are written (or, with `after`, once they are)."""
+    real = services.carry_out
 
-    `bulk_only`: only in the batch's statement, for a test that wraps `apply_findings` itself.
-    """
-    real_open = detection_run._open_alerts
-    real_apply = detection_run.apply_findings
+    def carry_out(s, decided, *args):
+        decided = list(decided)
+        writing = dict.fromkeys(pid for pid, action in decided if action.kind != UNCHANGED)
+        if not after:
+            for patient_id in writing:
+                fault(patient_id)
+        outcome = real(s, decided, *args)
+        if after:
+            for patient_id in writing:
+                fault(patient_id)
+        return outcome
 
-    def open_alerts(s, opens, now):
-        for patient_id, _finding in opens:
-            fault(patient_id)
-        return real_open(s, opens, now)
-
-    def apply_findings(s, patient_id, findings, *args):
-        fault(patient_id)
-        return real_apply(s, patient_id, findings, *args)
-
-    monkeypatch.setattr(detection_run, "_open_alerts", open_alerts)
-    if not bulk_only:
-        monkeypatch.setattr(detection_run, "apply_findings", apply_findings)
+    monkeypatch.setattr(services, "carry_out", carry_out)

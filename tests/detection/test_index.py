@@ -8,19 +8,12 @@ the whole table once per batch, and no other test would notice.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
-import pytest
-from sqlalchemy import Select, text
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from tracker.detection.run import (
-    _MOVE_ARRAYS,
-    _NEW_REASONS_ARRAYS,
-    _older_rows,
-    _window_by_pair,
-    _window_packed,
-)
+from tracker.detection.diaries import _older_rows, window_rows
 from tracker.rules.catalogue import load_rules
 from tracker.rules.engine import compile_rules
 
@@ -57,12 +50,7 @@ def diary_reads(session: Session, query: Select) -> list[str]:
 
 
 def test_the_window_is_read_from_the_covering_index_alone(session):
-    # The query the pass reads a batch's window with, on this database (`_read_window`).
-    if session.get_bind().dialect.name == "postgresql":
-        query = _window_packed(1, 5000, TODAY, RULES)
-    else:
-        query = _window_by_pair(1, 5000, TODAY, RULES)
-    reads = diary_reads(session, query)
+    reads = diary_reads(session, window_rows(1, 5000, TODAY, RULES))
     # The recent pairs, the probe for any older row of each, and the window's rows.
     assert len(reads) == 3, reads
     if session.get_bind().dialect.name == "postgresql":
@@ -75,7 +63,7 @@ def test_the_window_is_read_from_the_covering_index_alone(session):
 def test_reading_further_back_reads_the_covering_index_alone(session):
     since, before = TODAY - timedelta(days=400), TODAY - timedelta(days=125)
     ranges = {(1, "cough"): (since, before), (2, "fatigue"): (since, before)}
-    reads = diary_reads(session, _older_rows(ranges, session.get_bind().dialect.name))
+    reads = diary_reads(session, _older_rows(ranges))
     assert len(reads) == 1, reads  # one index range per pair, looped over the pairs
     if session.get_bind().dialect.name == "postgresql":
         assert f"Index Only Scan using {INDEX}" in reads[0], reads
@@ -84,31 +72,4 @@ def test_reading_further_back_reads_the_covering_index_alone(session):
         # statistics; what matters is that each pair is one range of an index, not a scan.
         assert reads[0].startswith("SEARCH diary_entries USING"), reads
         assert "(patient_id=? AND symptom_code=? AND entry_date>? AND entry_date<?)" in reads[0]
-    session.rollback()
-
-
-@pytest.mark.parametrize(
-    "statement", [_MOVE_ARRAYS, _NEW_REASONS_ARRAYS], ids=["moved dates", "new reasons"]
-)
-def test_writing_a_batch_of_alerts_reads_only_that_batchs_alerts(session, statement):
-    if session.get_bind().dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's statements: SQLite writes these alerts one at a time, by id")
-    one = {
-        "alert_ids": [1], "starts": [TODAY], "firsts": [TODAY], "lasts": [TODAY],
-        "durations": [0], "was_reasons": ["new"], "urgencies": ["soon"],
-        "reasons": ["new,persistent"], "versions": ["test"],
-        "open": "open", "actor": "detection", "now": datetime(2026, 11, 20, tzinfo=UTC),
-        "first_patient": 1, "last_patient": 5000,
-    }  # fmt: skip
-    conn = session.connection()
-    # As above: with an empty table, ask whether an index can be used, not whether it would be.
-    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-    plan = "\n".join(conn.execute(text(f"EXPLAIN {statement.text}"), one).scalars())
-    # Read by a range of the batch's patients, not every alert of every patient (the cost of
-    # which would grow with the alerts kept, batch after batch).
-    reads = [line for line in plan.splitlines() if "Scan" in line and " on alerts" in line]
-    assert len(reads) == 1, plan
-    assert "uq_alerts_one_open_per_symptom" in reads[0], plan
-    assert "patient_id >=" in plan and "patient_id <=" in plan, plan
     session.rollback()

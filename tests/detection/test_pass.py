@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
@@ -21,6 +20,7 @@ from tests.detection.stored import (
     store,
     symptom,
 )
+from tracker.alerts import services
 from tracker.alerts.models import OPEN, Alert, AlertEvent, Prompt
 from tracker.detection import run as detection_run
 from tracker.detection.run import Interrupted, detect
@@ -126,40 +126,22 @@ def test_running_twice_gives_no_duplicate_alert_event_or_prompt(session, session
     assert (alert_state(session), prompt_state(session), count(session, AlertEvent)) == state
 
 
-def test_batches_are_written_one_at_a_time_in_order_and_on_postgresql_beside_the_assessing(
-    session, sessions, six_patients, monkeypatch
-):
-    steps = []
-    real_apply = detection_run._apply_batch
+def test_each_batch_is_committed_in_order_and_only_then_counted(session, sessions, six_patients):
+    seen = []
 
-    def recorded(s, assessed, now):
-        steps.append(("start", threading.current_thread().name, [pid for pid, _ in assessed]))
-        try:
-            return real_apply(s, assessed, now)
-        finally:
-            steps.append(("end", threading.current_thread().name, None))
+    def committed_so_far(patients: int) -> None:
+        session.rollback()  # a fresh look at what is committed
+        seen.append((patients, sorted({row[0] for row in alert_state(session)})))
 
-    monkeypatch.setattr(detection_run, "_apply_batch", recorded)
-    progress: list[int] = []
+    summary = run_pass(sessions, progress=committed_so_far)
 
-    summary = run_pass(sessions, progress=progress.append)
-
-    # Each batch once, in order (only patients with findings are written), never two at once.
-    assert [step for step, _, _ in steps] == ["start", "end"] * 3
     first, second, _, _, fifth, sixth = six_patients
-    assert [pids for step, _, pids in steps if step == "start"] == [
-        [first, second],
-        [],
-        [fifth, sixth],
+    assert seen == [
+        (2, [first, second]),
+        (2, [first, second]),  # the second batch has no findings
+        (2, [first, second, fifth, sixth]),
     ]
-    writers = {name for _, name, _ in steps}
-    if session.get_bind().dialect.name == "postgresql":
-        # On a thread of its own, so that the next batch is assessed meanwhile.
-        assert len(writers) == 1 and writers.pop().startswith("detect-write")
-    else:
-        assert writers == {threading.current_thread().name}
-    # Each batch counted once it is written.
-    assert progress == [2, 2, 2] and (summary.patients, summary.opened) == (6, 4)
+    assert (summary.patients, summary.opened) == (6, 4)
 
 
 def test_a_pass_stopped_half_way_and_run_again_ends_as_one_clean_run(
@@ -213,8 +195,7 @@ def test_a_pass_that_crashes_half_way_and_runs_again_ends_as_one_clean_run(
 def test_a_batch_that_cannot_be_read_stops_the_pass_and_a_rerun_completes_it(
     session, sessions, six_patients, monkeypatch
 ):
-    # Batches are read on other threads, ahead of the one being written: a read that fails
-    # there must still stop the pass, with every batch before it written and none after.
+    # A read that fails must stop the pass, with every batch before it written and none after.
     real_read = detection_run.read_batch
 
     def lose_the_database_on_the_second_batch(s, ids, *args):
@@ -269,18 +250,9 @@ def test_a_patient_whose_diary_makes_the_engine_fail_is_skipped_and_logged_witho
 def test_a_patient_whose_alerts_cannot_be_written_is_skipped_and_the_batch_is_kept(
     session, sessions, six_patients, monkeypatch, caplog
 ):
-    real_apply = detection_run.apply_findings
     victim = six_patients[0]  # first in its batch: the batch's other patient is written
-
-    def fail_for_victim(s, patient_id, findings, *args):
-        outcome = real_apply(s, patient_id, findings, *args)
-        if patient_id == victim:
-            s.flush()
-            raise KeyError("cough")
-        return outcome
-
-    monkeypatch.setattr(detection_run, "apply_findings", fail_for_victim)
-    faults.before_each_write(monkeypatch, refuse(victim, KeyError("cough")), bulk_only=True)
+    # The victim's alerts are written, and then fail: in the batch, and again alone.
+    faults.before_each_write(monkeypatch, refuse(victim, KeyError("cough")), after=True)
     with caplog.at_level(logging.ERROR, logger="tracker.detection"):
         summary = run_pass(sessions)
 
@@ -341,7 +313,7 @@ def test_a_patient_with_dates_to_move_and_an_alert_to_open_gets_both_counted_onc
     # The next day: the cough logged again (only its alert's dates move), and a new lump.
     store(session, mixed, [symptom(tomorrow, "cough", 3), symptom(tomorrow, "lump", 2)])
     store(session, other, [symptom(tomorrow, "lump", 2)])
-    real_apply = detection_run.apply_findings
+    real_apply = services.apply_findings
     handed = []
 
     def watch(s, patient_id, findings, *args):
@@ -349,14 +321,15 @@ def test_a_patient_with_dates_to_move_and_an_alert_to_open_gets_both_counted_onc
         handed.append((patient_id, sorted(f.symptom for f in findings)))
         return real_apply(s, patient_id, findings, *args)
 
-    monkeypatch.setattr(detection_run, "apply_findings", watch)
+    monkeypatch.setattr(services, "apply_findings", watch)
     if batch_falls_back:
         faults.before_each_write(monkeypatch, refuse(other, KeyError("lump")))
     summary = run_pass(sessions, today=tomorrow)
 
-    # In the batch, the cough's dates move and the lumps open in bulk, without apply_findings.
+    # In the batch, the cough's dates move and the lumps open together, without apply_findings.
     # Falling back, each patient is redone whole, and each finding is still counted once.
-    assert handed == ([(mixed, ["cough", "lump"])] if batch_falls_back else [])
+    expected = [(mixed, ["cough", "lump"]), (other, ["cough", "lump"])]
+    assert handed == (expected if batch_falls_back else [])
     expected_failed = 1 if batch_falls_back else 0
     assert (summary.failed, summary.opened, summary.updated) == (
         expected_failed,
@@ -400,20 +373,20 @@ def test_a_new_reason_is_written_and_counted_once(session, sessions, monkeypatch
     store(session, gains, persistent_cough())
     stored_alert(session, gains)  # yesterday the cough was new; today it is persistent too
     store(session, failing, lump_today())
-    real_apply = detection_run.apply_findings
+    real_apply = services.apply_findings
     handed = []
 
     def watch(s, patient_id, findings, *args):
         handed.append(patient_id)
         return real_apply(s, patient_id, findings, *args)
 
-    monkeypatch.setattr(detection_run, "apply_findings", watch)
+    monkeypatch.setattr(services, "apply_findings", watch)
     if batch_falls_back:
         faults.before_each_write(monkeypatch, refuse(failing, KeyError("lump")))
     summary = run_pass(sessions)
 
-    # In the batch, the new reason and the lump are written in bulk, without apply_findings.
-    assert handed == ([gains] if batch_falls_back else [])
+    # In the batch, the new reason and the lump are written together, without apply_findings.
+    assert handed == ([gains, failing] if batch_falls_back else [])
     expected_failed = 1 if batch_falls_back else 0
     assert (summary.failed, summary.updated, summary.unchanged) == (expected_failed, 1, 0)
     assert summary.opened == 1 - expected_failed

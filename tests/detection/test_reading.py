@@ -1,4 +1,5 @@
-"""The pure parts of reading: grouping rows as the engine does, and when to read past the window."""
+"""Reading a batch: its window's rows grouped as the engine groups entries, and when to read past
+the window."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.detection.run import group_rows
+from tracker.detection.diaries import group_rows, read_batch
 from tracker.detection.window import older_bound, window_days, window_start
 from tracker.diary.models import RESOLVED, SYMPTOM
 from tracker.rules.catalogue import load_rules
 from tracker.rules.engine import Entry, EntryDay, ResolvedMark, compile_rules, group_entries
+
+from .stored import add_patients, check_in, resolved, store, symptom, wipe
 
 TODAY = date(2026, 11, 20)
 RULES = compile_rules(load_rules())
@@ -60,6 +63,87 @@ def test_rows_are_grouped_into_entry_days_exactly_as_the_engine_groups_entries(r
             if r[2] == RESOLVED:
                 expected_marks.setdefault(r[1], []).append(r[3])
         assert marks.get(pid, {}) == {k: sorted(v) for k, v in expected_marks.items()}
+
+
+def store_diaries(session) -> tuple[int, int]:
+    """Two patients' diaries with every kind of row the window's read must take or leave,
+    and a third patient's, outside the range read. Returns the first two patients' ids."""
+    first, second, outside = add_patients(session, 3)
+    # Stored newest first, so the rows' ids run against their dates.
+    store(
+        session,
+        first,
+        [
+            symptom(days_ago(0), "cough", 6, worrying=True),
+            symptom(days_ago(0), "cough", 8, onset=days_ago(30)),  # same day: merged
+            resolved(days_ago(2), "cough"),
+            symptom(days_ago(2), "cough", 4),  # an entry and a mark on one day
+            symptom(days_ago(5), "cough", 3, deleted=True),
+            check_in(days_ago(1)),
+            symptom(days_ago(60), "cough", 2, onset=days_ago(61)),
+            symptom((EDGE - timedelta(days=3)), "cough", 2),  # before the window
+            symptom(days_ago(1), "fatigue", 5),
+            symptom(days_ago(40), "fatigue", 5),
+            symptom(days_ago(20), "bone_pain", 5),  # not logged lately: not read
+            symptom(TODAY + timedelta(days=1), "cough", 9),  # after today: not read
+        ],
+    )
+    store(session, second, [symptom(days_ago(3), "lump", 2), resolved(days_ago(3), "lump")])
+    store(session, outside, [symptom(days_ago(0), "cough", 7)])
+    return first, second
+
+
+def test_a_batch_reads_exactly_its_windows_rows_grouped_into_entry_days_and_marks(
+    session, sessions
+):
+    first, second = store_diaries(session)
+    try:
+        failed: set[int] = set()
+        diaries = list(read_batch(sessions, [first, second], TODAY, RULES, failed))
+
+        assert failed == set()
+        # The first patient's cough has rows before the window: that diary waits for the end.
+        assert [d[0] for d in diaries] == [second, first]
+        days = {pid: days for pid, days, _marks, _known in diaries}
+        marks = {pid: marks for pid, _days, marks, _known in diaries}
+        assert days == {
+            first: {
+                "cough": [
+                    EntryDay(days_ago(60), 2, days_ago(61), False),
+                    EntryDay(days_ago(2), 4, None, False),
+                    EntryDay(days_ago(0), 8, days_ago(30), True),  # two entries merged
+                ],
+                "fatigue": [EntryDay(days_ago(40), 5), EntryDay(days_ago(1), 5)],
+            },
+            second: {"lump": [EntryDay(days_ago(3), 2)]},
+        }
+        assert marks == {first: {"cough": [days_ago(2)]}, second: {"lump": [days_ago(3)]}}
+        entry_days = [d for pairs in days.values() for ds in pairs.values() for d in ds]
+        assert {type(d) for d in entry_days} == {EntryDay}
+        assert {(type(d.day), type(d.severity), type(d.worrying)) for d in entry_days} == {
+            (date, int, bool)
+        }
+    finally:
+        session.rollback()
+        wipe(session)
+
+
+def test_a_patient_with_rows_before_the_window_is_read_further_back_exactly(session, sessions):
+    [pid] = add_patients(session, 1)
+    # A weekly chain that began before the window and goes on to today, and known to the team.
+    start = EDGE - timedelta(days=30)
+    rows = [symptom(start + timedelta(days=7 * n), "cough", 3) for n in range(23)]
+    store(session, pid, [r for r in rows if r.day <= TODAY], known=["fatigue"])
+    try:
+        failed: set[int] = set()
+        [(read_pid, days, marks, known)] = read_batch(sessions, [pid], TODAY, RULES, failed)
+
+        assert (read_pid, failed, marks, known) == (pid, set(), {}, frozenset({"fatigue"}))
+        assert days["cough"][0] == EntryDay(start, 3)  # the whole chain, read back to its start
+        assert days["cough"] == [EntryDay(r.day, 3) for r in rows if r.day <= TODAY]
+    finally:
+        session.rollback()
+        wipe(session)
 
 
 def _onset(day: date, back: int | None) -> date | None:

@@ -17,6 +17,7 @@ from tests.detection.stored import (
     store,
     symptom,
 )
+from tracker.alerts import services
 from tracker.alerts.models import Alert, AlertEvent, Prompt
 from tracker.detection import guard
 from tracker.detection import run as detection_run
@@ -154,8 +155,7 @@ def test_a_run_that_fails_is_recorded_and_run_again_next_time(
     def database_gone(*args, **kwargs):
         raise OperationalError("INSERT", {}, ConnectionError("server closed the connection"))
 
-    monkeypatch.setattr(detection_run, "apply_findings", database_gone)
-    monkeypatch.setattr(detection_run, "_open_alerts", database_gone)
+    monkeypatch.setattr(services, "carry_out", database_gone)
     with pytest.raises(OperationalError):
         daily(sessions, engine)
     assert [r.status for r in runs(session)] == [FAILED]

@@ -11,11 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from tests.conftest import make_patient, reconfigure
 from tests.notify import standin
 from tracker import clock as tracker_clock
+from tracker.alerts.models import Prompt
 from tracker.alerts.services import apply_findings
 from tracker.rules.engine import Finding
 
@@ -177,7 +179,8 @@ def add_prompt(session, patient_id: int, urgency: str = "soon", code: str = "cou
     finding = Finding(code, urgency, ("new",), start, at.date(), 20, "test", start)
     outcome = apply_findings(session, patient_id, [finding], now=at)
     session.commit()
-    return outcome.prompts[0]
+    [queued] = outcome.prompts
+    return session.scalars(select(Prompt).where(Prompt.alert_id == queued.alert_id)).one()
 
 
 def later(minutes: float) -> datetime:

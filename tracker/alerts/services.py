@@ -1,22 +1,35 @@
-"""Turning findings into alerts and prompts (rules §4). The caller commits: one transaction."""
+"""Turning findings into alerts and prompts (rules §4), the patient's answers, and re-prompts.
+
+The caller commits: one transaction.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from tracker import clock
 from tracker.alerts import wording
+from tracker.alerts.changes import (
+    Outcome,
+    QueuedPrompt,
+    Stale,
+    carry_out,
+    event_row,
+    insert_events,
+    insert_prompts,
+    read_alerts,
+)
+from tracker.alerts.lifecycle import NONE_YET, UNCHANGED, Action, decide
 from tracker.alerts.models import (
     ACKNOWLEDGED,
     OPEN,
     RESOLVED,
-    SUPERSEDED,
     Alert,
     AlertEvent,
     Prompt,
@@ -25,29 +38,9 @@ from tracker.alerts.models import (
 from tracker.diary import services as diary
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
-from tracker.rules.engine import REASONS, Finding
+from tracker.rules.engine import Finding
 
 DETECTION = "detection"
-OPENED, UPDATED, UNCHANGED = "opened", "updated", "unchanged"
-
-
-@dataclass
-class Outcome:
-    """What applying one patient's findings did: the counts a detection run reports."""
-
-    opened: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    prompts: list[Prompt] = field(default_factory=list)
-
-    def count(self, result: str) -> None:
-        setattr(self, result, getattr(self, result) + 1)
-
-    def add(self, other: Outcome) -> None:
-        self.opened += other.opened
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        self.prompts.extend(other.prompts)
 
 
 def apply_findings(
@@ -56,186 +49,108 @@ def apply_findings(
     findings: Iterable[Finding],
     actor: str = DETECTION,
     now: datetime | None = None,
-    alerts: Iterable[Alert] | None = None,
 ) -> Outcome:
-    """Open, update or leave alone one alert per finding, queueing a prompt where §4 says.
+    """Open, update or leave alone one alert per finding, queueing a prompt where §4 says: the
+    save path, one patient's findings (`lifecycle.decide`, as the detection pass decides).
 
-    `alerts`: this patient's alerts for the findings' symptoms, if the caller has read them
-    already in the same transaction; at least the open one and the latest of each symptom,
-    which are all this reads (a detection pass reads a whole batch's by id). Otherwise they are
-    read here.
+    Raises `changes.Stale` if another writer changed one of the alerts between this reading
+    them and writing them: roll back, and apply the findings again.
     """
     now = now or clock.now()
     findings = list(findings)
-    outcome = Outcome()
     if not findings:
-        return outcome
-    symptoms = {f.symptom for f in findings}
-    if alerts is None:
-        alerts = _read_alerts(s, patient_id, symptoms)
-    latest, open_now = _by_symptom(a for a in alerts if a.symptom_code in symptoms)
-    for finding in findings:
-        current = open_now.get(finding.symptom)
-        if current is not None and not _same_episode(current, finding):
-            # Its episode ended (a long gap, or a resolved mark) and a new one is flagged.
-            _supersede(s, current, actor, now)
-            current = None
-        if current is not None:
-            outcome.count(_merge(s, current, finding, actor, now, outcome))
-            continue
-        previous = latest.get(finding.symptom)
-        if (
-            previous is not None
-            and previous.status not in (OPEN, SUPERSEDED)
-            and _same_episode(previous, finding)
-            and urgency_rank(finding.urgency) <= urgency_rank(previous.urgency)
-        ):
-            # Answered or closed already: only a new episode or a rise in urgency opens another.
-            outcome.count(UNCHANGED)
-            continue
-        _open(s, patient_id, finding, actor, now, outcome)
-        outcome.count(OPENED)
+        return Outcome()
+    s.flush()  # the alerts are read, and written, below the ORM
+    decided = _decide(s, [(patient_id, findings)])
+    outcome = carry_out(s, decided, actor, now)
+    # An alert this session holds as an object is now older than its row.
+    for _, action in decided:
+        held = action.was and s.identity_map.get(identity_key(Alert, action.was.id))
+        if held:
+            s.expire(held)
     return outcome
 
 
-def _read_alerts(s: Session, patient_id: int, symptoms: set[str]) -> list[Alert]:
-    return list(
-        s.scalars(
-            select(Alert).where(
-                Alert.patient_id == patient_id, Alert.symptom_code.in_(sorted(symptoms))
-            )
-        )
-    )
+def apply_batch(
+    s: Session,
+    assessed: list[tuple[int, list[Finding]]],
+    actor: str,
+    now: datetime,
+    on_failure: Callable[[int, Exception], None],
+) -> tuple[Outcome, set[int]]:
+    """Apply many patients' findings in one transaction, and commit it.
 
-
-def _by_symptom(alerts: Iterable[Alert]) -> tuple[dict[str, Alert], dict[str, Alert]]:
-    """The latest alert of each symptom, and the open one."""
-    latest: dict[str, Alert] = {}
-    open_now: dict[str, Alert] = {}
-    # In id order, so the last one seen is the latest. Every alert passed in is stored (they
-    # were read, or flushed when opened), so each has its id.
-    for alert in sorted(alerts, key=lambda a: a.id):
-        latest[alert.symptom_code] = alert
-        if alert.status == OPEN:
-            open_now[alert.symptom_code] = alert
-    return latest, open_now
-
-
-def _same_episode(alert: Alert, finding: Finding) -> bool:
-    # Episodes split a symptom's entry days in date order, so a later episode's first entry day
-    # always comes after every entry day of the earlier one, the alert's last_entry included.
-    first = finding.first_entry or finding.episode_start
-    return first <= alert.last_entry
-
-
-def _merge(
-    s: Session, alert: Alert, finding: Finding, actor: str, now: datetime, outcome: Outcome
-) -> str:
-    reasons = _ordered_union(alert.reason_list, finding.reasons)
-    urgency = max(alert.urgency, finding.urgency, key=urgency_rank)  # urgency only rises
-    rose = urgency != alert.urgency
-    changed = rose or reasons != alert.reason_list
-    # The episode itself moves on every run: later entries, or an earlier onset.
-    alert.episode_start = min(alert.episode_start, finding.episode_start)
-    alert.first_entry = min(alert.first_entry, finding.first_entry or finding.episode_start)
-    alert.last_entry = max(alert.last_entry, finding.last_entry)
-    alert.duration_days = (alert.last_entry - alert.episode_start).days
-    if not changed:
-        return UNCHANGED
-    alert.reasons = ",".join(reasons)
-    alert.urgency = urgency
-    alert.rules_version = finding.rules_version
-    alert.updated_at = now
-    _record(s, alert, "updated", actor, now)
-    if rose:
-        outcome.prompts.append(_queue_prompt(s, alert, 0, now))
-    return UPDATED
-
-
-def _open(
-    s: Session, patient_id: int, finding: Finding, actor: str, now: datetime, outcome: Outcome
-) -> None:
-    alert = Alert(
-        patient_id=patient_id,
-        symptom_code=finding.symptom,
-        episode_start=finding.episode_start,
-        first_entry=finding.first_entry or finding.episode_start,
-        last_entry=finding.last_entry,
-        duration_days=finding.duration_days,
-        urgency=finding.urgency,
-        reasons=",".join(finding.reasons),
-        rules_version=finding.rules_version,
-        status=OPEN,
-        opened_at=now,
-        updated_at=now,
-    )
-    # Not flushed here: the event and the prompt refer to the object, and one flush at the
-    # end writes a whole batch's new alerts, then their events and prompts, a statement each.
-    s.add(alert)
-    _record(s, alert, "opened", actor, now)
-    outcome.prompts.append(_queue_prompt(s, alert, 0, now))
-
-
-def _ordered_union(old: list[str], new: Iterable[str]) -> list[str]:
-    present = set(old) | set(new)
-    return [r for r in REASONS if r in present]
-
-
-def _queue_prompt(s: Session, alert: Alert, reprompt: int, now: datetime) -> Prompt:
-    prompt = Prompt(
-        alert=alert,
-        patient_id=alert.patient_id,
-        urgency=alert.urgency,
-        reprompt=reprompt,
-        created_at=now,
-        due_at=now,
-    )
-    s.add(prompt)
-    return prompt
-
-
-def _record(s: Session, alert: Alert, action: str, actor: str, now: datetime) -> None:
-    s.add(
-        AlertEvent(
-            alert=alert,
-            at=now,
-            action=action,
-            actor=actor,
-            status=alert.status,
-            urgency=alert.urgency,
-            reasons=alert.reasons,
-            rules_version=alert.rules_version,
-        )
-    )
-
-
-def _supersede(s: Session, alert: Alert, actor: str, now: datetime) -> None:
-    """Close an open alert whose episode has ended, at once, in a statement of its own.
-
-    The new episode's alert takes the one open place per symptom (a unique index) when the
-    session is next flushed, so this alert must have left it by then. A statement for this row
-    alone does that; flushing the session here would also write everything else pending, a
-    batch's worth of statements split up for each alert superseded.
+    From one read of their alerts, and a few statements for them all. If that fails (most
+    likely one patient's write, or a race with another writer), each patient with anything to
+    write is redone alone, in a savepoint, and one that fails again is passed to `on_failure`
+    and left out. Returns what was done, and the ids of the patients left out.
     """
-    if alert.id is None:  # opened earlier in this session and not yet written
-        s.flush()
-    table = Alert.__table__
-    s.connection().execute(
-        update(table)
-        .where(table.c.id == alert.id)
-        .values(status=SUPERSEDED, closed_at=now, updated_at=now)
-    )
-    # The object says the same as its row now, without the change waiting to be written.
-    for name, value in (("status", SUPERSEDED), ("closed_at", now), ("updated_at", now)):
-        set_committed_value(alert, name, value)
-    _record(s, alert, SUPERSEDED, actor, now)
+    if not assessed:
+        return Outcome(), set()
+    decided: list[tuple[int, Action]] = []
+    try:
+        decided = _decide(s, assessed)
+        outcome = carry_out(s, decided, actor, now)
+        s.commit()
+        return outcome, set()
+    except (OperationalError, InterfaceError):
+        raise  # the database is gone, not one patient's record
+    except Exception:
+        s.rollback()
+    touched = {pid for pid, action in decided if action.kind != UNCHANGED}
+    if not decided:
+        touched = {pid for pid, _ in assessed}
+    # The others were decided unchanged, and are counted so here.
+    outcome = Outcome(unchanged=sum(len(f) for pid, f in assessed if pid not in touched))
+    failed: set[int] = set()
+    for patient_id, findings in assessed:
+        if patient_id in touched:
+            try:
+                outcome.add(_apply_alone(s, patient_id, findings, actor, now))
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception as exc:
+                on_failure(patient_id, exc)
+                failed.add(patient_id)
+    s.commit()
+    return outcome, failed
+
+
+def _decide(s: Session, assessed: list[tuple[int, list[Finding]]]) -> list[tuple[int, Action]]:
+    """What each finding does, from one read of the patients' alerts as they are now."""
+    pids = [pid for pid, _ in assessed]
+    alerts = read_alerts(s, min(pids), max(pids))
+    return [
+        (pid, decide(alerts.get((pid, f.symptom), NONE_YET), f))
+        for pid, findings in assessed
+        for f in findings
+    ]
+
+
+def _apply_alone(
+    s: Session, patient_id: int, findings: list[Finding], actor: str, now: datetime
+) -> Outcome:
+    try:
+        with s.begin_nested():
+            return apply_findings(s, patient_id, findings, actor, now)
+    except (IntegrityError, Stale):
+        # Another writer (a concurrent pass, or the web app on a save) opened or changed the
+        # same alert, or queued the same prompt, between our read and our write. Theirs is
+        # committed now: read again, and decide again.
+        with s.begin_nested():
+            return apply_findings(s, patient_id, findings, actor, now)
 
 
 def _change_status(s: Session, alert: Alert, status: str, actor: str, now: datetime) -> None:
     alert.status = status
     alert.closed_at = now
     alert.updated_at = now
-    _record(s, alert, status, actor, now)
+    said = {
+        "urgency": alert.urgency,
+        "reasons": alert.reasons,
+        "rules_version": alert.rules_version,
+    }
+    s.add(AlertEvent(**event_row(alert.id, status, actor, now, status, **said)))
 
 
 # ---- the patient's answers -----------------------------------------------------------------
@@ -313,12 +228,28 @@ def queue_reprompts(
         .subquery()
     )
     rows = s.execute(
-        select(Alert, last.c.last_reprompt)
+        select(Alert.id, Alert.patient_id, Alert.urgency, last.c.last_reprompt)
+        .add_columns(Alert.reasons, Alert.rules_version)
         .join(last, last.c.alert_id == Alert.id)
         .where(Alert.status == OPEN)
         .order_by(Alert.id)
     ).all()
-    for alert, last_reprompt in rows:
-        _queue_prompt(s, alert, last_reprompt + 1, now)
-        _record(s, alert, "reprompted", DETECTION, now)
+    conn = s.connection()
+    insert_prompts(
+        conn, [QueuedPrompt(a_id, pid, urgency, n + 1) for a_id, pid, urgency, n, *_ in rows], now
+    )
+    events = [
+        event_row(
+            a_id,
+            "reprompted",
+            DETECTION,
+            now,
+            OPEN,
+            urgency=urgency,
+            reasons=reasons,
+            rules_version=version,
+        )
+        for a_id, _pid, urgency, _n, reasons, version in rows
+    ]
+    insert_events(conn, events)
     return len(rows)

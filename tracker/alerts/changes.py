@@ -1,0 +1,213 @@
+"""Reading the alerts `decide` needs, and writing what it decided, with Core statements that run
+on both databases, for one patient's findings (a save) or a batch's (a detection pass) alike.
+
+The caller commits. An alert is changed only while it is still open with the reasons and
+urgency that were read: if another writer changed it in between, `Stale` is raised, and the
+caller rolls back, reads again and decides again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from tracker.alerts.lifecycle import (
+    COUNTED_AS,
+    MERGE,
+    MOVE,
+    OPEN,
+    OPEN_NEW,
+    RAISE,
+    SUPERSEDE_AND_OPEN,
+    SUPERSEDED,
+    Action,
+    AlertState,
+    SymptomAlerts,
+)
+from tracker.alerts.models import Alert, AlertEvent, Prompt
+
+ALERTS = Alert.__table__
+_DATES = ("episode_start", "first_entry", "last_entry", "duration_days")
+
+
+class Stale(Exception):
+    """An alert changed between being read and being written."""
+
+
+class QueuedPrompt(NamedTuple):
+    """A prompt queued (rules §4), for the dispatcher to send."""
+
+    alert_id: int
+    patient_id: int
+    urgency: str
+    reprompt: int
+
+
+@dataclass
+class Outcome:
+    """What carrying out some findings' actions did: the counts a detection run reports."""
+
+    opened: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    prompts: list[QueuedPrompt] = field(default_factory=list)
+
+    def add(self, other: Outcome) -> None:
+        self.opened += other.opened
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.prompts.extend(other.prompts)
+
+
+def read_alerts(
+    s: Session, first_patient: int, last_patient: int
+) -> dict[tuple[int, str], SymptomAlerts]:
+    """The open and latest alert per (patient, symptom) for patients first..last, as read now."""
+    c = ALERTS.c
+    rows = s.connection().execute(
+        select(c.patient_id, c.id, c.symptom_code, c.status, c.urgency, c.reasons)
+        .add_columns(*(c[name] for name in _DATES), c.rules_version)
+        .where(c.patient_id.between(first_patient, last_patient))
+        .order_by(c.patient_id, c.symptom_code, c.id)
+    )
+    found: dict[tuple[int, str], SymptomAlerts] = {}
+    for pid, alert_id, code, status, urgency, reasons, *dates, version in rows:
+        reason_list = tuple(reasons.split(",")) if reasons else ()
+        state = AlertState(alert_id, code, status, urgency, reason_list, *dates, version)
+        before = found.get((pid, code))
+        # In id order, so the last one read is the latest.
+        still_open = state if status == OPEN else before.open if before else None
+        found[(pid, code)] = SymptomAlerts(still_open, state)
+    return found
+
+
+# Sets the columns each parameter set names, while the alert is as it was read.
+_CHANGE = update(ALERTS).where(
+    ALERTS.c.id == bindparam("alert_id"),
+    ALERTS.c.status == OPEN,
+    ALERTS.c.reasons == bindparam("was_reasons"),
+    ALERTS.c.urgency == bindparam("was_urgency"),
+)
+
+
+def carry_out(
+    s: Session, decided: Iterable[tuple[int, Action]], actor: str, now: datetime
+) -> Outcome:
+    """Write what each (patient id, action) says: a few statements for them all."""
+    outcome = Outcome()
+    superseded, moved, changed, opened, events = [], [], [], [], []
+    for patient_id, action in decided:
+        counted = COUNTED_AS[action.kind]
+        setattr(outcome, counted, getattr(outcome, counted) + 1)
+        alert, was = action.alert, action.was
+        if action.kind == SUPERSEDE_AND_OPEN:
+            closed = {"status": SUPERSEDED, "closed_at": now, "updated_at": now}
+            superseded.append(_as_read(was) | closed)
+            events.append(event_row(was.id, SUPERSEDED, actor, now, SUPERSEDED, **said(was)))
+        if action.kind in (OPEN_NEW, SUPERSEDE_AND_OPEN):
+            opened.append((patient_id, alert))
+        elif action.kind == MOVE:
+            moved.append(_as_read(was) | _dates(alert))
+        elif action.kind in (MERGE, RAISE):
+            changed.append(_as_read(was) | _dates(alert) | said(alert) | {"updated_at": now})
+            events.append(event_row(alert.id, "updated", actor, now, OPEN, **said(alert)))
+            if action.kind == RAISE:
+                outcome.prompts.append(QueuedPrompt(alert.id, patient_id, alert.urgency, 0))
+    conn = s.connection()
+    # Superseded first: the new episode's alert takes the one open place per symptom.
+    for rows in (superseded, moved, changed):
+        if rows and conn.execute(_CHANGE, rows).rowcount != len(rows):
+            raise Stale("an alert changed since it was read")
+    for (patient_id, alert), alert_id in zip(
+        opened, _insert_alerts(conn, opened, now), strict=True
+    ):
+        events.append(event_row(alert_id, "opened", actor, now, OPEN, **said(alert)))
+        outcome.prompts.append(QueuedPrompt(alert_id, patient_id, alert.urgency, 0))
+    insert_events(conn, events)
+    insert_prompts(conn, outcome.prompts, now)
+    return outcome
+
+
+def _as_read(alert: AlertState) -> dict[str, Any]:
+    reasons = ",".join(alert.reasons)
+    return {"alert_id": alert.id, "was_reasons": reasons, "was_urgency": alert.urgency}
+
+
+def _dates(alert: AlertState) -> dict[str, date | int]:
+    return {name: getattr(alert, name) for name in _DATES}
+
+
+def _insert_alerts(
+    conn: Connection, opened: list[tuple[int, AlertState]], now: datetime
+) -> list[int]:
+    """Insert the new alerts; their ids, in the order given."""
+    if not opened:
+        return []
+    conn.execute(
+        insert(ALERTS),
+        [
+            {"patient_id": patient_id, "symptom_code": a.symptom, **_dates(a), **said(a)}
+            | {"status": OPEN, "opened_at": now, "updated_at": now}
+            for patient_id, a in opened
+        ],
+    )
+    # Each is the one open alert of its patient and symptom (a unique index says so): read
+    # their ids back so, rather than have each insert return its own, which costs more.
+    pids = [patient_id for patient_id, _ in opened]
+    c = ALERTS.c
+    ids = {
+        (pid, code): alert_id
+        for alert_id, pid, code in conn.execute(
+            select(c.id, c.patient_id, c.symptom_code).where(
+                c.patient_id.between(min(pids), max(pids)), c.status == OPEN
+            )
+        )
+    }
+    return [ids[(patient_id, a.symptom)] for patient_id, a in opened]
+
+
+def said(alert: AlertState) -> dict[str, str]:
+    """What an alert says, as its row and its events record it."""
+    reasons = ",".join(alert.reasons)
+    return {"urgency": alert.urgency, "reasons": reasons, "rules_version": alert.rules_version}
+
+
+def event_row(
+    alert_id: int | None,
+    action: str,
+    actor: str,
+    now: datetime,
+    status: str,
+    *,
+    urgency: str,
+    reasons: str,
+    rules_version: str,
+) -> dict[str, Any]:
+    """An alert_events row: what happened, who did it, and what the alert then said."""
+    return {
+        "alert_id": alert_id,
+        "at": now,
+        "action": action,
+        "actor": actor,
+        "status": status,
+        "urgency": urgency,
+        "reasons": reasons,
+        "rules_version": rules_version,
+    }
+
+
+def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(AlertEvent.__table__), rows)
+
+
+def insert_prompts(conn: Connection, prompts: list[QueuedPrompt], now: datetime) -> None:
+    """Queue the prompts, due at once."""
+    if prompts:
+        due = {"created_at": now, "due_at": now}
+        conn.execute(insert(Prompt.__table__), [p._asdict() | due for p in prompts])
