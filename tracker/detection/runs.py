@@ -91,9 +91,8 @@ def run_daily(
         run_id = claim(sessions, key, day)
         if run_id is None:
             return RunResult(ALREADY_DONE, key)
-        return _run_claimed(
-            sessions, run_id, key, day, rules, should_stop, progress, batch_size, now
-        )
+        options = dict(progress=progress, should_stop=should_stop, batch_size=batch_size, now=now)
+        return _run_claimed(sessions, run_id, key, day, rules, options)
 
 
 def run_manual(
@@ -114,9 +113,8 @@ def run_manual(
         _mark_dead_runs_interrupted(sessions)
         run_id = claim(sessions, key, today)
         assert run_id is not None  # a fresh random key cannot already be taken
-        return _run_claimed(
-            sessions, run_id, key, today, rules, should_stop, progress, batch_size, now
-        )
+        options = dict(progress=progress, should_stop=should_stop, batch_size=batch_size, now=now)
+        return _run_claimed(sessions, run_id, key, today, rules, options)
 
 
 def claim(sessions: SessionFactory, run_key: str, as_of: date) -> int | None:
@@ -183,21 +181,10 @@ def _run_claimed(
     run_key: str,
     today: date,
     rules: Catalogue,
-    should_stop: Callable[[], bool] | None,
-    progress: Callable[[int], None] | None,
-    batch_size: int,
-    now: datetime | None,
+    options: dict,
 ) -> RunResult:
     try:
-        summary = detect(
-            sessions,
-            today,
-            rules,
-            batch_size=batch_size,
-            progress=progress,
-            should_stop=should_stop,
-            now=now,
-        )
+        summary = detect(sessions, today, rules, **options)
     except Interrupted as stop:
         _finish(sessions, run_id, INTERRUPTED, stop.summary)
         return RunResult(STOPPED, run_key, stop.summary)
