@@ -16,6 +16,6 @@ def test_an_sqlite_too_old_for_the_detection_pass_is_refused_at_start_up_saying_
 
 
 def test_this_machines_sqlite_is_new_enough():
-    # The tests and `make run` use it: if it were older, the pass's JSON reads would fail.
+    # The tests and `make run` use it: if it were older, the pass's reads would fail.
     assert sqlite3.sqlite_version_info >= SQLITE_MIN_VERSION
     check_sqlite_version()
