@@ -1,6 +1,6 @@
 """Benchmark of the detection pass over a database of believable diaries.
 
-    .venv/bin/python bench/detect.py [--patients 10000] [--days 90] [--backend both]
+    .venv/bin/python bench/detect.py [--patients 10000] [--days 90] [--backend both] [--json]
 
 Generates N patients with DAYS days of diary history (a quarter log nothing but check-ins; the
 rest have episodes of symptoms, mostly logged daily, so about one to two entries a day while
@@ -21,7 +21,11 @@ not count, times:
 
 and prints patients and diary rows per second, the ratio of each pass to its aggregate, and
 the child's peak resident memory (VmHWM, or ru_maxrss off Linux: the whole process,
-interpreter and imports included; its size before the first pass is shown beside it).
+interpreter and imports included; its size before the first pass is shown beside it). With
+--json, it prints instead one JSON object per backend, on a line of its own: `first_s`,
+`same_day_s`, `next_day_s`, `aggregate_s` (the best of the three aggregates), `next_day_x`
+(the next day's pass over the aggregate timed straight after it) and `peak_mb`. The budget
+these are held to is in docs/performance.md.
 
 PostgreSQL runs in a database of its own, `tracker_bench`, created and dropped here. After
 loading, the bench runs VACUUM ANALYZE and then CHECKPOINT, for which the role needs
@@ -493,6 +497,22 @@ def report(backend: str, patients: int, days: int, load_seconds: float, m: dict)
     )
 
 
+def as_json(backend: str, patients: int, days: int, m: dict) -> dict:
+    """One backend's figures as `--json` prints them."""
+    p = m["passes"]
+    return {
+        "backend": backend,
+        "patients": patients,
+        "days": days,
+        "first_s": round(p["first"]["seconds"], 2),
+        "same_day_s": round(p["again"]["seconds"], 2),
+        "next_day_s": round(p["next_day"]["seconds"], 2),
+        "aggregate_s": round(m["aggregate_seconds"], 2),
+        "next_day_x": round(p["next_day"]["seconds"] / p["next_day"]["aggregate_seconds"], 1),
+        "peak_mb": round(m["rss_peak_mb"]),
+    }
+
+
 def main() -> None:
     """Parse the arguments, build each backend's database, measure, report, clean up."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -504,6 +524,7 @@ def main() -> None:
     )
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--seed", type=int, default=20261120)
+    parser.add_argument("--json", action="store_true", help="one JSON object per backend")
     parser.add_argument("--measure", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--tomorrow", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--aggregate", metavar="URL", help=argparse.SUPPRESS)
@@ -516,7 +537,8 @@ def main() -> None:
         return
 
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
-    print(f"{os.cpu_count()} cores; batch size {args.batch_size}; today {TODAY}")
+    if not args.json:
+        print(f"{os.cpu_count()} cores; batch size {args.batch_size}; today {TODAY}")
     for backend in backends:
         with tempfile.TemporaryDirectory(prefix="tracker-bench-") as workdir:
             url = prepare_database(backend, args.pg_url, Path(workdir))
@@ -526,7 +548,10 @@ def main() -> None:
             load_seconds = time.perf_counter() - started
             try:
                 measured = run_child(url, args.batch_size, tomorrow)
-                report(backend, args.patients, args.days, load_seconds, measured)
+                if args.json:
+                    print(json.dumps(as_json(backend, args.patients, args.days, measured)))
+                else:
+                    report(backend, args.patients, args.days, load_seconds, measured)
             finally:
                 if backend == "postgresql":
                     drop_database(args.pg_url, BENCH_DATABASE)
