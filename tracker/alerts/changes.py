@@ -8,12 +8,12 @@ caller rolls back, reads again and decides again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from tracker.alerts.lifecycle import (
@@ -30,8 +30,9 @@ from tracker.alerts.lifecycle import (
     SymptomAlerts,
 )
 from tracker.alerts.models import Alert, AlertEvent, Prompt
+from tracker.db import UTCDateTime
 
-ALERTS = Alert.__table__
+ALERTS, EVENTS, PROMPTS = Alert.__table__, AlertEvent.__table__, Prompt.__table__
 _DATES = ("episode_start", "first_entry", "last_entry", "duration_days")
 
 
@@ -100,22 +101,21 @@ def carry_out(
 ) -> Outcome:
     """Write what each (patient id, action) says: a few statements for them all."""
     outcome = Outcome()
-    superseded, moved, changed, opened, events = [], [], [], [], []
+    superseded, moved, changed, opened = [], [], [], []
     for patient_id, action in decided:
         counted = COUNTED_AS[action.kind]
         setattr(outcome, counted, getattr(outcome, counted) + 1)
         alert, was = action.alert, action.was
         if action.kind == SUPERSEDE_AND_OPEN:
-            closed = {"status": SUPERSEDED, "closed_at": now, "updated_at": now}
-            superseded.append(_as_read(was) | closed)
-            events.append(event_row(was.id, SUPERSEDED, actor, now, SUPERSEDED, **said(was)))
+            superseded.append(
+                _as_read(was) | {"status": SUPERSEDED, "closed_at": now, "updated_at": now}
+            )
         if action.kind in (OPEN_NEW, SUPERSEDE_AND_OPEN):
             opened.append((patient_id, alert))
         elif action.kind == MOVE:
             moved.append(_as_read(was) | _dates(alert))
         elif action.kind in (MERGE, RAISE):
-            changed.append(_as_read(was) | _dates(alert) | said(alert) | {"updated_at": now})
-            events.append(event_row(alert.id, "updated", actor, now, OPEN, **said(alert)))
+            changed.append(_as_read(was) | _dates(alert) | _said(alert) | {"updated_at": now})
             if action.kind == RAISE:
                 outcome.prompts.append(QueuedPrompt(alert.id, patient_id, alert.urgency, 0))
     conn = s.connection()
@@ -123,13 +123,15 @@ def carry_out(
     for rows in (superseded, moved, changed):
         if rows and conn.execute(_CHANGE, rows).rowcount != len(rows):
             raise Stale("an alert changed since it was read")
-    for (patient_id, alert), alert_id in zip(
-        opened, _insert_alerts(conn, opened, now), strict=True
-    ):
-        events.append(event_row(alert_id, "opened", actor, now, OPEN, **said(alert)))
-        outcome.prompts.append(QueuedPrompt(alert_id, patient_id, alert.urgency, 0))
-    insert_events(conn, events)
-    insert_prompts(conn, outcome.prompts, now)
+    new_ids = _insert_alerts(conn, opened, now)
+    outcome.prompts += [
+        QueuedPrompt(alert_id, patient_id, alert.urgency, 0)
+        for alert_id, (patient_id, alert) in zip(new_ids, opened, strict=True)
+    ]
+    record(conn, SUPERSEDED, actor, now, [row["alert_id"] for row in superseded])
+    record(conn, "updated", actor, now, [row["alert_id"] for row in changed])
+    record(conn, "opened", actor, now, new_ids)
+    queue_prompts(conn, 0, now, [p.alert_id for p in outcome.prompts])
     return outcome
 
 
@@ -142,6 +144,11 @@ def _dates(alert: AlertState) -> dict[str, date | int]:
     return {name: getattr(alert, name) for name in _DATES}
 
 
+def _said(alert: AlertState) -> dict[str, str]:
+    reasons = ",".join(alert.reasons)
+    return {"urgency": alert.urgency, "reasons": reasons, "rules_version": alert.rules_version}
+
+
 def _insert_alerts(
     conn: Connection, opened: list[tuple[int, AlertState]], now: datetime
 ) -> list[int]:
@@ -151,7 +158,7 @@ def _insert_alerts(
     conn.execute(
         insert(ALERTS),
         [
-            {"patient_id": patient_id, "symptom_code": a.symptom, **_dates(a), **said(a)}
+            {"patient_id": patient_id, "symptom_code": a.symptom, **_dates(a), **_said(a)}
             | {"status": OPEN, "opened_at": now, "updated_at": now}
             for patient_id, a in opened
         ],
@@ -171,43 +178,27 @@ def _insert_alerts(
     return [ids[(patient_id, a.symptom)] for patient_id, a in opened]
 
 
-def said(alert: AlertState) -> dict[str, str]:
-    """What an alert says, as its row and its events record it."""
-    reasons = ",".join(alert.reasons)
-    return {"urgency": alert.urgency, "reasons": reasons, "rules_version": alert.rules_version}
+def record(conn: Connection, action: str, actor: str, now: datetime, alert_ids: list[int]) -> None:
+    """An event for each alert: what happened, who did it, and what the alert's row now says."""
+    c = ALERTS.c
+    said = (c.id, literal(now, UTCDateTime), literal(action), literal(actor), c.status, c.urgency)
+    columns = ("alert_id", "at", "action", "actor", "status", "urgency", "reasons", "rules_version")
+    for chunk in _chunks(alert_ids):
+        rows = select(*said, c.reasons, c.rules_version).where(c.id.in_(chunk)).order_by(c.id)
+        conn.execute(insert(EVENTS).from_select(columns, rows))
 
 
-def event_row(
-    alert_id: int | None,
-    action: str,
-    actor: str,
-    now: datetime,
-    status: str,
-    *,
-    urgency: str,
-    reasons: str,
-    rules_version: str,
-) -> dict[str, Any]:
-    """An alert_events row: what happened, who did it, and what the alert then said."""
-    return {
-        "alert_id": alert_id,
-        "at": now,
-        "action": action,
-        "actor": actor,
-        "status": status,
-        "urgency": urgency,
-        "reasons": reasons,
-        "rules_version": rules_version,
-    }
+def queue_prompts(conn: Connection, reprompt: int, now: datetime, alert_ids: list[int]) -> None:
+    """A prompt for each alert, at its urgency, to its patient, due at once (rules §4)."""
+    c = ALERTS.c
+    due = literal(now, UTCDateTime)
+    columns = ("alert_id", "patient_id", "urgency", "reprompt", "created_at", "due_at")
+    for chunk in _chunks(alert_ids):
+        rows = select(c.id, c.patient_id, c.urgency, literal(reprompt), due, due)
+        conn.execute(insert(PROMPTS).from_select(columns, rows.where(c.id.in_(chunk))))
 
 
-def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(AlertEvent.__table__), rows)
-
-
-def insert_prompts(conn: Connection, prompts: list[QueuedPrompt], now: datetime) -> None:
-    """Queue the prompts, due at once."""
-    if prompts:
-        due = {"created_at": now, "due_at": now}
-        conn.execute(insert(Prompt.__table__), [p._asdict() | due for p in prompts])
+def _chunks(ids: list[int], size: int = 1000) -> Iterator[list[int]]:
+    """Ids a thousand at a time: one bound parameter each, well under SQLite's limit."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

@@ -15,23 +15,13 @@ from sqlalchemy.orm.util import identity_key
 
 from tracker import clock
 from tracker.alerts import wording
-from tracker.alerts.changes import (
-    Outcome,
-    QueuedPrompt,
-    Stale,
-    carry_out,
-    event_row,
-    insert_events,
-    insert_prompts,
-    read_alerts,
-)
+from tracker.alerts.changes import Outcome, Stale, carry_out, queue_prompts, read_alerts, record
 from tracker.alerts.lifecycle import NONE_YET, UNCHANGED, Action, decide
 from tracker.alerts.models import (
     ACKNOWLEDGED,
     OPEN,
     RESOLVED,
     Alert,
-    AlertEvent,
     Prompt,
     urgency_rank,
 )
@@ -145,12 +135,9 @@ def _change_status(s: Session, alert: Alert, status: str, actor: str, now: datet
     alert.status = status
     alert.closed_at = now
     alert.updated_at = now
-    said = {
-        "urgency": alert.urgency,
-        "reasons": alert.reasons,
-        "rules_version": alert.rules_version,
-    }
-    s.add(AlertEvent(**event_row(alert.id, status, actor, now, status, **said)))
+    s.flush()  # the event records what the alert's row then says
+    record(s.connection(), status, actor, now, [alert.id])
+    s.expire(alert, ["events"])
 
 
 # ---- the patient's answers -----------------------------------------------------------------
@@ -228,28 +215,13 @@ def queue_reprompts(
         .subquery()
     )
     rows = s.execute(
-        select(Alert.id, Alert.patient_id, Alert.urgency, last.c.last_reprompt)
-        .add_columns(Alert.reasons, Alert.rules_version)
+        select(Alert.id, last.c.last_reprompt)
         .join(last, last.c.alert_id == Alert.id)
         .where(Alert.status == OPEN)
         .order_by(Alert.id)
     ).all()
     conn = s.connection()
-    insert_prompts(
-        conn, [QueuedPrompt(a_id, pid, urgency, n + 1) for a_id, pid, urgency, n, *_ in rows], now
-    )
-    events = [
-        event_row(
-            a_id,
-            "reprompted",
-            DETECTION,
-            now,
-            OPEN,
-            urgency=urgency,
-            reasons=reasons,
-            rules_version=version,
-        )
-        for a_id, _pid, urgency, _n, reasons, version in rows
-    ]
-    insert_events(conn, events)
+    for reprompt in sorted({n + 1 for _, n in rows}):
+        queue_prompts(conn, reprompt, now, [alert_id for alert_id, n in rows if n + 1 == reprompt])
+    record(conn, "reprompted", DETECTION, now, [alert_id for alert_id, _ in rows])
     return len(rows)
