@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -78,7 +77,7 @@ def test_the_same_finding_again_changes_nothing():
 def test_an_episode_that_moved_on_only_moves_the_dates():
     action = decide(only_open(alert()), finding(last=16))
     assert action.kind == MOVE
-    assert action.alert == replace(alert(), last_entry=day(16), duration_days=16)
+    assert action.alert == alert()._replace(last_entry=day(16), duration_days=16)
     assert action.alert.rules_version == "v1"  # only a change of what it says takes the new one
 
 
@@ -181,7 +180,7 @@ def after(alerts: SymptomAlerts, action) -> SymptomAlerts:
     if action.kind == UNCHANGED:
         return alerts
     if action.kind in (OPEN_NEW, SUPERSEDE_AND_OPEN):
-        new = replace(action.alert, id=8)
+        new = action.alert._replace(id=8)
         return SymptomAlerts(new, new)
     return SymptomAlerts(action.alert, action.alert)
 

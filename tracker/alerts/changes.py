@@ -70,16 +70,22 @@ def read_alerts(
 ) -> dict[tuple[int, str], SymptomAlerts]:
     """The open and latest alert per (patient, symptom) for patients first..last, as read now."""
     c = ALERTS.c
-    rows = s.connection().execute(
-        select(c.patient_id, c.id, c.symptom_code, c.status, c.urgency, c.reasons)
-        .add_columns(*(c[name] for name in _DATES), c.rules_version)
-        .where(c.patient_id.between(first_patient, last_patient))
-        .order_by(c.patient_id, c.symptom_code, c.id)
+    rows = (
+        s.connection()
+        .execute(
+            select(c.patient_id, c.id, c.symptom_code, c.status, c.urgency, c.reasons)
+            .add_columns(*(c[name] for name in _DATES), c.rules_version)
+            .where(c.patient_id.between(first_patient, last_patient))
+            .order_by(c.patient_id, c.symptom_code, c.id)
+        )
+        .yield_per(1000)
     )
     found: dict[tuple[int, str], SymptomAlerts] = {}
-    for pid, alert_id, code, status, urgency, reasons, *dates, version in rows:
+    for pid, alert_id, code, status, urgency, reasons, start, first, last, days, version in rows:
         reason_list = tuple(reasons.split(",")) if reasons else ()
-        state = AlertState(alert_id, code, status, urgency, reason_list, *dates, version)
+        state = AlertState(
+            alert_id, code, status, urgency, reason_list, start, first, last, days, version
+        )
         before = found.get((pid, code))
         # In id order, so the last one read is the latest.
         still_open = state if status == OPEN else before.open if before else None

@@ -8,8 +8,8 @@ through `tracker.alerts.changes`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from tracker.rules.engine import REASONS, Finding
 
@@ -28,9 +28,12 @@ def urgency_rank(urgency: str) -> int:
     return URGENCY_ORDER.index(urgency)
 
 
-@dataclass(frozen=True, slots=True)
-class AlertState:
-    """What deciding needs of one alert. `id` is None for an alert not yet written."""
+class AlertState(NamedTuple):
+    """What deciding needs of one alert. `id` is None for an alert not yet written.
+
+    Immutable, like every snapshot here; a NamedTuple rather than a frozen dataclass because a
+    detection pass makes one for each alert it reads, and these are quicker to make.
+    """
 
     id: int | None
     symptom: str
@@ -44,8 +47,7 @@ class AlertState:
     rules_version: str
 
 
-@dataclass(frozen=True, slots=True)
-class SymptomAlerts:
+class SymptomAlerts(NamedTuple):
     """One patient's alerts for one symptom that matter: the open one, and the latest of any
     status (the open one, when there is one: another is opened only when none is open)."""
 
@@ -74,8 +76,7 @@ COUNTED_AS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
+class Action(NamedTuple):
     """`kind`, the alert as it is to be (`alert`), and the alert as read that it changes
     (`was`: the one merged into, or the one superseded)."""
 
