@@ -74,7 +74,12 @@ from tracker.notify.outbox import (
     reach_from,
     settle_prompt,
 )
-from tracker.notify.preferences import TWILIO_UNSUBSCRIBED, refuse_number, set_opt_out
+from tracker.notify.preferences import (
+    REFUSED_NUMBER_CODES,
+    TWILIO_UNSUBSCRIBED,
+    refuse_number,
+    set_opt_out,
+)
 from tracker.notify.prompts import expand_due_prompts
 from tracker.notify.quiet import held_until, parse_hhmm, zone
 from tracker.notify.ratelimit import TokenBucket
@@ -96,8 +101,6 @@ RECONCILE_AFTER = timedelta(minutes=2)
 # Look-ups that fail (Twilio unreachable) are retried this many times beyond max_attempts
 # before the message is given up as failed (and the other channel tried).
 RECONCILE_EXTRA = 3
-# Twilio codes that mean: never text this number again until the patient changes it.
-REFUSED_NUMBER_CODES = ("twilio_21211", "twilio_21614")
 # A dispatcher claims at most this many rows per worker ahead of sending them: enough to keep
 # the workers busy, few enough that leases are not spent waiting in the pool's queue.
 CLAIM_AHEAD = 2

@@ -37,9 +37,11 @@ from tracker.notify.models import (
 from tracker.notify.outbox import _insert, fall_back, is_monitored, mark_prompt_sent, queue
 from tracker.notify.outbox import settle_prompt as settle
 from tracker.notify.preferences import (
+    REFUSED_NUMBER_CODES,
     START_TEXT,
     STOP_TEXT,
     TWILIO_UNSUBSCRIBED,
+    refuse_number,
     set_consent,
     set_opt_out,
 )
@@ -158,6 +160,9 @@ def _failed(s: Session, message: OutboxMessage, error_code: str | None, now: dat
     log.warning("message %s: delivery failed (%s)", message.id, code)
     if code == TWILIO_UNSUBSCRIBED:
         set_opt_out(s, message.to_address, True, TWILIO_UNSUBSCRIBED, now)
+    elif code in REFUSED_NUMBER_CODES and message.patient_id is not None:
+        # As when a send is refused: texts stop until the patient's number is another one.
+        refuse_number(s, message.patient_id, message.to_address, code.removeprefix("twilio_"), now)
     s.flush()
     fall_back(s, message, now)
     if message.kind == PROMPT:
