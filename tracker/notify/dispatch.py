@@ -73,6 +73,7 @@ from tracker.notify.outbox import (
     opted_out_numbers,
     reach_from,
     settle_prompt,
+    settle_reminder,
 )
 from tracker.notify.preferences import (
     REFUSED_NUMBER_CODES,
@@ -129,6 +130,7 @@ class DispatchSummary:
     cancelled: int = 0
     fallbacks: int = 0
     undelivered: int = 0  # prompts that reached the patient by no channel
+    undelivered_reminders: int = 0  # reminders that failed for good on every channel they had
     lost_leases: int = 0
     sent_at: list[tuple[datetime, datetime]] = field(default_factory=list, repr=False)
 
@@ -746,6 +748,8 @@ def _fail(
     summary.failed += 1
     log.warning("message %s: %s; failed on this channel", job.id, code)
     _after_failure(s, job, now, summary, try_fallback=True)
+    if job.kind == REMINDER and settle_reminder(s, s.get(OM, job.id), now):
+        summary.undelivered_reminders += 1
 
 
 def _after_failure(

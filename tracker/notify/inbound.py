@@ -34,7 +34,14 @@ from tracker.notify.models import (
     OutboxMessage,
     WebhookReceipt,
 )
-from tracker.notify.outbox import _insert, fall_back, is_monitored, mark_prompt_sent, queue
+from tracker.notify.outbox import (
+    _insert,
+    fall_back,
+    is_monitored,
+    mark_prompt_sent,
+    queue,
+    settle_reminder,
+)
 from tracker.notify.outbox import settle_prompt as settle
 from tracker.notify.preferences import (
     REFUSED_NUMBER_CODES,
@@ -167,6 +174,8 @@ def _failed(s: Session, message: OutboxMessage, error_code: str | None, now: dat
     fall_back(s, message, now)
     if message.kind == PROMPT:
         settle(s, message.prompt_id, now)
+    else:
+        settle_reminder(s, message, now)
 
 
 # ---- texts from patients --------------------------------------------------------------------
