@@ -12,13 +12,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.alerts import services as alert_services
 from tracker.config import Settings
 from tracker.notify import messages
 from tracker.notify.models import (
+    ALIVE,
     CANCELLED,
     DELIVERED,
     FAILED,
@@ -312,7 +313,12 @@ def _reply(
     recent = s.scalar(
         select(
             exists().where(
-                OM.kind == REPLY, OM.to_address == number, OM.created_at > now - REPLY_WINDOW
+                OM.kind == REPLY,
+                OM.to_address == number,
+                OM.created_at > now - REPLY_WINDOW,
+                # Only replies that went, or still will: one cancelled (the number opted out
+                # before it was sent) must not hold back the next, such as START's.
+                or_(OM.status.in_(ALIVE), OM.sent_at.is_not(None)),
             )
         )
     )
