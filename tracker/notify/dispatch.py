@@ -864,6 +864,7 @@ def dispatch_due(
 def _expand_all(s: Session, clock: Callable[[], datetime], summary: DispatchSummary) -> None:
     from tracker.notify.prompts import BATCH
 
+    no_channel = 0
     while True:
         done = expand_due_prompts(s, clock())
         summary.prompts += done.prompts
@@ -871,8 +872,15 @@ def _expand_all(s: Session, clock: Callable[[], datetime], summary: DispatchSumm
         summary.undelivered += done.undelivered
         summary.held += done.held
         summary.cancelled += done.cancelled
+        no_channel += done.no_channel
         if done.prompts < BATCH:
-            return
+            break
+    if no_channel:
+        # One line a pass, however many: each prompt is flagged on its own (PromptDelivery).
+        log.warning(
+            "dispatch: %d prompts undelivered: their patient has no channel to reach them",
+            no_channel,
+        )
 
 
 def _send_all(
