@@ -22,6 +22,7 @@ from tracker.notify.messages import Rendered
 from tracker.notify.models import (
     ALIVE,
     CANCELLED,
+    CHANNELS,
     EMAIL,
     FAILED,
     FALLBACK_KINDS,
@@ -309,9 +310,11 @@ def settle_reminder(s: Session, failed: OutboxMessage, now: datetime) -> bool:
     reach the patient, mark the failed one REMINDER_UNDELIVERED. True if it was marked now."""
     if failed.kind != REMINDER or failed.last_error == REMINDER_UNDELIVERED:
         return False
+    # The reminder's messages by their unique keys (indexed), one per channel.
+    keys = [f"{failed.group_key}:{channel}" for channel in CHANNELS]
     others = s.execute(
         select(OutboxMessage.status, OutboxMessage.last_error_code).where(
-            OutboxMessage.group_key == failed.group_key, OutboxMessage.id != failed.id
+            OutboxMessage.idempotency_key.in_(keys), OutboxMessage.id != failed.id
         )
     ).all()
     if any(status in ALIVE or code == DUPLICATE for status, code in others):
