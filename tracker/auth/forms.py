@@ -39,6 +39,8 @@ def read_sign_in(form: Mapping[str, str], errors: Errors) -> SignInValues:
     values = SignInValues(
         email=(form.get("email") or "").strip(), password=form.get("password") or ""
     )
+    # Looked up, never saved; but PostgreSQL refuses NUL even in a query's parameters.
+    errors.check_text("email", values.email, "Your email address", verb="used")
     if not values.email:
         errors.add("email", "Enter your email address")
     if not values.password:
@@ -115,6 +117,9 @@ def check_account(
     if team_id not in team_ids:
         errors.add("team", "Select your treating team")
 
+    errors.check_text("name", values.name, "Your name")
+    errors.check_text("email", values.email, "Your email address")
+    errors.check_text("mobile", values.mobile, "Your mobile number")
     if not values.name:
         errors.add("name", "Enter your name")
     elif len(values.name) > NAME_MAX:

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from tracker.diary.models import NOTE_MAX
 from tracker.diary.services import SymptomReport
-from tracker.forms import Errors, FieldError
+from tracker.forms import Errors, FieldError, check_text
 from tracker.rules import Catalogue
 
 
@@ -61,7 +61,7 @@ def parse_severity(raw: str | None) -> int:
 
 
 def parse_note(raw: str | None) -> str | None:
-    note = (raw or "").replace("\r\n", "\n").strip()
+    note = check_text((raw or "").replace("\r\n", "\n").strip(), "Your note", multiline=True)
     if len(note) > NOTE_MAX:
         raise FieldError(f"Your note must be {NOTE_MAX:,} characters or fewer")
     return note or None

@@ -72,6 +72,9 @@ def check_enrolment(
     team_id = int(values.team) if values.team.isdigit() else None
     if team_id not in team_ids:
         errors.add("team", "Select the patient's treating team")
+    errors.check_text("name", values.name, "The patient's name")
+    errors.check_text("email", values.email, "The patient's email address")
+    errors.check_text("mobile", values.mobile, "The patient's mobile number")
     if not values.name:
         errors.add("name", "Enter the patient's name")
     elif len(values.name) > NAME_MAX:
