@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from flask import render_template
 
+from tracker.db import ID_MAX
+
 
 class FieldError(ValueError):
     """A message for the person filling in the form, about one field."""
@@ -51,6 +53,28 @@ def check_text(text: str, what: str, multiline: bool = False, verb: str = "saved
     if has_hidden_character(text, multiline):
         raise FieldError(hidden_character_message(what, verb))
     return text
+
+
+# ---- numbers ---------------------------------------------------------------------------------
+
+
+def parse_int(raw: str | None, lowest: int, highest: int) -> int | None:
+    """`raw` as a whole number from `lowest` to `highest`, or None.
+
+    Only ASCII digits count: str.isdigit() also accepts "²" and "١", which int() then refuses
+    or reads, and a number of any length would reach the database and overflow its column.
+    """
+    raw = (raw or "").strip()
+    # One digit more than `highest` has is enough to tell "too big" without reading 5,000 of them.
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(highest)) + 1:
+        return None
+    number = int(raw)
+    return number if lowest <= number <= highest else None
+
+
+def parse_id(raw: str | None) -> int | None:
+    """An id typed in a form or a query string (a team, a message), or None if it cannot be one."""
+    return parse_int(raw, 1, ID_MAX)
 
 
 @dataclass

@@ -7,9 +7,12 @@ this folder too (quick_hashing is autouse, as there).
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
+from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 from tests.team.conftest import (  # noqa: F401 (fixtures)
     World,
@@ -21,7 +24,10 @@ from tests.team.conftest import (  # noqa: F401 (fixtures)
     team_admin,
     world,
 )
+from tracker import config, db
+from tracker.auth.sessions import start_session
 from tracker.models import Base
+from tracker.patients.models import Patient
 
 
 def snapshot(app) -> dict[str, list[tuple]]:
@@ -54,3 +60,28 @@ def service_admin(app, world: World):  # noqa: F811 (the fixture)
     client = app.test_client()
     staff_sign_in_as(client, boss)
     return client
+
+
+def sign_in_patient(client, app, patient_id: int) -> None:
+    """As tests.conftest.sign_in_as, for a patient known by id (the team world's)."""
+    with app.app_context():
+        key = start_session(db.session(), db.session().get(Patient, patient_id))
+        db.session().commit()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = key
+        sess["_fresh"] = True
+
+
+def signed_post(client, path: str, form: dict | list, query: str = ""):
+    """POST `form` to a Twilio webhook, signed as Twilio signs it (the app's auth token)."""
+    settings = config.of(client.application)
+    url = settings.web.public_url + path + (f"?{query}" if query else "")
+    pairs = list(form.items()) if isinstance(form, dict) else list(form)
+    params = MultiDict(pairs)
+    signature = RequestValidator(settings.notify.twilio_auth_token).compute_signature(url, params)
+    return client.post(
+        path + (f"?{query}" if query else ""),
+        data=urlencode(pairs),
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-Twilio-Signature": signature},
+    )

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from tracker.auth.passwords import password_problem
-from tracker.forms import Errors
+from tracker.forms import Errors, parse_id
 from tracker.patients.contact import ContactError, normalise_email, normalise_mobile
 
 NAME_MAX = 200  # the width of Patient.name
@@ -113,7 +113,7 @@ def check_account(
     email_taken: Callable[[str], bool],
 ) -> NewAccount | None:
     """Check every field, adding errors in page order; the account if all is well."""
-    team_id = int(values.team) if values.team.isdigit() else None
+    team_id = parse_id(values.team)
     if team_id not in team_ids:
         errors.add("team", "Select your treating team")
 

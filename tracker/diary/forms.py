@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from tracker.diary.models import NOTE_MAX
 from tracker.diary.services import SymptomReport
-from tracker.forms import Errors, FieldError, check_text
+from tracker.forms import Errors, FieldError, check_text, parse_int
 from tracker.rules import Catalogue
 
 
@@ -31,12 +31,17 @@ def parse_date(parts: dict[str, str], what: str) -> date | None:
     missing = [p for p in ("day", "month", "year") if not parts[p]]
     if missing:
         raise FieldError(f"{what} must include a {missing[0]}")
-    if not all(parts[p].isdigit() for p in parts):
+    # ASCII digits only: str.isdigit() takes "²" (which int() refuses) and "١" (which it reads).
+    if not all(parts[p].isascii() and parts[p].isdigit() for p in parts):
         raise FieldError(f"{what} must be a real date, written in numbers")
     if len(parts["year"]) != 4:
         raise FieldError(f"{what} must include a 4-digit year")
+    # Read within bounds, so that a day of 20 nines is "not a real date", not an overflow.
+    day, month = parse_int(parts["day"], 1, 31), parse_int(parts["month"], 1, 12)
     try:
-        return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+        if day is None or month is None:
+            raise ValueError("out of range")
+        return date(int(parts["year"]), month, day)
     except ValueError as exc:
         raise FieldError(f"{what} must be a real date") from exc
 
@@ -54,10 +59,10 @@ def check_entry_date(day: date | None, today: date, backdate_days: int) -> date:
 def parse_severity(raw: str | None) -> int:
     if raw is None or raw.strip() == "":
         raise FieldError("Select how bad it is, from 1 to 10")
-    raw = raw.strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= 10:
+    severity = parse_int(raw, 1, 10)
+    if severity is None:
         raise FieldError("Select a number from 1 to 10")
-    return int(raw)
+    return severity
 
 
 def parse_note(raw: str | None) -> str | None:
