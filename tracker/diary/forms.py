@@ -56,6 +56,38 @@ def check_entry_date(day: date | None, today: date, backdate_days: int) -> date:
     return day
 
 
+# The earliest a symptom may have started: this many years before the day of the entry.
+# The onset moves an episode's start earlier (rules §3), so it decides "persistent", and the team
+# reads it as "how long has she had this"; a mistyped year (1899, or 1925 for 2025) would show a
+# symptom a century old. A patient's date of birth is not known here, so the bound is relative
+# to the entry: 50 years reaches back to early adulthood for nearly everyone treated for breast
+# cancer, and any symptom that old is long-standing whatever its exact date. Someone whose
+# symptom is older can leave the date blank and say so in the note (the message says how).
+ONSET_YEARS_MAX = 50
+
+
+def earliest_onset(day: date) -> date:
+    """The earliest onset allowed for an entry on `day`."""
+    try:
+        return day.replace(year=day.year - ONSET_YEARS_MAX)
+    except ValueError:  # 29 February, in a year that has none
+        return day.replace(year=day.year - ONSET_YEARS_MAX, day=28)
+
+
+def check_onset(onset: date | None, day: date | None) -> date | None:
+    """The onset if it is on or before the entry's day and not too long before it."""
+    if onset is None or day is None:
+        return onset
+    if onset > day:
+        raise FieldError("The date it started must be on or before the day of this entry")
+    if onset < earliest_onset(day):
+        raise FieldError(
+            f"The date it started must be no more than {ONSET_YEARS_MAX} years before the day "
+            "of this entry. If it started longer ago, leave the date blank and say so in your note"
+        )
+    return onset
+
+
 def parse_severity(raw: str | None) -> int:
     if raw is None or raw.strip() == "":
         raise FieldError("Select how bad it is, from 1 to 10")
@@ -108,9 +140,7 @@ def validate_symptom(
         errors.add(f"severity-{code}", _about(label, exc))
         report_ok = False
     try:
-        onset = parse_date(values.onset, "The date it started")
-        if onset is not None and day is not None and onset > day:
-            raise FieldError("The date it started must be on or before the day of this entry")
+        onset = check_onset(parse_date(values.onset, "The date it started"), day)
     except FieldError as exc:
         errors.add(f"onset-{code}-day", _about(label, exc))
         report_ok = False
