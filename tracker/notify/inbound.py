@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from tracker.alerts import services as alert_services
 from tracker.config import Settings
+from tracker.forms import parse_id
 from tracker.notify import messages
 from tracker.notify.models import (
     ALIVE,
@@ -98,10 +99,11 @@ def _receipt(s: Session, source: str, key: str, now: datetime) -> bool:
 
 def _find(s: Session, sid: str, our_id: str | None) -> OutboxMessage | None:
     found = s.scalar(select(OM).where(OM.provider_id == sid))
-    if found is not None or not our_id or not our_id.isdigit():
+    message_id = parse_id(our_id)
+    if found is not None or message_id is None:
         return found
     # The send's answer may have been lost (an unknown message): our id from the callback URL.
-    candidate = s.get(OM, int(our_id))
+    candidate = s.get(OM, message_id)
     if candidate is not None and candidate.channel == SMS and candidate.provider_id in (None, sid):
         return candidate
     return None
