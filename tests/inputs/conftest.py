@@ -85,3 +85,13 @@ def signed_post(client, path: str, form: dict | list, query: str = ""):
         content_type="application/x-www-form-urlencoded",
         headers={"X-Twilio-Signature": signature},
     )
+
+
+# Filled by the fuzzing test (test_fuzz.py), per database, and shown in the terminal summary.
+FIGURES: dict[str, dict[str, object]] = {}
+
+
+def pytest_terminal_summary(terminalreporter):
+    for backend, figures in FIGURES.items():
+        shown = ", ".join(f"{k}: {v}" for k, v in figures.items())
+        terminalreporter.write_line(f"fuzzing every route on {backend}: {shown}")
