@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import make_patient, reconfigure
@@ -68,3 +70,26 @@ def test_a_signed_status_report_with_values_twilio_would_not_send_changes_nothin
     )
     assert response.status_code == 400
     assert changed_tables(before, snapshot(app)) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/assets/" + "x" * 300,  # longer than a file name may be: OSError, not "no such file"
+        "/assets/images/" + "x" * 300,
+        "/assets/a%00b.css",
+        "/assets/../../../etc/passwd",
+        "/static/" + "x" * 300,
+        "/static/a%00b.css",
+    ],
+)
+def test_an_asset_path_no_file_can_have_is_not_found(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_the_files_the_pages_link_to_are_still_served(client):
+    links = re.findall(r'(?:href|src)="(/(?:assets|static)/[^"?]+)', client.get("/").get_data(True))
+    assert any(link.startswith("/assets/images/") for link in links)  # from dist/nhsuk/assets
+    assert "/assets/nhsuk-frontend.min.css" in links  # from dist/nhsuk
+    for link in links:
+        assert client.get(link).status_code == 200, link
