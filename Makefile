@@ -32,9 +32,10 @@ run: install
 	TRACKER_OPEN_SIGNUP=$${TRACKER_OPEN_SIGNUP:-1} TRACKER_JOBS_IN_WEB=1 $(BIN)/flask run --debug --port $(PORT)
 
 # The whole suite: lint and formatting, then tests (on PostgreSQL too when
-# TRACKER_TEST_DATABASE_URL is set).
+# TRACKER_TEST_DATABASE_URL is set), spread over one pytest-xdist worker per core. PYTEST_ARGS
+# comes last, so `make test PYTEST_ARGS="-n0 -k foo"` runs in one process.
 test: lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

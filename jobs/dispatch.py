@@ -19,7 +19,8 @@ def run(app: Flask) -> DispatchSummary:
     if summary.claimed or summary.prompts:
         log.info(
             "dispatch: prompts %d, claimed %d, sent %d, retry %d, failed %d, unknown %d, "
-            "held %d, cancelled %d, fallbacks %d, undelivered prompts %d, lost leases %d",
+            "held %d, cancelled %d, fallbacks %d, undelivered prompts %d, "
+            "undelivered reminders %d, lost leases %d",
             summary.prompts,
             summary.claimed,
             summary.sent,
@@ -30,6 +31,7 @@ def run(app: Flask) -> DispatchSummary:
             summary.cancelled,
             summary.fallbacks,
             summary.undelivered,
+            summary.undelivered_reminders,
             summary.lost_leases,
         )
     return summary

@@ -19,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
+from flask.logging import default_handler
 
 from jobs import detect, dispatch, prune, remind, team_notices
 from jobs.settings import JobSettings, settings_for
@@ -126,7 +127,7 @@ def build_scheduler(app: Flask, stop: threading.Event) -> BackgroundScheduler:
 
 def run_forever(app: Flask) -> None:
     """Run the scheduler in this process until SIGTERM or SIGINT, then stop cleanly."""
-    _log_to_stderr()
+    _log_to_stderr(app)
     stop = threading.Event()
     scheduler = build_scheduler(app, stop)
     # The handlers only set an event. The scheduler runs in background threads and the main
@@ -153,7 +154,12 @@ class _JobsLogHandler(logging.StreamHandler):
     """The jobs process's log: to stderr, for the supervisor to keep."""
 
 
-def _log_to_stderr() -> None:
+def _log_to_stderr(app: Flask) -> None:
+    """Every record once, on stderr, through one handler that withholds exception messages."""
+    # Flask gave the app's logger ("tracker", the parent of every tracker.* logger) a handler
+    # of its own when the app was built, because the root logger had none yet. Left there, it
+    # writes each record from the app a second time, messages of exceptions and all.
+    app.logger.removeHandler(default_handler)
     root = logging.getLogger()
     if any(isinstance(h, _JobsLogHandler) for h in root.handlers):
         return

@@ -2,6 +2,10 @@
 
 Set TRACKER_TEST_DATABASE_URL to a PostgreSQL URL and every database-backed test runs twice,
 once per backend (test ids end in [sqlite] or [postgresql]).
+
+Under pytest-xdist (`make test` runs `pytest -n auto`) every worker process has databases of its
+own: its SQLite files are under its own tmp_path_factory, and on PostgreSQL it makes its own
+databases, named after TRACKER_TEST_DATABASE_URL's (see `pg_database_name`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from datetime import date
 import pytest
 from hypothesis import settings
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from werkzeug.datastructures import MultiDict
 
 from tracker import clock as tracker_clock
@@ -24,7 +29,7 @@ from tracker.auth.passwords import hash_password
 from tracker.auth.sessions import start_session
 from tracker.clock import Clock
 from tracker.config import for_tests
-from tracker.db import make_engine
+from tracker.db import drop_database, fresh_database, make_engine
 from tracker.models import Base
 from tracker.patients.models import Patient
 from tracker.team.models import Team
@@ -36,6 +41,20 @@ settings.load_profile("tracker")
 
 PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+# The xdist worker this process is ("gw0", "gw1", ...), or None when pytest runs alone (-n0).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def pg_database_name(purpose: str = "") -> str:
+    """The name of a PostgreSQL database of this test process's own, after PG_URL's database.
+
+    For tracker_test: tracker_test itself, or tracker_test_jobs for a `purpose` of "jobs"; under
+    xdist tracker_test_gw0 and tracker_test_gw0_jobs, so that two workers never drop each other's
+    database (and two checkouts testing against different databases never do either).
+    """
+    return "_".join(part for part in (make_url(PG_URL).database, WORKER, purpose) if part)
+
 
 # Hashing with argon2 is deliberately slow; most tests only need some valid hash.
 PASSWORD = "correct horse battery"
@@ -98,12 +117,23 @@ def _no_personal_details_in_logs():
     assert not leaks, f"personal details reached the logs: {leaks[:3]}"
 
 
+@pytest.fixture(scope="session")
+def pg_worker_url():
+    """PG_URL itself; under xdist, a fresh database of this worker's own, dropped at the end."""
+    if not (PG_URL and WORKER):
+        yield PG_URL
+        return
+    name = pg_database_name()
+    yield fresh_database(PG_URL, name)
+    drop_database(PG_URL, name)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     else:
-        url = PG_URL
+        url = request.getfixturevalue("pg_worker_url")
     engine = make_engine(url)
     Base.metadata.drop_all(engine)
     if request.param == "postgresql":

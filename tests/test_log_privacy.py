@@ -44,6 +44,34 @@ def test_a_real_servers_access_log_carries_no_symptom(app, caplog):
     assert "coughing_blood" not in logged
 
 
+def test_invitation_tokens_in_paths_are_redacted():
+    """A /join/ link is a live credential: whoever reads it in a log can open the account."""
+    assert redact_request_line('"GET /join/Zk3q-_x9AbC HTTP/1.1" 200 -') == (
+        '"GET /join/[redacted] HTTP/1.1" 200 -'
+    )
+    assert redact_request_line('"POST /join/Zk3q-_x9AbC?next=/x HTTP/1.1" 400 -') == (
+        '"POST /join/[redacted]?[redacted] HTTP/1.1" 400 -'
+    )
+
+
+def test_a_real_servers_access_log_carries_no_invitation_token(app, caplog):
+    token = "aLiveInvitationTokenNotForLogs"
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/join/{token}"
+        no_such_link = pytest.raises(urllib.error.HTTPError)  # a 404, logged all the same
+        with caplog.at_level(logging.INFO, logger="werkzeug"), no_such_link:
+            urllib.request.urlopen(url, timeout=5)
+    finally:
+        server.shutdown()
+        thread.join()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "/join/[redacted]" in logged
+    assert token not in logged
+
+
 # A constant, so the traceback's source lines show its name and not the address.
 PRIVATE_EMAIL = "private.person@example.test"
 

@@ -12,10 +12,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from tests.conftest import BACKENDS, PG_URL, make_patient
+from tests.conftest import BACKENDS, PG_URL, make_patient, pg_database_name
 from tests.team.conftest import open_alert
 from tracker.alerts.models import Prompt
 from tracker.db import drop_database, fresh_database, make_engine
@@ -31,7 +30,7 @@ def empty_database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    name = f"{make_url(PG_URL).database}_migrations"
+    name = pg_database_name("migrations")
     yield fresh_database(PG_URL, name)
     drop_database(PG_URL, name)
 

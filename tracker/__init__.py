@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from tracker import clock as tracker_clock
 from tracker import config as tracker_config
 from tracker import db
+from tracker import routing as tracker_routing
 from tracker.clock import Clock
 from tracker.config import ConfigError, Settings
 from tracker.rules import load_rules
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     if settings is None:
         settings = _settings_from_environment(clock)
     app = Flask(__name__, static_folder=None, instance_path=None)
+    tracker_routing.init_app(app)  # before any route is added: ids in URLs
     tracker_config.init_app(app, settings)
     tracker_clock.init_app(app, clock)
 

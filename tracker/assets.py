@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, send_from_directory
+from werkzeug.exceptions import NotFound
 
 from tracker.config import PROJECT_ROOT
 from tracker.security import public
@@ -16,10 +17,15 @@ bp = Blueprint("assets", __name__)
 @bp.get("/assets/<path:filename>")
 @public
 def nhsuk(filename: str):
-    # The CSS refers to /assets/images/…, which live under dist/nhsuk/assets/.
+    # The CSS refers to /assets/images/…, which live under dist/nhsuk/assets/. Each folder is
+    # asked through send_from_directory, which answers 404 for a name that cannot be a file
+    # there (outside the folder, holding NUL, or too long: Path.is_file raised OSError on one
+    # of 300 characters, a 500 found by tests/inputs/test_fuzz.py).
     for folder in (DIST / "assets", DIST):
-        if (folder / filename).is_file():
+        try:
             return send_from_directory(folder, filename, max_age=3600)
+        except NotFound:
+            continue
     abort(404)
 
 

@@ -30,6 +30,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Every id column is a plain `Mapped[int]`: INTEGER, 32 bits on PostgreSQL (a test holds this).
+# An id above this names nothing, and must be answered before it reaches the database, where
+# PostgreSQL refuses it as out of range (and SQLite cannot even bind one of 2**63 or more).
+ID_MAX = 2**31 - 1
+
+
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes in, aware UTC datetimes out, on SQLite (no time zones) and PostgreSQL."""
 

@@ -1,7 +1,8 @@
-"""Keep health detail out of logs.
+"""Keep health detail and credentials out of logs.
 
-Request paths can carry it (/diary/symptoms/bone_pain) and so can query strings (next=…), so the
-access log keeps only the parts of a path that say nothing about a person's health.
+Request paths can carry health detail (/diary/symptoms/bone_pain) or a credential (/join/<token>,
+a live invitation link: whoever reads it can open the account), and so can query strings
+(next=…), so the access log keeps only the parts of a path that are neither.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from flask import Flask
 
 REDACTED = "[redacted]"
 _QUERY = re.compile(r"\?[^\s\"]*")
-_SYMPTOM_IN_PATH = re.compile(r"(/diary/symptoms/)[^/\s\"?]+")
+# The path segment after each of these is redacted: a symptom, or an invitation's token.
+_SECRET_IN_PATH = re.compile(r"(/diary/symptoms/|/join/)[^/\s\"?]+")
 
 
 def redact_request_line(text: str) -> str:
-    """Drop query strings and the symptom part of diary paths from one log line."""
+    """Drop query strings, the symptom in diary paths and the token in invitation links."""
     text = _QUERY.sub("?" + REDACTED, text)
-    return _SYMPTOM_IN_PATH.sub(r"\1" + REDACTED, text)
+    return _SECRET_IN_PATH.sub(r"\1" + REDACTED, text)
 
 
 class RedactRequestLines(logging.Filter):

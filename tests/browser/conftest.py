@@ -113,6 +113,9 @@ def live_server(app) -> Iterator[LiveServer]:
 
 # Package scope, not session: a live sync Playwright keeps an asyncio loop running on this thread,
 # which would break asyncio.run() in any test that ran after it.
+# Under xdist each worker that draws browser tests launches a Chromium of its own. Keeping them all
+# on one worker measured no faster, and xdist_group marks would not do it anyway: with pytest 9.2,
+# xdist 3.8's --dist loadgroup silently ignores them (pytest-dev/pytest-xdist#1386).
 @pytest.fixture(scope="package")
 def browser():
     if not CHROMIUM.exists():

@@ -209,3 +209,17 @@ def test_a_signed_in_patient_sees_only_their_own_name(client, session):
     sign_in_as(client, me)
     assert "Jo Yours" not in client.get("/settings/").get_data(as_text=True)
     assert session.scalar(select(DiaryEntry.id)) is None
+
+
+def test_an_edit_with_an_onset_more_than_50_years_back_is_refused(patient_client, session, patient):
+    entry = add(session, patient, severity=3, note="Mild")
+    data = edit_data(today()) | {
+        "onset-cough[day]": "1",
+        "onset-cough[month]": "1",
+        "onset-cough[year]": "1899",
+    }
+    response = post_form(patient_client, f"/diary/entries/{entry.id}/edit", data)
+    assert response.status_code == 400
+    assert "no more than 50 years before" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(DiaryEntry, entry.id).severity == 3

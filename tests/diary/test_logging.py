@@ -299,3 +299,40 @@ def test_a_revision_is_written_for_every_saved_entry(patient_client, session, pa
     save(patient_client, log_form({"cough": {"severity": "3"}, "rash": {"severity": "2"}}))
     count = session.scalar(select(func.count()).select_from(EntryRevision))
     assert count == 2
+
+
+def test_an_onset_in_1899_is_refused_beside_the_field_and_nothing_is_saved(
+    patient_client, session, patient
+):
+    onset = {"onset-cough[day]": "1", "onset-cough[month]": "1", "onset-cough[year]": "1899"}
+    data = [*log_form({"cough": {"severity": "3"}}), *onset.items()]
+    response = save(patient_client, data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    message = error_beside(body, "onset-cough")
+    assert "the date it started must be no more than 50 years before" in message
+    assert "leave the date blank and say so in your note" in message
+    assert 'value="1899"' in body  # what was typed is kept
+    assert entries(session, patient_id=patient.id) == []
+
+
+def test_an_onset_up_to_50_years_before_the_entry_is_accepted(patient_client, session, patient):
+    day = today() - timedelta(days=2)
+    try:
+        earliest = day.replace(year=day.year - 50)
+    except ValueError:  # 29 February, 50 years after a year that had none
+        earliest = day.replace(year=day.year - 50, day=28)
+    too_early = earliest - timedelta(days=1)
+    refused = save(
+        patient_client,
+        log_form({"cough": {"severity": "3"}}, day=day)
+        + list(date_fields("onset-cough", too_early).items()),
+    )
+    assert refused.status_code == 400
+    accepted = save(
+        patient_client,
+        log_form({"cough": {"severity": "3"}}, day=day)
+        + list(date_fields("onset-cough", earliest).items()),
+    )
+    assert accepted.status_code == 302
+    assert entries(session, patient_id=patient.id)[0].onset_date == earliest

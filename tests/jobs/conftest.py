@@ -8,17 +8,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
-from tests.conftest import BACKENDS, PG_URL
+from tests.conftest import BACKENDS, PG_URL, pg_database_name
 from tracker.db import drop_database, fresh_database, make_engine
 from tracker.migrate import upgrade
 
 PROJECT = Path(__file__).resolve().parents[2]
-# Named after the test database (tracker_test_jobs for tracker_test), so that two checkouts
-# testing against different databases on one server do not drop each other's.
-PG_JOBS_DATABASE = f"{make_url(PG_URL).database}_jobs" if PG_URL else None
+# Named after the test database (tracker_test_jobs for tracker_test, tracker_test_gw0_jobs in
+# xdist's worker gw0), so that neither two workers nor two checkouts testing against different
+# databases on one server drop each other's.
+PG_JOBS_DATABASE = pg_database_name("jobs") if PG_URL else None
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ It answers the real twilio library (pointed at it with TWILIO_API_BASE_URL) like
 Messages resource: POST …/Messages.json creates a message (201), GET …/Messages.json?To=…
 lists messages to a number, newest first. It can be told to fail: an HTTP status (500, 429),
 an error code body (21211, 21610, …), a timeout after it has created the message (the answer is
-lost, the message is not), or a slow accept before creating anything. And it sends signed
+lost, the message is not), or a slow accept before creating anything; and its message list can
+be taken down (every look-up answered with an HTTP error) and brought back. And it sends signed
 status callbacks and inbound texts to the app, signed with RequestValidator as Twilio does.
 """
 
@@ -84,6 +85,8 @@ class StandIn:
     script: deque = field(default_factory=deque)  # for any number, in order
     by_number: dict[str, deque] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    # While set, every GET of the message list answers with this HTTP status (an outage).
+    list_status: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     _sids = itertools.count(1)
 
@@ -94,6 +97,15 @@ class StandIn:
         with self.lock:
             target = self.by_number.setdefault(to, deque()) if to else self.script
             target.extend(behaviours)
+
+    def list_down(self, status: int = 500) -> None:
+        """Answer every look-up (GET …/Messages.json) with `status` until `list_up`."""
+        with self.lock:
+            self.list_status = status
+
+    def list_up(self) -> None:
+        with self.lock:
+            self.list_status = None
 
     def _next(self, to: str) -> Behaviour:
         with self.lock:
@@ -266,6 +278,11 @@ def _handler(state: StandIn):
                 self._answer(404, {"code": 20404, "message": "Not found", "status": 404})
                 return
             if not self._authorised():
+                return
+            with state.lock:
+                down = state.list_status
+            if down is not None:
+                self._answer(down, {"code": 20000 + down, "message": "Try later", "status": down})
                 return
             query = urllib.parse.parse_qs(parsed.query)
             to = query.get("To", [None])[0]

@@ -106,3 +106,39 @@ def test_with_starttls_required_a_server_without_it_gets_nothing(app, peers, ses
         error = exc
     assert error.code == "starttls_unavailable" and not error.permanent
     assert peers.smtp.inbox.received == []  # never sent in the clear
+
+
+class OneIdForAll(SmtpEmail):
+    """A provider that hands out one id for every message: writing the second message's outcome
+    breaks the unique index on the provider's id."""
+
+    def send(self, message: Outgoing):
+        return replace(super().send(message), provider_id="<the-same-id@example.test>")
+
+
+def test_a_failure_writing_one_outcome_is_a_transient_failure_for_it_and_the_pass_goes_on(
+    app, peers, session
+):
+    addresses = ["first@example.test", "second@example.test"]
+    for n, address in enumerate(addresses):
+        patient = add_patient(session, sms=False, mobile=f"+4477009003{n:02d}", address=address)
+        add_prompt(session, patient.id)
+
+    summary = dispatch(app, MORNING, channels={"email": OneIdForAll(config.of(app).notify)})
+
+    rows = outbox(session)
+    assert sorted(m.status for m in rows) == ["queued", "sent"]  # neither left claimed
+    [retry] = [m for m in rows if m.status == "queued"]
+    assert (retry.last_error_code, retry.attempts, retry.lease_owner) == (
+        "bug_IntegrityError",
+        1,
+        None,
+    )
+    assert (summary.sent, summary.retried) == (1, 1)
+
+    dispatch(app, later(5))  # the real channel: a provider id of its own
+
+    assert [m.status for m in outbox(session)] == ["sent", "sent"]
+    # SMTP had taken the first attempt: an outcome that could not be written is retried, like
+    # an expired lease, with the same Message-ID each time.
+    assert sorted(len(peers.smtp.inbox.to(a)) for a in addresses) == [1, 2]

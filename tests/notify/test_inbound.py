@@ -106,6 +106,23 @@ def test_help_replies_with_the_teams_number_once_an_hour_at_most(app, peers, ses
     assert len(outbox(session, kind="reply")) == 1
 
 
+def test_a_reply_cancelled_before_it_went_does_not_hold_back_starts_confirmation(
+    app, peers, session
+):
+    add_patient(session)
+    peers.twilio.send_text(peers.url, MOBILE, "HELP")  # a reply is queued...
+    peers.twilio.send_text(peers.url, MOBILE, "STOP")  # ...and STOP comes before it goes
+    dispatch(app, MORNING)
+    [help_reply] = outbox(session, kind="reply")
+    assert (help_reply.status, help_reply.last_error_code) == ("cancelled", "opted_out")
+
+    peers.twilio.send_text(peers.url, MOBILE, "START")  # within the hour
+    dispatch(app, later(10))
+
+    [confirmation] = peers.twilio.sent_to(MOBILE)  # the only text: HELP's reply never went
+    assert confirmation.body.startswith("You will get texts")
+
+
 def test_done_acknowledges_the_patients_open_alerts(app, peers, session):
     patient = add_patient(session)
     add_prompt(session, patient.id)

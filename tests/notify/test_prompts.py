@@ -3,6 +3,7 @@ cannot reach the patient."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from flask import render_template_string
@@ -36,6 +37,23 @@ def test_a_prompt_becomes_one_message_per_channel_once(app, peers, session):
     assert session.get(Prompt, prompt.id).sent_at == MORNING
     assert session.get(PromptDelivery, prompt.id).state == "sent"
     assert len(peers.twilio.sent_to(MOBILE)) == 1 and len(peers.smtp.inbox.to(EMAIL)) == 1
+
+
+def test_prompts_with_no_channel_are_logged_in_one_line_per_pass_with_their_count(
+    app, session, caplog
+):
+    for n in range(3):
+        patient = add_patient(
+            session, sms=False, email=False, mobile=f"+4477009004{n:02d}", address=f"{n}@x.test"
+        )
+        add_prompt(session, patient.id)
+
+    with caplog.at_level(logging.INFO):
+        summary = dispatch(app, MORNING)
+
+    assert summary.undelivered == 3
+    lines = [r.getMessage() for r in caplog.records if "no channel" in r.getMessage()]
+    assert lines == ["dispatch: 3 prompts undelivered: their patient has no channel to reach them"]
 
 
 def test_a_prompt_with_no_channel_is_flagged_and_shows_on_the_diary(app, peers, session, client):

@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
+import pytest
 from flask import render_template_string
+from sqlalchemy import select
 
 from tests.conftest import sign_in_as
 from tests.notify.conftest import EMAIL, MOBILE, MORNING, add_patient, dispatch, outbox
+from tests.notify.standin import error
 from tracker.diary.services import SymptomReport, record_symptoms
 from tracker.notify import checkins
-from tracker.notify.models import ContactPreference
+from tracker.notify.models import ContactPreference, OutboxMessage
+from tracker.notify.outbox import REMINDER_UNDELIVERED
 from tracker.notify.reminders import latest_slot, send_reminders
 from tracker.rules import load_rules
 
@@ -56,6 +60,34 @@ def test_no_reminders_while_paused_or_switched_off_on_a_channel(app, session):
 
     assert summary.paused == 1
     assert [(m.patient_id, m.channel) for m in outbox(session)] == [(email_only.id, "email")]
+
+
+@pytest.mark.parametrize("how", ["refused when sent", "reported undelivered"])
+def test_a_text_only_reminder_that_fails_for_good_is_flagged_not_sent_by_email_unasked(
+    app, peers, session, how
+):
+    patient = add_patient(session)  # agreed to texts and email...
+    prefer(session, patient, remind_by_email=False)  # ...but takes reminders by text only
+    assert remind(app, MONDAY).queued == 1
+    if how == "refused when sent":
+        peers.twilio.then(error(21211), to=MOBILE)
+        summaries = [dispatch(app, MONDAY)]
+    else:
+        summaries = [dispatch(app, MONDAY)]
+        [text] = peers.twilio.sent_to(MOBILE)
+        assert peers.twilio.send_status(text, "failed", error_code=30006) == 200
+    summaries.append(dispatch(app, MONDAY + timedelta(minutes=5)))
+
+    [sms] = outbox(session)  # no email reminder queued (and cancelled): it was never agreed to
+    assert (sms.kind, sms.channel, sms.status) == ("reminder", "sms", "failed")
+    assert peers.smtp.inbox.received == []
+    assert sum(s.fallbacks + s.cancelled for s in summaries) == 0
+    # Flagged where it can be found, and counted by the pass that saw the failure.
+    assert sms.last_error == REMINDER_UNDELIVERED
+    flagged = select(OutboxMessage.id).where(OutboxMessage.last_error == REMINDER_UNDELIVERED)
+    assert session.scalars(flagged).all() == [sms.id]
+    if how == "refused when sent":
+        assert [s.undelivered_reminders for s in summaries] == [1, 0]
 
 
 def test_no_reminders_when_monitoring_is_paused(app, session):

@@ -182,3 +182,42 @@ def test_the_twilio_library_is_pointed_at_the_stand_in_with_a_timeout_and_logs_n
     assert MOBILE not in caplog.text and MOBILE[3:] not in caplog.text
     assert not [r for r in caplog.records if r.name.startswith("twilio")]
     assert session.scalar(select(Prompt.sent_at)) is not None
+
+
+def test_a_message_list_outage_never_aborts_a_pass_and_each_email_in_flight_goes_once(
+    app, peers, session
+):
+    # A text whose answer was lost: the next passes look it up in Twilio's message list.
+    reconfigure(app, notify={"send_timeout": 0.5})
+    texted = add_patient(session, email=False)
+    add_prompt(session, texted.id)
+    peers.twilio.then(timeout(1.5))
+    dispatch(app, MORNING)
+    assert outbox(session)[0].status == "unknown"
+    # Email-only patients whose prompts fall due in the same passes as the look-ups.
+    addresses = [f"patient.{n}@example.test" for n in range(3)]
+    for n, address in enumerate(addresses):
+        patient = add_patient(session, sms=False, mobile=f"+4477009002{n:02d}", address=address)
+        add_prompt(session, patient.id, at=later(2))
+    peers.smtp.inbox.received.clear()
+
+    peers.twilio.list_down(500)  # the message list answers 500 for ten minutes...
+    raised = []
+    for minutes in (3, 5, 7, 9, 11, 13, 20, 40):
+        if minutes == 13:
+            peers.twilio.list_up()  # ...then comes back
+        try:
+            dispatch(app, later(minutes))
+        except Exception as exc:  # the fault: a pass that raises
+            raised.append((minutes, type(exc).__name__))
+        if minutes == 3:  # a provider error like any other: a failed look-up, asked again
+            assert outbox(session, channel="sms")[0].last_error_code == "http_500"
+
+    assert raised == []
+    assert [len(peers.smtp.inbox.to(address)) for address in addresses] == [1, 1, 1]
+    emails = outbox(session, channel="email")
+    assert [m.status for m in emails] == ["sent"] * 3
+    [text] = outbox(session, channel="sms")
+    assert text.status == "sent" and text.provider_id == peers.twilio.messages[0].sid
+    assert len(peers.twilio.sent_to(MOBILE)) == 1
+    assert any(m == "GET" for m, _ in peers.twilio.requests)

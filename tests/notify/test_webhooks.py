@@ -6,12 +6,22 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import reconfigure
-from tests.notify.conftest import MOBILE, MORNING, add_patient, add_prompt, dispatch, outbox
+from tests.notify.conftest import (
+    MOBILE,
+    MORNING,
+    add_patient,
+    add_prompt,
+    dispatch,
+    later,
+    outbox,
+)
 from tests.notify.standin import ACCOUNT_SID, timeout
-from tracker.notify.models import OutboxMessage, PromptDelivery, WebhookReceipt
+from tracker.notify.models import ContactPreference, OutboxMessage, PromptDelivery, WebhookReceipt
+from tracker.patients.models import Patient
 
 
 def post(url: str, params: dict, headers: dict | None = None) -> int:
@@ -95,6 +105,31 @@ def test_a_text_that_fails_with_no_other_channel_flags_the_prompt(app, peers, se
 
     [delivery] = session.scalars(select(PromptDelivery)).all()
     assert delivery.state == "undelivered" and delivery.undelivered_at is not None
+
+
+@pytest.mark.parametrize("code", [30003, 30005])
+def test_a_text_undeliverable_to_the_number_stops_texts_to_it_until_the_number_changes(
+    app, peers, session, code
+):
+    text = sent_text(app, peers, session)  # a prompt by text and email
+    patient_id = outbox(session)[0].patient_id
+
+    assert peers.twilio.send_status(text, "undelivered", error_code=code) == 200
+
+    pref = session.get(ContactPreference, patient_id)
+    assert (pref.sms_refused_number, pref.sms_refused_code) == (MOBILE, str(code))
+    second = add_prompt(session, patient_id, urgency="same_day", code="rash")
+    dispatch(app, later(5))
+    assert [m.channel for m in outbox(session, prompt_id=second.id)] == ["email"]
+    assert len(peers.twilio.sent_to(MOBILE)) == 1
+
+    new_number = "+447700900777"
+    session.get(Patient, patient_id).mobile = new_number
+    session.commit()
+    third = add_prompt(session, patient_id, urgency="emergency", code="spinal_cord_signs")
+    dispatch(app, later(10))
+    assert [m.channel for m in outbox(session, prompt_id=third.id)] == ["sms", "email"]
+    assert len(peers.twilio.sent_to(new_number)) == 1
 
 
 def test_a_bad_or_missing_signature_is_refused_and_changes_nothing(app, peers, session):

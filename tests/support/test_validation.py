@@ -140,8 +140,10 @@ def test_a_service_needs_a_way_to_get_in_touch():
     assert "at least one way to get in touch" in errors.get("phone")
 
 
-def test_long_text_is_refused_and_control_characters_dropped():
+def test_long_text_and_control_characters_are_refused_and_white_space_made_single():
     data, errors = clean_service(raw_service(name="x" * 201), TODAY)
     assert data is None and "200 characters" in errors.get("name")
-    data, _ = clean_service(raw_service(name="A\x00 group\x1b  here"), TODAY)
+    data, errors = clean_service(raw_service(name="A\x00 group\x1b  here"), TODAY)
+    assert data is None and "hidden character" in errors.get("name")  # never dropped quietly
+    data, _ = clean_service(raw_service(name="A\tgroup\r\n  here"), TODAY)
     assert data.name == "A group here"

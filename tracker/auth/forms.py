@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from tracker.auth.passwords import password_problem
-from tracker.forms import Errors
+from tracker.forms import Errors, parse_id
 from tracker.patients.contact import ContactError, normalise_email, normalise_mobile
 
 NAME_MAX = 200  # the width of Patient.name
@@ -39,6 +39,8 @@ def read_sign_in(form: Mapping[str, str], errors: Errors) -> SignInValues:
     values = SignInValues(
         email=(form.get("email") or "").strip(), password=form.get("password") or ""
     )
+    # Looked up, never saved; but PostgreSQL refuses NUL even in a query's parameters.
+    errors.check_text("email", values.email, "Your email address", verb="used")
     if not values.email:
         errors.add("email", "Enter your email address")
     if not values.password:
@@ -111,10 +113,13 @@ def check_account(
     email_taken: Callable[[str], bool],
 ) -> NewAccount | None:
     """Check every field, adding errors in page order; the account if all is well."""
-    team_id = int(values.team) if values.team.isdigit() else None
+    team_id = parse_id(values.team)
     if team_id not in team_ids:
         errors.add("team", "Select your treating team")
 
+    errors.check_text("name", values.name, "Your name")
+    errors.check_text("email", values.email, "Your email address")
+    errors.check_text("mobile", values.mobile, "Your mobile number")
     if not values.name:
         errors.add("name", "Enter your name")
     elif len(values.name) > NAME_MAX:

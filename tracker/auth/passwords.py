@@ -7,6 +7,8 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from tracker.forms import has_hidden_character, hidden_character_message
+
 MIN_LENGTH = 10
 # Long passphrases are welcome; far longer than anyone types is refused before hashing,
 # so a megabyte "password" costs nothing.
@@ -45,6 +47,9 @@ def needs_rehash(stored_hash: str) -> bool:
 
 def password_problem(password: str) -> str | None:
     """Why a new password cannot be used, in words for the person choosing it; None if it can."""
+    if has_hidden_character(password):
+        # Hashing would take it, but nobody could type it again: a paste brought it in.
+        return hidden_character_message("Your password", "used")
     if len(password) < MIN_LENGTH:
         return f"Your password must be at least {MIN_LENGTH} characters long"
     if len(password) > MAX_LENGTH:

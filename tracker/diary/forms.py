@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from tracker.diary.models import NOTE_MAX
 from tracker.diary.services import SymptomReport
-from tracker.forms import Errors, FieldError
+from tracker.forms import Errors, FieldError, check_text, parse_int
 from tracker.rules import Catalogue
 
 
@@ -31,12 +31,17 @@ def parse_date(parts: dict[str, str], what: str) -> date | None:
     missing = [p for p in ("day", "month", "year") if not parts[p]]
     if missing:
         raise FieldError(f"{what} must include a {missing[0]}")
-    if not all(parts[p].isdigit() for p in parts):
+    # ASCII digits only: str.isdigit() takes "²" (which int() refuses) and "١" (which it reads).
+    if not all(parts[p].isascii() and parts[p].isdigit() for p in parts):
         raise FieldError(f"{what} must be a real date, written in numbers")
     if len(parts["year"]) != 4:
         raise FieldError(f"{what} must include a 4-digit year")
+    # Read within bounds, so that a day of 20 nines is "not a real date", not an overflow.
+    day, month = parse_int(parts["day"], 1, 31), parse_int(parts["month"], 1, 12)
     try:
-        return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+        if day is None or month is None:
+            raise ValueError("out of range")
+        return date(int(parts["year"]), month, day)
     except ValueError as exc:
         raise FieldError(f"{what} must be a real date") from exc
 
@@ -51,17 +56,49 @@ def check_entry_date(day: date | None, today: date, backdate_days: int) -> date:
     return day
 
 
+# The earliest a symptom may have started: this many years before the day of the entry.
+# The onset moves an episode's start earlier (rules §3), so it decides "persistent", and the team
+# reads it as "how long has she had this"; a mistyped year (1899, or 1925 for 2025) would show a
+# symptom a century old. A patient's date of birth is not known here, so the bound is relative
+# to the entry: 50 years reaches back to early adulthood for nearly everyone treated for breast
+# cancer, and any symptom that old is long-standing whatever its exact date. Someone whose
+# symptom is older can leave the date blank and say so in the note (the message says how).
+ONSET_YEARS_MAX = 50
+
+
+def earliest_onset(day: date) -> date:
+    """The earliest onset allowed for an entry on `day`."""
+    try:
+        return day.replace(year=day.year - ONSET_YEARS_MAX)
+    except ValueError:  # 29 February, in a year that has none
+        return day.replace(year=day.year - ONSET_YEARS_MAX, day=28)
+
+
+def check_onset(onset: date | None, day: date | None) -> date | None:
+    """The onset if it is on or before the entry's day and not too long before it."""
+    if onset is None or day is None:
+        return onset
+    if onset > day:
+        raise FieldError("The date it started must be on or before the day of this entry")
+    if onset < earliest_onset(day):
+        raise FieldError(
+            f"The date it started must be no more than {ONSET_YEARS_MAX} years before the day "
+            "of this entry. If it started longer ago, leave the date blank and say so in your note"
+        )
+    return onset
+
+
 def parse_severity(raw: str | None) -> int:
     if raw is None or raw.strip() == "":
         raise FieldError("Select how bad it is, from 1 to 10")
-    raw = raw.strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= 10:
+    severity = parse_int(raw, 1, 10)
+    if severity is None:
         raise FieldError("Select a number from 1 to 10")
-    return int(raw)
+    return severity
 
 
 def parse_note(raw: str | None) -> str | None:
-    note = (raw or "").replace("\r\n", "\n").strip()
+    note = check_text((raw or "").replace("\r\n", "\n").strip(), "Your note", multiline=True)
     if len(note) > NOTE_MAX:
         raise FieldError(f"Your note must be {NOTE_MAX:,} characters or fewer")
     return note or None
@@ -103,9 +140,7 @@ def validate_symptom(
         errors.add(f"severity-{code}", _about(label, exc))
         report_ok = False
     try:
-        onset = parse_date(values.onset, "The date it started")
-        if onset is not None and day is not None and onset > day:
-            raise FieldError("The date it started must be on or before the day of this entry")
+        onset = check_onset(parse_date(values.onset, "The date it started"), day)
     except FieldError as exc:
         errors.add(f"onset-{code}-day", _about(label, exc))
         report_ok = False

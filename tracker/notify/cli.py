@@ -53,7 +53,8 @@ def dispatch_command(now: datetime | None, as_json: bool) -> None:
         f"{summary.sent} sent, {summary.retried} to retry, {summary.failed} failed, "
         f"{summary.unknown} unknown, {summary.held} held for quiet hours, "
         f"{summary.cancelled} cancelled, {summary.fallbacks} fallbacks, "
-        f"{summary.undelivered} prompts undelivered."
+        f"{summary.undelivered} prompts and {summary.undelivered_reminders} reminders "
+        "undelivered."
     )
     if as_json:
         click.echo(json.dumps(summary.to_json()))

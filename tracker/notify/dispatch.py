@@ -22,7 +22,9 @@ Why a message is sent once, however many dispatchers run and whenever one dies:
 
 Sending happens on a pool of worker threads (bounded concurrency) behind a token bucket (the
 rate cap). Workers only talk to providers; claims and write-backs stay on the calling thread,
-with its one database session.
+with its one database session. Whatever goes wrong with one message (a provider error, a bug,
+a write-back that fails) is recorded for that message, and never stops the pass writing the
+outcomes of the others: an outcome not written is a message sent again when its lease runs out.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from tracker import config
@@ -70,8 +73,14 @@ from tracker.notify.outbox import (
     opted_out_numbers,
     reach_from,
     settle_prompt,
+    settle_reminder,
 )
-from tracker.notify.preferences import TWILIO_UNSUBSCRIBED, refuse_number, set_opt_out
+from tracker.notify.preferences import (
+    REFUSED_NUMBER_CODES,
+    TWILIO_UNSUBSCRIBED,
+    refuse_number,
+    set_opt_out,
+)
 from tracker.notify.prompts import expand_due_prompts
 from tracker.notify.quiet import held_until, parse_hhmm, zone
 from tracker.notify.ratelimit import TokenBucket
@@ -93,8 +102,6 @@ RECONCILE_AFTER = timedelta(minutes=2)
 # Look-ups that fail (Twilio unreachable) are retried this many times beyond max_attempts
 # before the message is given up as failed (and the other channel tried).
 RECONCILE_EXTRA = 3
-# Twilio codes that mean: never text this number again until the patient changes it.
-REFUSED_NUMBER_CODES = ("twilio_21211", "twilio_21614")
 # A dispatcher claims at most this many rows per worker ahead of sending them: enough to keep
 # the workers busy, few enough that leases are not spent waiting in the pool's queue.
 CLAIM_AHEAD = 2
@@ -123,6 +130,7 @@ class DispatchSummary:
     cancelled: int = 0
     fallbacks: int = 0
     undelivered: int = 0  # prompts that reached the patient by no channel
+    undelivered_reminders: int = 0  # reminders that failed for good on every channel they had
     lost_leases: int = 0
     sent_at: list[tuple[datetime, datetime]] = field(default_factory=list, repr=False)
 
@@ -448,6 +456,8 @@ def work(
             receipt = channel.lookup(outgoing, since)
         except SendError as exc:
             return Result(job, clock(), error=exc, looked_up=True)
+        except Exception as exc:  # a bug in a channel: a failed look-up, asked again later
+            return _unexpected(job, exc, "looking up", clock())
         return Result(job, clock(), receipt=receipt, looked_up=True)
     bucket.acquire()
     try:
@@ -455,12 +465,16 @@ def work(
     except SendError as exc:
         return Result(job, clock(), error=exc)
     except Exception as exc:  # a bug in a channel: recorded like any failure, never lost
-        log.error("message %s: unexpected %s while sending", job.id, type(exc).__name__)
-        # A text may have gone before the bug struck: look it up before any resend.
-        error = SendError(
-            f"bug_{type(exc).__name__}", permanent=False, ambiguous=job.channel == SMS
-        )
-        return Result(job, clock(), error=error)
+        return _unexpected(job, exc, "sending", clock())
+
+
+def _unexpected(job: Job, exc: BaseException, doing: str, now: datetime) -> Result:
+    """A transient failure for an exception that should never have got this far (logged by
+    type, never by message: a message can quote an address)."""
+    log.error("message %s: unexpected %s while %s", job.id, type(exc).__name__, doing)
+    # A text may have gone before the bug struck: look it up before any resend.
+    error = SendError(f"bug_{type(exc).__name__}", permanent=False, ambiguous=job.channel == SMS)
+    return Result(job, now, error=error, looked_up=job.reconcile)
 
 
 # ---- write-back (the calling thread) -----------------------------------------------------------
@@ -734,6 +748,8 @@ def _fail(
     summary.failed += 1
     log.warning("message %s: %s; failed on this channel", job.id, code)
     _after_failure(s, job, now, summary, try_fallback=True)
+    if job.kind == REMINDER and settle_reminder(s, s.get(OM, job.id), now):
+        summary.undelivered_reminders += 1
 
 
 def _after_failure(
@@ -746,6 +762,65 @@ def _after_failure(
             summary.fallbacks += 1
     if job.kind == PROMPT and settle_prompt(s, job.prompt_id, now):
         summary.undelivered += 1
+
+
+def _record_alone(
+    s: Session, result: Result, owner: str, cfg: Settings, summary: DispatchSummary
+) -> None:
+    """`record` in a SAVEPOINT of its own: if writing one message's outcome fails, that
+    message is recorded as a transient failure instead, and the other messages' outcomes in
+    the same write-back are kept. A lost database connection still stops the pass."""
+    counts = replace(summary, sent_at=list(summary.sent_at))
+    try:
+        with s.begin_nested():
+            record(s, result, owner, cfg, summary)
+        return
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        _restore(summary, counts)
+        failed = _unexpected(result.job, exc, "recording its outcome", result.finished_at)
+    try:
+        with s.begin_nested():
+            record(s, failed, owner, cfg, summary)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        # Even the failure could not be written: the row stays claimed, and the next
+        # dispatcher takes it when the lease runs out (a text is looked up first).
+        _restore(summary, counts)
+        log.error(
+            "message %s: %s recording a failure; left to its lease",
+            result.job.id,
+            type(exc).__name__,
+        )
+
+
+def _restore(summary: DispatchSummary, counts: DispatchSummary) -> None:
+    for name in summary.__dataclass_fields__:
+        setattr(summary, name, getattr(counts, name))
+
+
+def _record_sent_batch(
+    s: Session, results: list[Result], owner: str, cfg: Settings, summary: DispatchSummary
+) -> None:
+    """`record_sent_many`, falling back to one message at a time if the batch fails."""
+    if not results:
+        return
+    counts = replace(summary, sent_at=list(summary.sent_at))
+    try:
+        with s.begin_nested():
+            record_sent_many(s, results, owner, summary)
+        return
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        _restore(summary, counts)
+        log.error(
+            "write-back of %d sends failed (%s): one at a time", len(results), type(exc).__name__
+        )
+    for result in results:
+        _record_alone(s, result, owner, cfg, summary)
 
 
 def _lost(s: Session, job: Job, owner: str, summary: DispatchSummary) -> None:
@@ -789,6 +864,7 @@ def dispatch_due(
 def _expand_all(s: Session, clock: Callable[[], datetime], summary: DispatchSummary) -> None:
     from tracker.notify.prompts import BATCH
 
+    no_channel = 0
     while True:
         done = expand_due_prompts(s, clock())
         summary.prompts += done.prompts
@@ -796,8 +872,15 @@ def _expand_all(s: Session, clock: Callable[[], datetime], summary: DispatchSumm
         summary.undelivered += done.undelivered
         summary.held += done.held
         summary.cancelled += done.cancelled
+        no_channel += done.no_channel
         if done.prompts < BATCH:
-            return
+            break
+    if no_channel:
+        # One line a pass, however many: each prompt is flagged on its own (PromptDelivery).
+        log.warning(
+            "dispatch: %d prompts undelivered: their patient has no channel to reach them",
+            no_channel,
+        )
 
 
 def _send_all(
@@ -836,13 +919,16 @@ def _send_all(
             due_now = summary.fallbacks + summary.resent
             accepted = []
             for future in done:
-                pending.pop(future)
-                result = future.result()
+                job = pending.pop(future)
+                try:
+                    result = future.result()
+                except Exception as exc:  # work() turns failures into results; a bug did not
+                    result = _unexpected(job, exc, "handling it", clock())
                 if result.receipt is not None and not result.looked_up:
                     accepted.append(result)
                 else:
-                    record(s, result, owner, cfg, summary)
-            record_sent_many(s, accepted, owner, summary)
+                    _record_alone(s, result, owner, cfg, summary)
+            _record_sent_batch(s, accepted, owner, cfg, summary)
             s.commit()
             # A fallback, or a resend after a look-up, is due at once: claim again.
             if summary.fallbacks + summary.resent > due_now:

@@ -12,13 +12,15 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.alerts import services as alert_services
 from tracker.config import Settings
+from tracker.forms import parse_id
 from tracker.notify import messages
 from tracker.notify.models import (
+    ALIVE,
     CANCELLED,
     DELIVERED,
     FAILED,
@@ -34,12 +36,21 @@ from tracker.notify.models import (
     OutboxMessage,
     WebhookReceipt,
 )
-from tracker.notify.outbox import _insert, fall_back, is_monitored, mark_prompt_sent, queue
+from tracker.notify.outbox import (
+    _insert,
+    fall_back,
+    is_monitored,
+    mark_prompt_sent,
+    queue,
+    settle_reminder,
+)
 from tracker.notify.outbox import settle_prompt as settle
 from tracker.notify.preferences import (
+    REFUSED_NUMBER_CODES,
     START_TEXT,
     STOP_TEXT,
     TWILIO_UNSUBSCRIBED,
+    refuse_number,
     set_consent,
     set_opt_out,
 )
@@ -88,10 +99,11 @@ def _receipt(s: Session, source: str, key: str, now: datetime) -> bool:
 
 def _find(s: Session, sid: str, our_id: str | None) -> OutboxMessage | None:
     found = s.scalar(select(OM).where(OM.provider_id == sid))
-    if found is not None or not our_id or not our_id.isdigit():
+    message_id = parse_id(our_id)
+    if found is not None or message_id is None:
         return found
     # The send's answer may have been lost (an unknown message): our id from the callback URL.
-    candidate = s.get(OM, int(our_id))
+    candidate = s.get(OM, message_id)
     if candidate is not None and candidate.channel == SMS and candidate.provider_id in (None, sid):
         return candidate
     return None
@@ -158,10 +170,15 @@ def _failed(s: Session, message: OutboxMessage, error_code: str | None, now: dat
     log.warning("message %s: delivery failed (%s)", message.id, code)
     if code == TWILIO_UNSUBSCRIBED:
         set_opt_out(s, message.to_address, True, TWILIO_UNSUBSCRIBED, now)
+    elif code in REFUSED_NUMBER_CODES and message.patient_id is not None:
+        # As when a send is refused: texts stop until the patient's number is another one.
+        refuse_number(s, message.patient_id, message.to_address, code.removeprefix("twilio_"), now)
     s.flush()
     fall_back(s, message, now)
     if message.kind == PROMPT:
         settle(s, message.prompt_id, now)
+    else:
+        settle_reminder(s, message, now)
 
 
 # ---- texts from patients --------------------------------------------------------------------
@@ -298,7 +315,12 @@ def _reply(
     recent = s.scalar(
         select(
             exists().where(
-                OM.kind == REPLY, OM.to_address == number, OM.created_at > now - REPLY_WINDOW
+                OM.kind == REPLY,
+                OM.to_address == number,
+                OM.created_at > now - REPLY_WINDOW,
+                # Only replies that went, or still will: one cancelled (the number opted out
+                # before it was sent) must not hold back the next, such as START's.
+                or_(OM.status.in_(ALIVE), OM.sent_at.is_not(None)),
             )
         )
     )

@@ -211,8 +211,9 @@ class ContactPreference(Base):
     reminders_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     remind_by_sms: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     remind_by_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    # The mobile number Twilio refused for good (21211 invalid, 21614 not a mobile): texts stop
-    # until the patient's number is different from this one.
+    # The mobile number Twilio refused for good (21211 invalid, 21614 not a mobile, or reported
+    # undeliverable, 30003 and 30005; see preferences.REFUSED_NUMBER_CODES): texts stop until
+    # the patient's number is different from this one.
     sms_refused_number: Mapped[str | None] = mapped_column(String(20))
     sms_refused_code: Mapped[str | None] = mapped_column(String(12))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

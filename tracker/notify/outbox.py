@@ -22,6 +22,7 @@ from tracker.notify.messages import Rendered
 from tracker.notify.models import (
     ALIVE,
     CANCELLED,
+    CHANNELS,
     EMAIL,
     FAILED,
     FALLBACK_KINDS,
@@ -42,6 +43,9 @@ from tracker.patients.models import Patient
 log = logging.getLogger(__name__)
 
 DUPLICATE = "duplicate_today"
+# Written on a reminder's failed message when none of the reminder's messages can reach the
+# patient any more: what finds the reminders that reached nobody.
+REMINDER_UNDELIVERED = "undelivered: the reminder reached the patient by no channel"
 
 
 def body_hash(channel: str, to: str, text: str) -> str:
@@ -216,7 +220,9 @@ def fall_back(s: Session, failed: OutboxMessage, now: datetime) -> int | None:
     if patient is None or not is_monitored(patient):
         return None
     other = EMAIL if failed.channel == SMS else SMS
-    address = reach(s, patient).address(other)
+    # Only to a channel the patient takes this kind of message on: a reminder never falls back
+    # to a channel they switched reminders off for (it would only be cancelled when claimed).
+    address = dict(reach(s, patient).for_purpose(failed.kind)).get(other)
     if address is None:
         return None
     key = f"{failed.group_key}:{other}"
@@ -297,3 +303,24 @@ def settle_prompt(s: Session, prompt_id: int | None, now: datetime) -> bool:
     if changed:
         log.warning("prompt %s reached the patient by no channel", prompt_id)
     return bool(changed)
+
+
+def settle_reminder(s: Session, failed: OutboxMessage, now: datetime) -> bool:
+    """After a reminder's message failed for good: if none of the reminder's messages can still
+    reach the patient, mark the failed one REMINDER_UNDELIVERED. True if it was marked now."""
+    if failed.kind != REMINDER or failed.last_error == REMINDER_UNDELIVERED:
+        return False
+    # The reminder's messages by their unique keys (indexed), one per channel.
+    keys = [f"{failed.group_key}:{channel}" for channel in CHANNELS]
+    others = s.execute(
+        select(OutboxMessage.status, OutboxMessage.last_error_code).where(
+            OutboxMessage.idempotency_key.in_(keys), OutboxMessage.id != failed.id
+        )
+    ).all()
+    if any(status in ALIVE or code == DUPLICATE for status, code in others):
+        return False
+    failed.last_error = REMINDER_UNDELIVERED
+    failed.updated_at = now
+    s.flush()
+    log.warning("reminder message %s reached the patient by no channel", failed.id)
+    return True

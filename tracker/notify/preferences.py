@@ -30,6 +30,10 @@ SETTINGS_PAGE = "settings"
 STOP_TEXT = "sms_stop"
 START_TEXT = "sms_start"
 TWILIO_UNSUBSCRIBED = "twilio_21610"
+# Twilio codes that mean: never text this number again until the patient changes it. Refused
+# when a send is answered 21211 (not a valid number) or 21614 (not a mobile); reported by a
+# status callback 30003 (unreachable handset) or 30005 (unknown handset).
+REFUSED_NUMBER_CODES = ("twilio_21211", "twilio_21614", "twilio_30003", "twilio_30005")
 
 # Reminder times on offer: whole hours outside quiet hours (rules §4: 21:00 to 08:00).
 REMINDER_TIMES = tuple(f"{h:02d}:00" for h in range(8, 21))

@@ -12,6 +12,7 @@ They are exempt from CSRF (Twilio has no form token; the signature is the check)
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Blueprint, Response, request
 from twilio.request_validator import RequestValidator
@@ -26,6 +27,13 @@ log = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+# What Twilio sends, loosely: a message id is letters and digits ("SM" and 32 hex digits today)
+# and fits the columns that keep it; an error code is a number. Anything else cannot be from
+# Twilio however it is signed, and is refused before it reaches the database, which would keep
+# it on a text (or, holding NUL, fail the whole callback on PostgreSQL).
+_SID = re.compile(r"[A-Za-z0-9]{1,64}")
+_ERROR_CODE = re.compile(r"[0-9]{1,10}")
 
 
 def signed_url(cfg: Settings) -> str:
@@ -48,6 +56,18 @@ def _forbidden() -> Response:
     return Response("", status=403, mimetype="text/plain")
 
 
+def _malformed(sid: str, error_code: str | None = None) -> bool:
+    """True if a signed callback holds a message id or error code Twilio would never send."""
+    return bool(sid and not _SID.fullmatch(sid)) or bool(
+        error_code and not _ERROR_CODE.fullmatch(error_code)
+    )
+
+
+def _bad_request() -> Response:
+    log.warning("twilio webhook refused: a message id or error code of the wrong form")
+    return Response("", status=400, mimetype="text/plain")
+
+
 @bp.post("/status")
 @public
 def status():
@@ -56,12 +76,15 @@ def status():
     if not signature_ok(cfg):
         return _forbidden()
     form = request.form
+    sid, error_code = form.get("MessageSid", ""), form.get("ErrorCode") or None
+    if _malformed(sid, error_code):
+        return _bad_request()
     with db.transaction() as s:
         outcome = inbound.apply_status(
             s,
-            sid=form.get("MessageSid", ""),
+            sid=sid,
             status=form.get("MessageStatus") or form.get("SmsStatus") or "",
-            error_code=form.get("ErrorCode") or None,
+            error_code=error_code,
             our_id=request.args.get("m"),
             now=clock.now(),
         )
@@ -77,11 +100,14 @@ def incoming():
     if not signature_ok(cfg):
         return _forbidden()
     form = request.form
+    sid = form.get("MessageSid") or form.get("SmsSid") or ""
+    if _malformed(sid):
+        return _bad_request()
     with db.transaction() as s:
         result = inbound.receive(
             s,
             cfg,
-            sid=form.get("MessageSid") or form.get("SmsSid") or "",
+            sid=sid,
             sender=form.get("From", ""),
             body=form.get("Body"),
             now=clock.now(),

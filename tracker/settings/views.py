@@ -57,8 +57,20 @@ def details():
     return render_form("settings/details.html", errors, values=values, zones=COMMON_ZONES)
 
 
+# What each field is called in its error messages.
+DETAIL_SUBJECTS = {
+    "name": "Your name",
+    "email": "Your email address",
+    "mobile": "Your mobile number",
+    "postcode": "Your postcode",
+    "timezone": "The time zone",
+}
+
+
 def _check_details(values: dict[str, str], patient: Patient, errors: Errors) -> dict:
     clean: dict = {}
+    for key, what in DETAIL_SUBJECTS.items():  # first, so that its message is the one shown
+        errors.check_text(key, values[key], what)
     if not values["name"]:
         errors.add("name", "Enter your name")
     elif len(values["name"]) > NAME_MAX:

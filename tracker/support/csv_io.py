@@ -26,6 +26,7 @@ from typing import TextIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker.forms import parse_id
 from tracker.support.models import SupportService
 from tracker.support.services import add_service, edit_service
 from tracker.support.validation import FIELDS, ServiceData, clean_service, format_areas, format_tags
@@ -263,10 +264,10 @@ def _row_id(raw: str, listed: dict[int, str], retired: set[int], reasons: list[s
     raw = (raw or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    service_id = parse_id(raw)
+    if service_id is None:
         reasons.append("id: leave it blank to add a service, or give the number of a listed one")
         return None
-    service_id = int(raw)
     if service_id in retired:
         reasons.append(f"id: service {service_id} has been retired and cannot be changed")
     elif service_id not in listed:

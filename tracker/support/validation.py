@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 
-from tracker.forms import Errors
+from tracker.forms import Errors, has_hidden_character, hidden_character_message
 from tracker.patients.contact import ContactError, normalise_email
 from tracker.support.postcodes import PostcodeError, parse_area_code
 
@@ -60,7 +60,6 @@ FIELDS = (
 
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0", ""}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +92,12 @@ class ServiceData:
 def clean_service(raw: Mapping[str, str | None], today: date) -> tuple[ServiceData | None, Errors]:
     """Check every field; return the clean details, or None and a message per bad field."""
     errors = Errors()
+    for f in FIELDS:
+        # Tabs and line breaks are only white space here (_text makes them one space); any other
+        # control character is refused, never quietly dropped: the admin should see what was
+        # wrong in what they pasted. First, so that its message is the one shown.
+        if has_hidden_character(raw.get(f), multiline=True):
+            errors.add(f, hidden_character_message("This"))
     value = {f: _text(raw.get(f)) for f in FIELDS}
 
     name = _required_text(value["name"], "name", "Enter the name of the service", NAME_MAX, errors)
@@ -282,8 +287,8 @@ def parse_yes_no(raw: str) -> bool:
 
 
 def _text(raw: str | None) -> str:
-    """Trimmed, with runs of whitespace made one space and control characters removed."""
-    return re.sub(r"\s+", " ", _CONTROL.sub("", raw or "")).strip()
+    """Trimmed, with runs of white space (tabs and line breaks too) made one space."""
+    return re.sub(r"\s+", " ", raw or "").strip()
 
 
 def _required_text(text: str, field_id: str, missing: str, limit: int, errors: Errors) -> str:

@@ -40,19 +40,23 @@ def support_for_prompt(area: str | None = None, limit: int = 3):
 @bp.get("/")
 @public
 def index():
-    words = request.args.get("q", "")[:WORDS_MAX].strip()
+    typed = request.args.get("q", "")[:WORDS_MAX].strip()
     # A signed-in patient's own district is the starting filter; the search form always sends
     # `area`, so clearing the box shows everywhere.
     area = request.args.get("area", _own_district())[:AREA_MAX].strip()
     kind = request.args.get("kind", "")
     kind = kind if kind in KIND_CODES else ""  # a tampered choice is ignored, not an error
     errors = Errors()
+    # Words with a hidden character are explained, and left out of the search (the box still
+    # shows them): PostgreSQL refuses NUL even in a query's parameters.
+    words = typed if errors.check_text("q", typed, "Your words", verb="used") else ""
     place = None
     try:
-        place = parse_place(area)
+        if errors.check_text("area", area, "Your postcode", verb="used"):
+            place = parse_place(area)
     except PostcodeError as exc:
         errors.add("area", str(exc))
-    if place is not None and area.replace(" ", "").upper() != place.code:
+    if place is not None and not errors and area.replace(" ", "").upper() != place.code:
         # A full postcode (or lower case): keep only the district in the address.
         return redirect(url_for(".index", q=words or None, kind=kind or None, area=place.code))
     results = search(db.session(), Search(kind=kind or None, place=place, words=words))
@@ -60,7 +64,7 @@ def index():
         "support/index.html",
         errors=errors,
         form_has_errors=bool(errors),
-        values={"q": words, "kind": kind, "area": place.code if place else area},
+        values={"q": typed, "kind": kind, "area": place.code if place else area},
         kinds=KINDS,
         kind_label=KIND_LABELS.get(kind),
         place=place,

@@ -29,6 +29,7 @@ TEXT_FIELDS = {
     "hours": (200, "Enter the hours the team answers the phone"),
     "out_of_hours": (2000, "Enter what patients should do out of hours"),
 }
+MULTI_LINE = ("out_of_hours",)
 
 
 @dataclass
@@ -69,6 +70,8 @@ class TeamValues:
 def check_team(values: TeamValues, errors: Errors) -> dict | None:
     """The team's new column values if every field is right; None with errors if not."""
     clean: dict = {}
+    for name in (*PAGE_ORDER, "notify_email"):  # first, so that its message is the one shown
+        errors.check_text(name, getattr(values, name), "This", multiline=name in MULTI_LINE)
     for name in PAGE_ORDER:
         if name == "email":
             clean["email"] = _email(values.email, "email", errors, required=True)
@@ -151,6 +154,7 @@ def membership(s: Session, team: Team, staff_id: int) -> Membership | None:
 def check_new_member(email: str, role: str, errors: Errors) -> tuple[str, str] | None:
     """The email address (normalised) and role to add, or None with errors beside the fields."""
     address = None
+    errors.check_text("email", email, "The email address", verb="used")
     try:
         address = normalise_email(email)
     except ContactError:

@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from tracker import clock, config
 from tracker.auth import invitations
 from tracker.auth.models import Invitation
-from tracker.forms import Errors
+from tracker.forms import Errors, parse_id
 from tracker.notify.queueing import queue_invitation
 from tracker.patients.contact import ContactError, normalise_email, normalise_mobile
 from tracker.patients.models import KnownCondition, Patient
@@ -69,9 +69,12 @@ def check_enrolment(
     email_taken: Callable[[str], bool],
 ) -> NewPatient | None:
     """Check every field, adding errors in page order; the new patient if all is well."""
-    team_id = int(values.team) if values.team.isdigit() else None
+    team_id = parse_id(values.team)
     if team_id not in team_ids:
         errors.add("team", "Select the patient's treating team")
+    errors.check_text("name", values.name, "The patient's name")
+    errors.check_text("email", values.email, "The patient's email address")
+    errors.check_text("mobile", values.mobile, "The patient's mobile number")
     if not values.name:
         errors.add("name", "Enter the patient's name")
     elif len(values.name) > NAME_MAX:

@@ -44,6 +44,7 @@ def check_outcome(values: OutcomeValues, errors: Errors) -> None:
     """Add an error beside each field that is not right."""
     if values.outcome not in OUTCOMES:
         errors.add("outcome", "Select what was done")
+    errors.check_text("note", values.note, "The note", multiline=True)
     if len(values.note) > OUTCOME_NOTE_MAX:
         errors.add("note", f"The note must be {OUTCOME_NOTE_MAX} characters or fewer")
 

@@ -53,7 +53,8 @@ def matching_step(secret: str, typed: str, now: datetime, after: int | None) -> 
     someone's shoulder, or replayed from a captured request, cannot be used again.
     """
     code = clean_code(typed)
-    if len(code) != 6 or not code.isdigit():
+    # ASCII only: "²²²²²²" passes isdigit(), and compare_digest refuses non-ASCII strings.
+    if len(code) != 6 or not code.isascii() or not code.isdigit():
         return None
     totp = pyotp.TOTP(secret)
     current = step_at(now)

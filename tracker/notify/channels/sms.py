@@ -21,7 +21,7 @@ import threading
 from datetime import datetime, timedelta
 
 import requests
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
@@ -71,18 +71,32 @@ class QuietTwilioHttpClient(TwilioHttpClient):
         return None
 
 
-def classify_rest_error(exc: TwilioRestException) -> SendError:
-    """Twilio answered with an error: permanent, or worth trying again?"""
-    if exc.code in PERMANENT_CODES:
-        return SendError(f"twilio_{exc.code}", permanent=True)
-    if exc.status == 429 or exc.status >= 500:
-        return SendError(f"http_{exc.status}", permanent=False)
-    if exc.status in (401, 403):
+def _status_of(exc: TwilioException) -> int | None:
+    """The HTTP status of a Twilio error: TwilioRestException and TwilioServiceException carry
+    it; the base TwilioException that a failed page of a list raises carries the response."""
+    status = getattr(exc, "status", None)
+    if status is None and len(exc.args) > 1:
+        status = getattr(exc.args[1], "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def classify_rest_error(exc: TwilioException) -> SendError:
+    """Twilio answered with an error (any of the library's exceptions): permanent, or worth
+    trying again?"""
+    code, status = getattr(exc, "code", None), _status_of(exc)
+    if code in PERMANENT_CODES:
+        return SendError(f"twilio_{code}", permanent=True)
+    if status is None:
+        # No answer we can read (the library's own complaint, such as a page it could not
+        # load): nothing says it will never work.
+        return SendError("twilio_error", permanent=False)
+    if status == 429 or status >= 500:
+        return SendError(f"http_{status}", permanent=False)
+    if status in (401, 403):
         # Our credentials, not the patient's number: retried, so that fixing the configuration
         # within the retry window still gets the message out.
-        return SendError(f"twilio_auth_{exc.status}", permanent=False)
-    code = f"twilio_{exc.code}" if exc.code else f"http_{exc.status}"
-    return SendError(code, permanent=True)
+        return SendError(f"twilio_auth_{status}", permanent=False)
+    return SendError(f"twilio_{code}" if code else f"http_{status}", permanent=True)
 
 
 def classify_network_error(exc: requests.RequestException) -> SendError:
@@ -139,7 +153,7 @@ class TwilioSms:
             kwargs["status_callback"] = message.status_callback
         try:
             created = self.client().messages.create(**kwargs)
-        except TwilioRestException as exc:
+        except TwilioException as exc:
             raise classify_rest_error(exc) from None  # its message can quote the number
         except requests.RequestException as exc:
             raise classify_network_error(exc) from None
@@ -149,7 +163,9 @@ class TwilioSms:
         """Twilio's record of this text if it was created after `since` (a reconciliation)."""
         try:
             recent = self.client().messages.list(to=message.to, limit=LOOKUP_LIMIT)
-        except TwilioRestException as exc:
+        except TwilioException as exc:
+            # A non-200 page of the list raises the library's base TwilioException (not
+            # TwilioRestException): every one of its errors is a SendError here.
             raise classify_rest_error(exc) from None
         except requests.RequestException as exc:
             # A failed look-up changes nothing: it can simply be asked again.

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from tracker import db
-from tracker.forms import Errors, render_form
+from tracker.forms import Errors, parse_id, render_form
 from tracker.patients.contact import display_mobile
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
@@ -109,21 +109,20 @@ def status(patient_id: int):
     if request.method == "POST":
         chosen = request.form.get("action") or ""
         team = request.form.get("team") or ""
+        team_id = parse_id(team)
         if chosen not in offered:
             errors.add("action", "Choose what to do")
-        elif chosen == monitoring.MOVE and not team.isdigit():
+        elif chosen == monitoring.MOVE and team_id is None:
             errors.add("team", "Choose the team to move the patient to")
         if not errors:
             try:
                 with db.transaction() as tx:
-                    monitoring.apply_action(
-                        tx, member, found, chosen, int(team) if team.isdigit() else None
-                    )
+                    monitoring.apply_action(tx, member, found, chosen, team_id)
             except monitoring.NotAllowed as exc:
                 errors.add("team" if chosen == monitoring.MOVE else "action", str(exc))
             else:
                 flash(_done(chosen), "success")
-                if chosen == monitoring.MOVE and int(team) not in member.team_ids:
+                if chosen == monitoring.MOVE and team_id not in member.team_ids:
                     return redirect(url_for("team.patients"))  # no longer this member's patient
                 return redirect(url_for("team.patient", patient_id=found.id))
     return render_form(
