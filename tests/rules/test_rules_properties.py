@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 
 from tracker.rules.engine import (
     REASONS,
-    URGENCY_RANK,
     Entry,
     Finding,
     ResolvedMark,
@@ -35,6 +34,7 @@ from tracker.rules.engine import (
     lapsed_episodes,
 )
 from tracker.rules.timeline import parse_timeline
+from tracker.rules.urgency import rank
 
 from .diaries import RULES
 
@@ -183,7 +183,7 @@ def test_a_resolved_mark_never_adds_a_reason_except_new_or_worsening_on_a_split_
         gained = set(f.reasons) - set(before[code].reasons if code in before else ())
         assert gained <= {"new", "worsening"}
         if code in before:
-            assert URGENCY_RANK[f.urgency] <= URGENCY_RANK[before[code].urgency]
+            assert rank(f.urgency) <= rank(before[code].urgency)
 
 
 @RULES_SETTINGS
@@ -253,12 +253,12 @@ def test_each_finding_is_well_formed(d):
     found = run(d)
     # one finding per symptom, most urgent first, then by code
     assert len({f.symptom for f in found}) == len(found)
-    assert found == sorted(found, key=lambda f: (-URGENCY_RANK[f.urgency], f.symptom))
+    assert found == sorted(found, key=lambda f: (-rank(f.urgency), f.symptom))
     for f in found:
         # (d) urgency is the most urgent of its reasons' urgencies
         cls = R.symptom_class(f.symptom)
         urgencies = [cls if r == "red_flag" else "soon" for r in f.reasons]
-        assert f.urgency == max(urgencies, key=URGENCY_RANK.__getitem__)
+        assert f.urgency == max(urgencies, key=rank)
         # (f) duration
         assert f.duration_days == (f.last_entry - f.episode_start).days >= 0
         # reasons: at least one, no repeats, in table order

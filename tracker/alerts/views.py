@@ -16,6 +16,7 @@ from tracker.alerts import wording
 from tracker.alerts.urgent import URGENT_KEY, URGENT_PAGE_SECONDS
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
+from tracker.rules.urgency import RAISED_AT_ONCE
 
 bp = Blueprint("alerts", __name__, url_prefix="/diary")
 
@@ -49,7 +50,7 @@ def urgent():
 
 
 def _fresh(state) -> bool:
-    if not isinstance(state, dict) or state.get("urgency") not in wording.IMMEDIATE:
+    if not isinstance(state, dict) or state.get("urgency") not in RAISED_AT_ONCE:
         return False
     age = clock.now().timestamp() - state.get("at", 0)
     return 0 <= age <= URGENT_PAGE_SECONDS

@@ -86,6 +86,7 @@ from tracker.notify.quiet import held_until, parse_hhmm, zone
 from tracker.notify.ratelimit import TokenBucket
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
+from tracker.rules.urgency import RAISED_AT_ONCE
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,9 @@ CLAIM_AHEAD = 2
 # email sent again): 10 ms of exposure for a tenth of the commits.
 WRITE_BACK_GATHER = 0.01
 # Urgent first: an emergency prompt never waits behind a backlog of reminders.
-PRIORITY = case((T.c.urgency == "emergency", 0), (T.c.urgency == "same_day", 1), else_=2)
+PRIORITY = case(
+    *((T.c.urgency == u.value, i) for i, u in enumerate(RAISED_AT_ONCE)), else_=len(RAISED_AT_ONCE)
+)
 
 
 @dataclass

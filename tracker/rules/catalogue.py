@@ -10,7 +10,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-CLASSES = ("emergency", "same_day", "soon", "watch")
+from tracker.rules.urgency import Urgency
+
+# A symptom's class: the urgency it is reported with, or `watch` (reported only when a rule fires).
+WATCH = "watch"
+CLASSES = (*Urgency, WATCH)
 THRESHOLD_NAMES = (
     "max_gap_days",
     "severe_at",

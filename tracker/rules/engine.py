@@ -19,7 +19,8 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from tracker.rules.catalogue import Catalogue
+from tracker.rules.catalogue import WATCH, Catalogue
+from tracker.rules.urgency import RAISED_AT_ONCE, Urgency, rank
 
 # The reasons of the §3 table, in its order: a finding lists its reasons in this order.
 REASONS = (
@@ -31,10 +32,6 @@ REASONS = (
     "persistent",
     "worsening",
 )
-# Urgencies a finding can have, most urgent first. `watch` is a class, never an urgency.
-URGENCIES = ("emergency", "same_day", "soon")
-URGENCY_RANK = MappingProxyType({"emergency": 3, "same_day": 2, "soon": 1})
-
 # The only reasons a known condition suppresses (§3, last paragraph).
 SUPPRESSED_BY_KNOWN_CONDITION = frozenset({"new", "persistent"})
 
@@ -114,7 +111,7 @@ class Finding:
     """One ongoing episode with at least one reason (§3)."""
 
     symptom: str
-    urgency: str
+    urgency: Urgency
     reasons: tuple[str, ...]
     episode_start: date
     last_entry: date
@@ -174,7 +171,7 @@ class Rules:
         # A code missing from this rules file (say, dropped by a later version while diaries
         # still hold it) is watched, not rejected: the generic rules still protect the patient,
         # and one old entry must not stop a whole scheduled run.
-        return self.classes.get(code, "watch")
+        return self.classes.get(code, WATCH)
 
 
 # Catalogue holds mappings, so it is not hashable; key the cache by identity and keep the
@@ -391,9 +388,9 @@ def reasons_for(
     duration = episode.duration_days
     cls = r.symptom_class(episode.symptom)
     reasons: list[str] = []
-    if cls in ("emergency", "same_day"):
+    if cls in RAISED_AT_ONCE:
         reasons.append("red_flag")
-    elif cls == "soon":
+    elif cls == Urgency.SOON:
         reasons.append("report_promptly")
     if any(map(_worrying_of, days)):
         reasons.append("worrying")
@@ -412,14 +409,14 @@ def reasons_for(
     return tuple(reasons)
 
 
-def urgency_of(reasons: Iterable[str], symptom_class: str) -> str:
+def urgency_of(reasons: Iterable[str], symptom_class: str) -> Urgency:
     """The most urgent of the reasons' urgencies (emergency > same_day > soon)."""
-    best = "soon"
+    best = Urgency.SOON
     for reason in reasons:
-        # red_flag carries the class (emergency or same_day); every other reason is `soon`.
-        u = symptom_class if reason == "red_flag" else "soon"
-        if URGENCY_RANK[u] > URGENCY_RANK[best]:
-            best = u
+        # red_flag carries the class (one raised at once); every other reason is `soon`.
+        u = symptom_class if reason == "red_flag" else Urgency.SOON
+        if rank(u) > rank(best):
+            best = Urgency(u)
     return best
 
 
@@ -465,7 +462,7 @@ def assess_symptom(
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Findings most urgent first, then by symptom code (§5)."""
-    return sorted(findings, key=lambda f: (-URGENCY_RANK[f.urgency], f.symptom))
+    return sorted(findings, key=lambda f: (-rank(f.urgency), f.symptom))
 
 
 def assess_grouped(
