@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from tracker import clock, config, db
 from tracker.notify.dispatch import dispatch_due
 from tracker.notify.models import QUEUED, SENDING, UNKNOWN, OutboxMessage
-from tracker.notify.reminders import send_reminders
+from tracker.patients.reminders import send_reminders
 
 NOW_FORMAT = "%Y-%m-%dT%H:%M"
 

@@ -17,7 +17,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from tracker import clock
-from tracker.notify import checkins, messages
+from tracker.diary import checkins
+from tracker.notify import messages
 from tracker.notify.models import (
     DAILY,
     DEFAULT_CADENCE,
