@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from tracker import clock
 from tracker.alerts.models import Prompt
 from tracker.auth.models import Invitation
-from tracker.auth.sessions import end_all_sessions
+from tracker.auth.sessions import end_sessions
 from tracker.patients.models import (
     ACTIVE,
     DIED,
@@ -132,7 +132,7 @@ def end(
 def _close_account(s: Session, patient: Patient, now: datetime) -> None:
     # Nobody should be able to sign in as someone who has died, or set up their account from
     # an old link and start receiving messages.
-    end_all_sessions(s, patient.id, "died")
+    end_sessions(s, "died", patient_id=patient.id)
     patient.password_hash = None
     s.execute(
         update(Invitation)

@@ -7,13 +7,12 @@ or changes one patient's record writes an audit row in the same commit.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from tracker import db
 from tracker.forms import Errors, parse_id, render_form
 from tracker.patients.contact import display_mobile
-from tracker.patients.models import Patient
+from tracker.patients.services import email_taken
 from tracker.rules import load_rules
 from tracker.team import access, audit, enrolment, monitoring, outcomes, record, wording
 from tracker.team import queue as alert_queue
@@ -48,7 +47,11 @@ def enrol():
     if request.method == "POST":
         values = enrolment.read_enrolment(request.form)
         new = enrolment.check_enrolment(
-            values, errors, {t.id for t in teams}, rules, email_taken=_email_taken
+            values,
+            errors,
+            {t.id for t in teams},
+            rules,
+            email_taken=lambda email: email_taken(db.session(), email),
         )
         if new is not None:
             try:
@@ -69,10 +72,6 @@ def enrol():
                     new=True,
                 )
     return render_form("team/enrol.html", errors, values=values, teams=teams, rules=rules)
-
-
-def _email_taken(email: str) -> bool:
-    return db.session().scalar(select(Patient.id).where(Patient.email == email)) is not None
 
 
 @bp.get("/patients/<int:patient_id>")
