@@ -19,12 +19,12 @@ from tests.conftest import PASSWORD, make_patient, make_team
 from tracker import db
 from tracker.alerts.services import apply_findings
 from tracker.auth import passwords
+from tracker.auth.sessions import start_session
 from tracker.clock import SYSTEM
 from tracker.diary.services import SymptomReport, record_symptoms
 from tracker.rules.engine import Finding
 from tracker.team import totp
 from tracker.team.models import CLINICIAN, TEAM_ADMIN, Membership, Staff
-from tracker.auth.sessions import start_session
 
 __all__ = ["PASSWORD", "database", "read", "text_of"]  # re-exported for the tests here
 

@@ -23,6 +23,7 @@ from tracker.diary.charts import severity_chart
 from tracker.diary.models import SYMPTOM
 from tracker.diary.summary import tracked_symptoms
 from tracker.forms import Errors, FieldError, render_form
+from tracker.patients import from_team
 from tracker.rules import load_rules
 
 bp = Blueprint("diary", __name__, url_prefix="/diary")
@@ -43,6 +44,7 @@ def home():
     return render_template(
         "diary/home.html",
         open_alerts=open_alert_cards(db.session(), patient),
+        in_touch=from_team.in_touch(db.session(), patient.id),
         tracked=tracked_symptoms(entries, _today()),
         recent=entries[:5],
         today=_today(),

@@ -25,7 +25,7 @@ from tracker.patients.models import Patient
 from tracker.patients.services import create_patient
 from tracker.rules.catalogue import Catalogue
 from tracker.team import audit
-from tracker.team.models import Staff, Team
+from tracker.team.models import ENROLLED, INVITATION_MADE, Staff, Team
 
 NAME_MAX = 200  # the width of Patient.name
 # Only symptoms watched for change can be "known conditions" (rules §2): a red-flag symptom is
@@ -131,7 +131,7 @@ def enrol(s: Session, staff: Staff, new: NewPatient, now: datetime | None = None
         now=now,
         known_conditions=new.conditions,
     )
-    audit.record(s, staff.id, audit.ENROLLED, patient, now=now)
+    audit.record(s, staff.id, ENROLLED, patient, now=now)
     invitation, link, sent = _invite(s, staff, patient, now)
     return Enrolled(patient, invitation, link, sent)
 
@@ -161,7 +161,7 @@ def _invite(
     invitation.patient_id = patient.id
     link = f"{config.current().web.public_url}/join/{token}"
     audit.record(
-        s, staff.id, audit.INVITATION_MADE, patient, detail=f"invitation {invitation.id}", now=now
+        s, staff.id, INVITATION_MADE, patient, detail=f"invitation {invitation.id}", now=now
     )
     return invitation, link, queue_invitation_message(s, patient, link, invitation.id)
 

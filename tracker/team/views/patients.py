@@ -16,7 +16,7 @@ from tracker.patients.services import email_taken
 from tracker.rules import load_rules
 from tracker.team import access, audit, enrolment, monitoring, outcomes, record, wording
 from tracker.team import queue as alert_queue
-from tracker.team.models import OUTCOMES
+from tracker.team.models import OUTCOMES, VIEWED_ALERT, VIEWED_RECORD
 from tracker.team.views.common import bp, or_404, staff
 
 
@@ -81,7 +81,7 @@ def patient(patient_id: int):
     s = db.session()
     with or_404():
         found = access.patient_for(s, member, patient_id)
-    audit.record(s, member.id, audit.VIEWED_RECORD, found)
+    audit.record(s, member.id, VIEWED_RECORD, found)
     s.commit()  # the view is on record before the page is sent
     return render_template(
         "team/patient.html",
@@ -196,7 +196,7 @@ def outcome(alert_id: int):
             flash("Saved. The alert is closed and the patient's diary says so.", "success")
             return redirect(url_for("team.queue"))
     if request.method == "GET":
-        audit.record(s, member.id, audit.VIEWED_ALERT, found, detail=f"alert {alert.id}")
+        audit.record(s, member.id, VIEWED_ALERT, found, detail=f"alert {alert.id}")
         s.commit()
     return render_form(
         "team/outcome.html",
