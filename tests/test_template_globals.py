@@ -13,7 +13,8 @@ from sqlalchemy import event
 
 # Helpers that only format or read the request: nothing behind them touches the database.
 PURE = {"csp_nonce"}
-# Still global for now: tracker/notify's reorganisation (issue 17, item 2) owns these two.
+# Still global on this branch: tracker/notify's reorganisation (issue 17, item 2) passes them in
+# from the views instead; once it has, this set can go.
 NOTIFY_PENDING = {"undelivered_prompts", "check_in_questions"}
 
 
@@ -62,7 +63,7 @@ def _queries_while_rendering(app):
 
 def test_the_patients_pages_run_no_query_while_rendering(app, patient_client, monkeypatch):
     """The diary and settings pages, which showed the team's notices through globals."""
-    for name in NOTIFY_PENDING:
+    for name in NOTIFY_PENDING & set(app.jinja_env.globals):
         monkeypatch.setitem(app.jinja_env.globals, name, lambda: [])
     with _queries_while_rendering(app) as seen:
         for page in ("/diary/", "/settings/"):
