@@ -17,6 +17,7 @@ from tracker.alerts.urgent import URGENT_KEY, URGENT_PAGE_SECONDS
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
 from tracker.rules.urgency import RAISED_AT_ONCE
+from tracker.support.services import for_prompt
 
 bp = Blueprint("alerts", __name__, url_prefix="/diary")
 
@@ -46,6 +47,7 @@ def urgent():
             else ""
         ),
         team=patient.team,
+        support_services=for_prompt(patient.postcode_district, session=db.session()),
     )
 
 

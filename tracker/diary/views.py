@@ -25,6 +25,7 @@ from tracker.diary.models import SYMPTOM
 from tracker.diary.summary import tracked_symptoms
 from tracker.forms import Errors, FieldError, render_form
 from tracker.notify.prompts import undelivered_prompts
+from tracker.patients import from_team
 from tracker.rules import load_rules
 
 bp = Blueprint("diary", __name__, url_prefix="/diary")
@@ -50,6 +51,7 @@ def home():
         check_ins=checkins.questions_to_show(
             current_app.extensions["sessionmaker"], patient.id, _today(), rules
         ),
+        in_touch=from_team.in_touch(db.session(), patient.id),
         tracked=tracked_symptoms(entries, _today()),
         recent=entries[:5],
         today=_today(),
