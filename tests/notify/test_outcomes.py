@@ -20,9 +20,10 @@ from tracker.notify import messages
 from tracker.notify.channels import Receipt
 from tracker.notify.dispatch import outcomes as o
 from tracker.notify.dispatch.claims import claim
-from tracker.notify.models import ContactPreference, PromptDelivery, SmsOptOut
+from tracker.notify.models import PromptDelivery, SmsOptOut
 from tracker.notify.outbox import REMINDER_UNDELIVERED, queue
 from tracker.notify.prompts import expand_due_prompts
+from tracker.patients.models import ContactPreference
 
 LEASE = timedelta(minutes=5)
 AT = MORNING + timedelta(seconds=3)

@@ -13,8 +13,9 @@ from tests.notify.conftest import EMAIL, MOBILE, MORNING, add_patient, dispatch,
 from tests.notify.standin import error
 from tracker.diary import checkins
 from tracker.diary.services import SymptomReport, record_symptoms
-from tracker.notify.models import ContactPreference, OutboxMessage
+from tracker.notify.models import OutboxMessage
 from tracker.notify.outbox import REMINDER_UNDELIVERED
+from tracker.patients.models import ContactPreference
 from tracker.patients.reminders import latest_slot, send_reminders
 from tracker.rules import load_rules
 

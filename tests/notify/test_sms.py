@@ -16,7 +16,8 @@ from tracker.alerts.models import Prompt
 from tracker.notify.channels.sms import TwilioSms
 from tracker.notify.dispatch.claims import claim
 from tracker.notify.dispatch.sending import outgoing
-from tracker.notify.models import ContactPreference, SmsOptOut
+from tracker.notify.models import SmsOptOut
+from tracker.patients.models import ContactPreference
 
 
 def test_twilio_500_three_times_then_accepted_is_sent_once_after_four_attempts(app, peers, session):

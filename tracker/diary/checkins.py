@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.db import insert_on_conflict
+from tracker.diary.models import CheckIn
 from tracker.diary.reading import read_diary
-from tracker.notify.models import CheckIn
 from tracker.rules.catalogue import Catalogue
 from tracker.rules.engine import lapsed_episodes
 

@@ -32,7 +32,6 @@ from tracker.notify.models import (
     SENT,
     SMS,
     UNKNOWN,
-    ConsentChange,
     InboundSms,
     OutboxMessage,
     WebhookReceipt,
@@ -46,7 +45,7 @@ from tracker.notify.outbox import (
     settle_reminder,
 )
 from tracker.notify.outbox import settle_prompt as settle
-from tracker.patients.models import Patient
+from tracker.patients.models import ConsentChange, Patient
 from tracker.patients.preferences import START_TEXT, STOP_TEXT, set_consent
 
 log = logging.getLogger(__name__)

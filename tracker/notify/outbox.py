@@ -32,13 +32,12 @@ from tracker.notify.models import (
     QUEUED,
     REMINDER,
     SMS,
-    ContactPreference,
     OutboxMessage,
     PromptDelivery,
     SmsOptOut,
 )
 from tracker.notify.quiet import zone
-from tracker.patients.models import Patient
+from tracker.patients.models import ContactPreference, Patient
 from tracker.rules.urgency import Urgency
 
 log = logging.getLogger(__name__)

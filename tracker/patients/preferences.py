@@ -13,17 +13,16 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from tracker.notify.models import (
+from tracker.notify.models import EMAIL, SMS
+from tracker.patients.models import (
     CADENCES,
     DEFAULT_CADENCE,
     DEFAULT_REMINDER_TIME,
     DEFAULT_WEEKDAY,
-    EMAIL,
-    SMS,
     ConsentChange,
     ContactPreference,
+    Patient,
 )
-from tracker.patients.models import Patient
 
 SETTINGS_PAGE = "settings"
 STOP_TEXT = "sms_stop"

@@ -11,9 +11,9 @@ from flask_login import current_user
 
 from tracker import clock, config, db
 from tracker.forms import Errors, render_form
-from tracker.notify.models import CADENCES, DAILY, FORTNIGHTLY, WEEKLY, ContactPreference
 from tracker.notify.optouts import is_opted_out
 from tracker.patients.contact import display_mobile
+from tracker.patients.models import CADENCES, DAILY, FORTNIGHTLY, WEEKLY, ContactPreference
 from tracker.patients.preferences import REMINDER_TIMES, Choices, current_choices, save_choices
 
 bp = Blueprint("patients", __name__)

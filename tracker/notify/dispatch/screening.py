@@ -16,19 +16,10 @@ from sqlalchemy.orm import Session
 from tracker.alerts.models import OPEN, Alert, Prompt
 from tracker.notify.dispatch.claims import Job, T
 from tracker.notify.dispatch.outcomes import CANCELLED_OK, HELD, UNREACHABLE, Outcome
-from tracker.notify.models import (
-    EMAIL,
-    INVITATION,
-    PROMPT,
-    REMINDER,
-    REPLY,
-    SMS,
-    TEAM_NOTICE,
-    ContactPreference,
-)
+from tracker.notify.models import EMAIL, INVITATION, PROMPT, REMINDER, REPLY, SMS, TEAM_NOTICE
 from tracker.notify.outbox import body_hash, is_monitored, opted_out_numbers, reach_from
 from tracker.notify.quiet import held_until, parse_hhmm, zone
-from tracker.patients.models import Patient
+from tracker.patients.models import ContactPreference, Patient
 from tracker.rules import load_rules
 
 
