@@ -125,6 +125,9 @@ def build_scheduler(app: Flask, stop: threading.Event) -> BackgroundScheduler:
     return scheduler
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
 def run_forever(app: Flask) -> None:
     """Run the scheduler in this process until SIGTERM or SIGINT, then stop cleanly."""
     _log_to_stderr(app)
@@ -133,16 +136,24 @@ def run_forever(app: Flask) -> None:
     # The handlers only set an event. The scheduler runs in background threads and the main
     # thread waits here: a handler that called shutdown() itself would run in the middle of
     # whatever the main thread was doing, inside the scheduler's own locks.
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in STOP_SIGNALS:
         signal.signal(signum, lambda *_: stop.set())
-    scheduler.start()
+    # Python runs a handler only in the main thread, and only once it is awake. A signal the
+    # kernel hands to a scheduler thread leaves the main thread asleep, so the threads start
+    # with these signals blocked (they inherit the mask), and the main thread waits in steps.
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        scheduler.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     settings = settings_for(app)
     log.info(
         "scheduler started: detection daily at %s %s",
         settings.detect_at.strftime("%H:%M"),
         settings.timezone.key,
     )
-    stop.wait()
+    while not stop.wait(timeout=1):
+        pass
     log.info("stopping: a running detection pass stops after its current batch")
     # wait=True: let running jobs return. The pass sees `stop` between batches, records its
     # run as interrupted, and the next start's catch-up finishes it.

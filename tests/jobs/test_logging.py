@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import select
+import signal
+import subprocess
+import time
 
 from jobs import scheduler
 from tests.jobs.conftest import process_env, start
@@ -36,12 +40,14 @@ def test_a_job_that_fails_is_logged_with_its_frames_but_not_its_message(app, cap
 
 
 # The scheduler process as `python -m jobs` starts it, with one record from each kind of logger
-# once it is running; then SIGTERM, as the supervisor stops it.
+# once it is running. Then it says so on stdout, and the test sends SIGTERM from outside, as a
+# supervisor does.
 ONE_RECORD_EACH = f"""
-import logging, os, signal, threading, time
+import logging, signal, threading, time
 from jobs.__main__ import main
 
-def log_then_stop():
+def log_then_say_so():
+    signal.pthread_sigmask(signal.SIG_BLOCK, {{signal.SIGTERM}})  # the main thread's to handle
     while signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
         time.sleep(0.01)
     logging.getLogger("tracker.notify.prompts").warning("one record from the app")
@@ -51,11 +57,23 @@ def log_then_stop():
         raise ValueError({DATABASE_ERROR!r})
     except ValueError:
         logging.getLogger("tracker.detection.run").exception("one failure in the app")
-    os.kill(os.getpid(), signal.SIGTERM)
+    print("logged", flush=True)
 
-threading.Thread(target=log_then_stop, daemon=True).start()
+threading.Thread(target=log_then_say_so, daemon=True).start()
 main()
 """
+
+
+def _wait_for_line(proc: subprocess.Popen, expected: str, seconds: float) -> None:
+    """Read the child's stdout until `expected`, or fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([proc.stdout], [], [], left)
+        if ready and proc.stdout.readline().strip() == expected:
+            return
+        if proc.poll() is not None:
+            break
+    raise AssertionError(f"the process did not say {expected!r}")
 
 
 def test_the_scheduler_process_writes_each_record_once_and_no_exception_message(
@@ -64,6 +82,8 @@ def test_the_scheduler_process_writes_each_record_once_and_no_exception_message(
     url, _sessions = own_database
     proc = start(["-c", ONE_RECORD_EACH], process_env(url, tmp_path))
     try:
+        _wait_for_line(proc, "logged", 60)
+        proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
