@@ -123,7 +123,7 @@ def test_an_ongoing_emergency_last_logged_3_days_ago_is_same_day():
     assert (finding.urgency, finding.reasons, finding.duration_days) == (
         "same_day",
         ("red_flag",),
-        7,
+        5,
     )
 
 
