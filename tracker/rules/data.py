@@ -9,6 +9,7 @@ name (every `other` entry read from a database that has no names yet) form one s
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
@@ -88,7 +89,7 @@ class KnownCondition:
         return self.until is None or self.until >= day
 
 
-def known_series(known: Any, today: date) -> frozenset[str]:
+def known_series(known: Collection[str | KnownCondition], today: date) -> frozenset[str]:
     """The series keys of the known conditions that count on `today` (§2).
 
     `known` holds codes (undated conditions, as read from a database without end dates) and
