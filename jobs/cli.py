@@ -15,7 +15,8 @@ from jobs.settings import run_time, settings_for
 from tracker import clock
 from tracker.detection.run import Summary
 from tracker.detection.runs import run_manual
-from tracker.notify.cli import dispatch_command, remind_command
+from tracker.notify.cli import dispatch_command
+from tracker.patients.cli import remind_command
 from tracker.patients.models import Patient
 from tracker.rules.catalogue import load_rules
 

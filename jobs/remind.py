@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from tracker.notify.reminders import ReminderSummary, send_reminders
+from tracker.patients.reminders import ReminderSummary, send_reminders
 
 
 def run(app: Flask) -> ReminderSummary:

@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from tracker.home import bp as home_bp
     from tracker.notify.views import bp as notify_bp
     from tracker.notify.webhooks import bp as twilio_bp
+    from tracker.patients.views import bp as patients_bp
     from tracker.settings.views import bp as settings_bp
     from tracker.support.admin_views import bp as support_admin_bp
     from tracker.support.views import bp as support_bp
@@ -54,7 +55,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     init_team(app)
     # Twilio has no CSRF token to send: the webhooks' signature check stands in for it.
     security.csrf.exempt(twilio_bp)
-    app.register_blueprint(notify_bp)  # contact preferences and the dev outbox
+    app.register_blueprint(notify_bp)  # the dev outbox
+    app.register_blueprint(patients_bp)  # contact preferences
     app.register_blueprint(twilio_bp)
     errors.init_app(app)
     formatting.init_app(app)

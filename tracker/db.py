@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -155,3 +156,8 @@ def transaction() -> Iterator[Session]:
     except BaseException:
         db_session.rollback()
         raise
+
+
+def insert_on_conflict(s: Session):
+    """The `insert` of this session's backend, which has ON CONFLICT DO NOTHING / DO UPDATE."""
+    return (postgresql if s.get_bind().dialect.name == "postgresql" else sqlite).insert

@@ -22,13 +22,12 @@ from tracker.alerts.lifecycle import (
     SUPERSEDE_AND_OPEN,
     SUPERSEDED,
     UNCHANGED,
-    URGENCY_ORDER,
     AlertState,
     SymptomAlerts,
     decide,
-    urgency_rank,
 )
 from tracker.rules.engine import REASONS, Finding
+from tracker.rules.urgency import Urgency, rank
 
 BASE = date(2026, 11, 1)
 
@@ -147,7 +146,7 @@ def states(draw, status) -> AlertState:
     last = first + draw(st.integers(0, 10))
     return alert(
         status,
-        urgency=draw(st.sampled_from(URGENCY_ORDER)),
+        urgency=draw(st.sampled_from(Urgency)),
         reasons=draw(reason_sets),
         start=start,
         first=first,
@@ -166,7 +165,7 @@ findings = st.builds(
     lambda urgency, reasons, start, first, last, version: finding(
         urgency, reasons, start, start + first, start + first + last, version
     ),
-    st.sampled_from(URGENCY_ORDER),
+    st.sampled_from(Urgency),
     reason_sets,
     st.integers(-8, 25),
     st.integers(0, 3),
@@ -198,7 +197,7 @@ def test_an_open_alert_only_ever_gains(alerts, f):
         return
     was, now = action.was, action.alert
     assert was is alerts.open and now.id == was.id and now.status == OPEN
-    assert urgency_rank(now.urgency) == max(urgency_rank(was.urgency), urgency_rank(f.urgency))
+    assert rank(now.urgency) == max(rank(was.urgency), rank(f.urgency))
     assert set(now.reasons) == set(was.reasons) | set(f.reasons)
     assert now.reasons == tuple(r for r in REASONS if r in now.reasons)
     assert now.episode_start == min(was.episode_start, f.episode_start)
@@ -223,4 +222,4 @@ def test_a_new_alert_is_opened_only_when_none_is_open_for_the_episode(alerts, f)
         previous = alerts.latest
         assert previous.status in (ACKNOWLEDGED, RESOLVED, CLOSED)
         assert first <= previous.last_entry
-        assert urgency_rank(f.urgency) <= urgency_rank(previous.urgency)
+        assert rank(f.urgency) <= rank(previous.urgency)

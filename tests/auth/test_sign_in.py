@@ -191,9 +191,9 @@ def test_sign_out_after_the_session_ended_still_signs_out(client, account):
     token = csrf_from(client, "/diary/")
     with client.application.app_context():
         from tracker import db
-        from tracker.auth.sessions import end_all_sessions
+        from tracker.auth.sessions import end_sessions
 
-        end_all_sessions(db.session(), account.id, "test")
+        end_sessions(db.session(), "test", patient_id=account.id)
         db.session().commit()
     response = client.post("/sign-out", data={"csrf_token": token})
     assert response.status_code == 302

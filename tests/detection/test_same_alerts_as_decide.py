@@ -32,7 +32,6 @@ from tracker.alerts.lifecycle import (
     SUPERSEDE_AND_OPEN,
     SUPERSEDED,
     UNCHANGED,
-    URGENCY_ORDER,
     AlertState,
     SymptomAlerts,
     decide,
@@ -42,6 +41,7 @@ from tracker.alerts.services import DETECTION, apply_findings
 from tracker.detection.run import detect
 from tracker.rules.catalogue import load_rules
 from tracker.rules.engine import REASONS, assess
+from tracker.rules.urgency import Urgency
 
 NOW = datetime(2026, 11, 20, 4, 30, tzinfo=UTC)
 EARLIER = NOW - timedelta(days=3)  # when the stored alerts were written
@@ -76,7 +76,7 @@ def stored_alert(draw, status: str, near) -> dict:
     chosen = draw(st.sets(st.sampled_from(REASONS), min_size=1))
     if near and draw(st.integers(0, 3)):
         chosen = set(near.reasons) | (chosen if draw(st.booleans()) else set())
-    urgencies = ((near.urgency,) * 3 if near else ()) + URGENCY_ORDER
+    urgencies = ((near.urgency,) * 3 if near else ()) + tuple(Urgency)
     return dict(
         status=status,
         urgency=draw(st.sampled_from(urgencies)),

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 
 from tests.notify.conftest import MORNING, dispatch, outbox, use_twilio
 from tracker.notify import messages
-from tracker.notify.dispatch import _transition, claim
+from tracker.notify.channels import Receipt
+from tracker.notify.dispatch.claims import claim
+from tracker.notify.dispatch.outcomes import SENT_OK, Outcome, record
 from tracker.notify.models import OutboxMessage
 from tracker.notify.outbox import queue
 
@@ -62,10 +64,11 @@ def test_a_write_back_after_the_lease_was_lost_changes_nothing(app, session):
     assert claim(session, MORNING + timedelta(seconds=30), "second", 10, LEASE) == []
     [second] = claim(session, MORNING + timedelta(minutes=2), "second", 10, LEASE)
 
-    written = _transition(session, first, "first", MORNING, status="sent")
+    receipt = Receipt("twilio", "SM" + "b" * 32, "queued")
+    counts = record(session, Outcome(SENT_OK, first, MORNING, receipt=receipt), "first")
     session.commit()
 
-    assert not written and second.id == first.id
+    assert counts == ["lost_leases"] and second.id == first.id
     [row] = outbox(session)
     assert (row.status, row.lease_owner) == ("sending", "second")
 
@@ -114,8 +117,6 @@ def test_two_dispatchers_on_postgresql_send_each_of_1000_messages_exactly_once(
 
 
 def test_a_delivery_report_that_beats_the_sends_own_write_back_is_kept(app, session):
-    from tracker.notify.channels import Receipt
-    from tracker.notify.dispatch import DispatchSummary, Result, record_sent_many
     from tracker.notify.inbound import apply_status
 
     queue_texts(app, 1)
@@ -124,11 +125,10 @@ def test_a_delivery_report_that_beats_the_sends_own_write_back_is_kept(app, sess
     apply_status(session, "SM" + "a" * 32, "delivered", None, str(job.id), MORNING)
     session.commit()  # the webhook's own transaction
     receipt = Receipt("twilio", "SM" + "a" * 32, "queued")
-    summary = DispatchSummary()
 
-    record_sent_many(session, [Result(job, MORNING, receipt=receipt)], "me", summary)
+    counts = record(session, Outcome(SENT_OK, job, MORNING, receipt=receipt), "me")
     session.commit()
 
     [row] = outbox(session)
     assert (row.status, row.provider_status, row.lease_owner) == ("delivered", "delivered", None)
-    assert row.attempts == 1 and summary.sent == 1 and summary.lost_leases == 0
+    assert row.attempts == 1 and counts == ["sent"]

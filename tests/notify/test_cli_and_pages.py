@@ -6,7 +6,8 @@ import json
 
 from tests.conftest import reconfigure
 from tests.notify.conftest import EMAIL, MOBILE, add_patient, add_prompt, outbox
-from tracker.notify.cli import dispatch_command, remind_command
+from tracker.notify.cli import dispatch_command
+from tracker.patients.cli import remind_command
 
 
 def test_dispatch_with_now_runs_as_if_at_that_local_time(app, session):

@@ -21,8 +21,9 @@ from tracker import db
 from tracker.alerts.models import Alert
 from tracker.notify import messages
 from tracker.notify.inbound import DONE, HELP, OTHER, START, STOP, keyword
-from tracker.notify.models import ConsentChange, InboundSms, SmsOptOut
+from tracker.notify.models import InboundSms, SmsOptOut
 from tracker.notify.outbox import queue
+from tracker.patients.models import ConsentChange
 
 
 @pytest.mark.parametrize(

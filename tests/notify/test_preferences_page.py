@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from tests.conftest import post_form
 from tracker.clock import SYSTEM
-from tracker.notify.models import ConsentChange, ContactPreference, SmsOptOut
+from tracker.notify.models import SmsOptOut
+from tracker.patients.models import ConsentChange, ContactPreference
 
 PAGE = "/settings/contact-preferences"
 FORM = {"cadence": "weekly", "weekday": "0", "time": "10:00"}

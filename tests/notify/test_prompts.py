@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import render_template_string
 from sqlalchemy import select
 
 from tests.conftest import sign_in_as
@@ -66,16 +65,12 @@ def test_a_prompt_with_no_channel_is_flagged_and_shows_on_the_diary(app, peers, 
     delivery = session.get(PromptDelivery, prompt.id)
     assert (delivery.state, delivery.reason) == ("undelivered", "no_channel")
 
-    @app.get("/test/undelivered")
-    def page():
-        return render_template_string('{% include "notify/_undelivered.html" %}')
-
     sign_in_as(client, patient)
-    html = client.get("/test/undelivered").get_data(as_text=True)
+    html = client.get("/diary/").get_data(as_text=True)
     assert "We could not send you a message" in html
     session.scalars(select(Alert)).one().status = "acknowledged"
     session.commit()
-    assert "We could not" not in client.get("/test/undelivered").get_data(as_text=True)
+    assert "We could not" not in client.get("/diary/").get_data(as_text=True)
 
 
 def test_nothing_is_sent_to_a_patient_whose_monitoring_is_paused(app, peers, session):

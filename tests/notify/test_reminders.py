@@ -6,17 +6,17 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
 import pytest
-from flask import render_template_string
 from sqlalchemy import select
 
 from tests.conftest import sign_in_as
 from tests.notify.conftest import EMAIL, MOBILE, MORNING, add_patient, dispatch, outbox
 from tests.notify.standin import error
+from tracker.diary import checkins
 from tracker.diary.services import SymptomReport, record_symptoms
-from tracker.notify import checkins
-from tracker.notify.models import ContactPreference, OutboxMessage
+from tracker.notify.models import OutboxMessage
 from tracker.notify.outbox import REMINDER_UNDELIVERED
-from tracker.notify.reminders import latest_slot, send_reminders
+from tracker.patients.models import ContactPreference
+from tracker.patients.reminders import latest_slot, send_reminders
 from tracker.rules import load_rules
 
 MONDAY = MORNING  # 2026-11-23 10:00 in London
@@ -170,12 +170,8 @@ def test_the_check_in_include_shows_the_question_and_the_two_answers(app, sessio
     record_symptoms(session, patient, today - timedelta(days=16), [SymptomReport("cough", 4)])
     session.commit()
 
-    @app.get("/test/check-in")
-    def page():
-        return render_template_string('{% include "notify/_check_in.html" %}')
-
     sign_in_as(client, patient)
-    html = client.get("/test/check-in").get_data(as_text=True)
+    html = client.get("/diary/").get_data(as_text=True)
     assert "Is this still there: a cough that does not go away?" in html
     assert 'name="symptom" value="cough"' in html and "/diary/symptoms/cough/gone" in html
     assert NOTE not in html

@@ -14,8 +14,10 @@ from tests.notify.standin import error, fail, slow, timeout
 from tracker import config
 from tracker.alerts.models import Prompt
 from tracker.notify.channels.sms import TwilioSms
-from tracker.notify.dispatch import _outgoing, claim
-from tracker.notify.models import ContactPreference, SmsOptOut
+from tracker.notify.dispatch.claims import claim
+from tracker.notify.dispatch.sending import outgoing
+from tracker.notify.models import SmsOptOut
+from tracker.patients.models import ContactPreference
 
 
 def test_twilio_500_three_times_then_accepted_is_sent_once_after_four_attempts(app, peers, session):
@@ -157,7 +159,7 @@ def test_a_text_whose_dispatcher_died_mid_send_is_looked_up_before_any_resend(ap
     cfg = settings.notify
     [job] = claim(session, MORNING, "killed-dispatcher", 10, cfg.lease)
     # It had sent the text before it died.
-    TwilioSms(cfg).send(_outgoing(job, settings))
+    TwilioSms(cfg).send(outgoing(job, settings))
 
     summary = dispatch(app, MORNING + cfg.lease + timedelta(minutes=1))
 

@@ -20,8 +20,8 @@ from tests.notify.conftest import (
     outbox,
 )
 from tests.notify.standin import ACCOUNT_SID, timeout
-from tracker.notify.models import ContactPreference, OutboxMessage, PromptDelivery, WebhookReceipt
-from tracker.patients.models import Patient
+from tracker.notify.models import OutboxMessage, PromptDelivery, WebhookReceipt
+from tracker.patients.models import ContactPreference, Patient
 
 
 def post(url: str, params: dict, headers: dict | None = None) -> int:

@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 from tracker.rules.data import series_key
 from tracker.rules.engine import (
     REASONS,
-    URGENCY_RANK,
     Entry,
     Finding,
     KnownCondition,
@@ -37,6 +36,7 @@ from tracker.rules.engine import (
     lapsed_episodes,
 )
 from tracker.rules.timeline import parse_timeline
+from tracker.rules.urgency import rank
 
 from .diaries import RULES
 
@@ -244,7 +244,7 @@ def test_a_resolved_mark_never_adds_a_reason_except_new_or_worsening_on_a_split_
         gained = set(f.reasons) - set(before[code].reasons if code in before else ())
         assert gained <= {"new", "worsening"}
         if code in before:
-            assert URGENCY_RANK[f.urgency] <= URGENCY_RANK[before[code].urgency]
+            assert rank(f.urgency) <= rank(before[code].urgency)
 
 
 @RULES_SETTINGS
@@ -276,7 +276,7 @@ def test_a_mark_on_or_after_the_last_entry_removes_only_that_finding_unless_a_re
         kept = tuple(r for r in target.reasons if r in ("red_flag", "worrying", "severe"))
         expected = sorted(
             [*expected, replace(target, reasons=kept)],
-            key=lambda f: (-URGENCY_RANK[f.urgency], f.symptom, f.name or ""),
+            key=lambda f: (-rank(f.urgency), f.symptom, f.name or ""),
         )
     assert after == expected
 
@@ -345,7 +345,7 @@ def test_each_finding_is_well_formed(d):
     found = run(d)
     # one finding per series, most urgent first, then by code, then by name
     assert len({f.series for f in found}) == len(found)
-    assert found == sorted(found, key=lambda f: (-URGENCY_RANK[f.urgency], f.symptom, f.name or ""))
+    assert found == sorted(found, key=lambda f: (-rank(f.urgency), f.symptom, f.name or ""))
     for f in found:
         since = (d.today - f.last_entry).days
         # (d) urgency is the most urgent of its reasons' urgencies
@@ -353,7 +353,7 @@ def test_each_finding_is_well_formed(d):
         red_flag = cls if since <= R.red_flag_recent_days else "same_day"
         said = {"red_flag": red_flag, "severe": R.severe_urgency_for(f.symptom)}
         urgencies = [said.get(r, "soon") for r in f.reasons]
-        assert f.urgency == max(urgencies, key=URGENCY_RANK.__getitem__)
+        assert f.urgency == max(urgencies, key=rank)
         # (f) duration
         assert f.duration_days == (f.last_entry - f.episode_start).days >= 0
         # reasons: at least one, no repeats, in table order

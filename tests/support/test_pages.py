@@ -10,7 +10,7 @@ from flask import render_template_string
 
 from tests.support.helpers import make_service
 from tracker.support.information import FEAR_OF_RECURRENCE, TOPICS
-from tracker.support.services import retire_service, short_list_text, support_link
+from tracker.support.services import for_prompt, retire_service, short_list_text, support_link
 
 
 def page(client, url: str, status: int = 200) -> str:
@@ -163,7 +163,8 @@ def test_the_short_list_for_alert_pages_and_emails(app, session):
     with app.test_request_context("/"):
         html = render_template_string(
             '{% from "support/_short_list.html" import support_short_list %}'
-            "{{ support_short_list(support_for_prompt('LS6 1AN')) }}"
+            "{{ support_short_list(services) }}",
+            services=for_prompt("LS6 1AN", session=session),
         )
         empty = render_template_string(
             '{% from "support/_short_list.html" import support_short_list %}'
@@ -206,7 +207,8 @@ def test_the_short_list_of_the_seed_and_demo_data_keeps_to_calm_words(app, sessi
     with app.test_request_context("/"):
         html = render_template_string(
             '{% from "support/_short_list.html" import support_short_list %}'
-            "{{ support_short_list(support_for_prompt('LS6', limit=10)) }}"
+            "{{ support_short_list(services) }}",
+            services=for_prompt("LS6", limit=10, session=session),
         )
     assert "Breast care nurse helpline" in html and "Example service (demo): hospice" in html
     text = re.sub(r"<[^>]+>", " ", html)

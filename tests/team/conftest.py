@@ -19,12 +19,12 @@ from tests.conftest import PASSWORD, make_patient, make_team
 from tracker import db
 from tracker.alerts.services import apply_findings
 from tracker.auth import passwords
+from tracker.auth.sessions import start_session
 from tracker.clock import SYSTEM
 from tracker.diary.services import SymptomReport, record_symptoms
 from tracker.rules.engine import Finding
 from tracker.team import totp
 from tracker.team.models import CLINICIAN, TEAM_ADMIN, Membership, Staff
-from tracker.team.sessions import start_staff_session
 
 __all__ = ["PASSWORD", "database", "read", "text_of"]  # re-exported for the tests here
 
@@ -125,7 +125,7 @@ def staff_sign_in_as(client, staff_id: int) -> None:
     """Sign in without the forms (which have their own tests): a real server-side session."""
     with client.application.app_context():
         s = db.session()
-        key = start_staff_session(s, s.get(Staff, staff_id))
+        key = start_session(s, s.get(Staff, staff_id))
         s.commit()
     with client.session_transaction() as sess:
         sess["_user_id"] = key

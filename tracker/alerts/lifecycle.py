@@ -12,6 +12,7 @@ from datetime import date
 from typing import NamedTuple
 
 from tracker.rules.engine import REASONS, Finding
+from tracker.rules.urgency import rank
 
 OPEN = "open"
 ACKNOWLEDGED = "acknowledged"  # the patient: "I have contacted my team"
@@ -19,13 +20,6 @@ RESOLVED = "resolved"  # the patient: "this has gone away"
 CLOSED = "closed"  # the treating team recorded what it did
 SUPERSEDED = "superseded"  # its episode ended and a new episode of the symptom was flagged
 STATUSES = (OPEN, ACKNOWLEDGED, RESOLVED, CLOSED, SUPERSEDED)
-
-# Least to most urgent: an alert's urgency only ever moves right.
-URGENCY_ORDER = ("soon", "same_day", "emergency")
-
-
-def urgency_rank(urgency: str) -> int:
-    return URGENCY_ORDER.index(urgency)
 
 
 class AlertState(NamedTuple):
@@ -103,7 +97,7 @@ def decide(alerts: SymptomAlerts, finding: Finding) -> Action:
         previous is not None
         and previous.status not in (OPEN, SUPERSEDED)
         and first <= previous.last_entry
-        and urgency_rank(finding.urgency) <= urgency_rank(previous.urgency)
+        and rank(finding.urgency) <= rank(previous.urgency)
     ):
         # Answered or closed already: only a new episode or a rise in urgency opens another.
         return NOTHING
@@ -128,7 +122,7 @@ def _opened(finding: Finding) -> AlertState:
 def _merged(alert: AlertState, finding: Finding, first: date) -> Action:
     present = set(alert.reasons) | set(finding.reasons)
     reasons = tuple(r for r in REASONS if r in present)
-    urgency = max(alert.urgency, finding.urgency, key=urgency_rank)  # urgency only rises
+    urgency = max(alert.urgency, finding.urgency, key=rank)  # urgency only rises
     # The episode itself moves on every run: later entries, or an earlier onset.
     start = min(alert.episode_start, finding.episode_start)
     last = max(alert.last_entry, finding.last_entry)

@@ -20,13 +20,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker import clock
 from tracker.alerts.lifecycle import ACKNOWLEDGED as ACKNOWLEDGED
 from tracker.alerts.lifecycle import CLOSED as CLOSED
-from tracker.alerts.lifecycle import OPEN, STATUSES, URGENCY_ORDER
+from tracker.alerts.lifecycle import OPEN, STATUSES
 from tracker.alerts.lifecycle import RESOLVED as RESOLVED
 from tracker.alerts.lifecycle import SUPERSEDED as SUPERSEDED
-from tracker.alerts.lifecycle import urgency_rank as urgency_rank
 from tracker.db import Base, UTCDateTime
+from tracker.rules.urgency import Urgency
 
-# The statuses and urgencies are the lifecycle's words (lifecycle.py); imported from here too.
+# The statuses are the lifecycle's words (lifecycle.py), imported from here too; the urgencies
+# are the rules' (tracker.rules.urgency).
+
+# What the urgency column may hold, least urgent first.
+URGENCY_VALUES = tuple(u.value for u in Urgency)
 
 # Per cent of each page of `alerts` filled by inserts; the rest is for updates (below).
 ALERTS_FILLFACTOR = 70
@@ -53,7 +57,8 @@ class Alert(Base):
         # add one without rebuilding the table.
         Index("uq_alerts_id_patient_id", "id", "patient_id", unique=True),
         CheckConstraint(f"status IN {STATUSES!r}", name="status"),
-        CheckConstraint(f"urgency IN {URGENCY_ORDER!r}", name="urgency"),
+        # Written out as the plain strings: the constraint's SQL must not change.
+        CheckConstraint(f"urgency IN {URGENCY_VALUES!r}", name="urgency"),
         # An open alert's episode dates move on most days. Room left on each page lets
         # PostgreSQL write the new version beside the old without touching the three indexes
         # (a "HOT" update), so the daily pass writes less, and the indexes do not bloat.

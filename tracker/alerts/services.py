@@ -17,18 +17,12 @@ from tracker import clock
 from tracker.alerts import wording
 from tracker.alerts.changes import Outcome, Stale, carry_out, queue_prompts, read_alerts, record
 from tracker.alerts.lifecycle import NONE_YET, UNCHANGED, Action, decide
-from tracker.alerts.models import (
-    ACKNOWLEDGED,
-    OPEN,
-    RESOLVED,
-    Alert,
-    Prompt,
-    urgency_rank,
-)
+from tracker.alerts.models import ACKNOWLEDGED, OPEN, RESOLVED, Alert, Prompt
 from tracker.diary import services as diary
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
 from tracker.rules.engine import Finding
+from tracker.rules.urgency import rank
 
 DETECTION = "detection"
 
@@ -158,7 +152,7 @@ def own_open_alert(s: Session, patient: Patient, alert_id: int) -> Alert | None:
 def open_alerts(s: Session, patient: Patient) -> list[Alert]:
     """The patient's open alerts, most urgent first, then oldest."""
     rows = s.scalars(select(Alert).where(Alert.patient_id == patient.id, Alert.status == OPEN))
-    return sorted(rows, key=lambda a: (-urgency_rank(a.urgency), a.opened_at, a.id))
+    return sorted(rows, key=lambda a: (-rank(a.urgency), a.opened_at, a.id))
 
 
 def open_alert_cards(s: Session, patient: Patient) -> list[wording.AlertCard]:

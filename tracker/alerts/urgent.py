@@ -20,6 +20,7 @@ from tracker.alerts import wording
 from tracker.detection.patient import findings_for_patient
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
+from tracker.rules.urgency import RAISED_AT_ONCE
 
 # What the urgent page shows waits in the signed session, never in the URL: URLs end up in access
 # logs and browser history, and which symptoms someone has is health information.
@@ -51,7 +52,7 @@ def raise_urgent(patient: Patient, saved: Iterable[str], today: date) -> bool:
         pairs = [(rules.symptom(c).symptom_class, c) for c in sorted(saved) if rules.is_known(c)]
         urgent = []
     else:
-        urgent = [f for f in findings if f.urgency in wording.IMMEDIATE and f.symptom in saved]
+        urgent = [f for f in findings if f.urgency in RAISED_AT_ONCE and f.symptom in saved]
         pairs = [(f.urgency, f.symptom) for f in urgent]
     shown = wording.most_urgent(pairs)
     if shown is None:

@@ -16,6 +16,8 @@ from tracker.alerts import wording
 from tracker.alerts.urgent import URGENT_KEY, URGENT_PAGE_SECONDS
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
+from tracker.rules.urgency import RAISED_AT_ONCE
+from tracker.support.services import for_prompt
 
 bp = Blueprint("alerts", __name__, url_prefix="/diary")
 
@@ -45,11 +47,12 @@ def urgent():
             else ""
         ),
         team=patient.team,
+        support_services=for_prompt(patient.postcode_district, session=db.session()),
     )
 
 
 def _fresh(state) -> bool:
-    if not isinstance(state, dict) or state.get("urgency") not in wording.IMMEDIATE:
+    if not isinstance(state, dict) or state.get("urgency") not in RAISED_AT_ONCE:
         return False
     age = clock.now().timestamp() - state.get("at", 0)
     return 0 <= age <= URGENT_PAGE_SECONDS

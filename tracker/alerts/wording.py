@@ -12,20 +12,20 @@ from dataclasses import dataclass
 from datetime import date
 
 from tracker.rules.catalogue import Catalogue
-
-EMERGENCY, SAME_DAY, SOON = "emergency", "same_day", "soon"
-
-# The urgencies that are raised the moment an entry is saved (rules §4).
-IMMEDIATE = (EMERGENCY, SAME_DAY)
+from tracker.rules.urgency import RAISED_AT_ONCE, Urgency, rank
 
 HEADINGS = {
-    EMERGENCY: "Call 999 now",
-    SAME_DAY: "Contact your treating team today",
-    SOON: "Contact your treating team in the next few days",
+    Urgency.EMERGENCY: "Call 999 now",
+    Urgency.SAME_DAY: "Contact your treating team today",
+    Urgency.SOON: "Contact your treating team in the next few days",
 }
 
 # The design system's care card for each urgency: red for emergency, urgent, and non-urgent.
-CARE_CARDS = {EMERGENCY: "emergency", SAME_DAY: "urgent", SOON: "non-urgent"}
+CARE_CARDS = {
+    Urgency.EMERGENCY: "emergency",
+    Urgency.SAME_DAY: "urgent",
+    Urgency.SOON: "non-urgent",
+}
 
 # Said when a reason code is not one this module knows (a newer rules file, say): still true,
 # still says nothing it cannot stand behind.
@@ -34,11 +34,11 @@ UNKNOWN_REASON = "your diary shows something your team asks to hear about"
 
 def heading(urgency: str) -> str:
     """The heading a patient reads for an alert of this urgency: what to do, and when."""
-    return HEADINGS.get(urgency, HEADINGS[SOON])
+    return HEADINGS.get(urgency, HEADINGS[Urgency.SOON])
 
 
 def care_card(urgency: str) -> str:
-    return CARE_CARDS.get(urgency, CARE_CARDS[SOON])
+    return CARE_CARDS.get(urgency, CARE_CARDS[Urgency.SOON])
 
 
 def how_long(days: int) -> str:
@@ -52,7 +52,7 @@ def how_long(days: int) -> str:
 # Each reason in the patient's words (it follows "because"). A red flag reads by its urgency;
 # {severe_at}, {new_for} and {lasting} are filled in from the rules' thresholds.
 PHRASES = {
-    ("red_flag", EMERGENCY): "it is a symptom that needs help straight away",
+    ("red_flag", Urgency.EMERGENCY): "it is a symptom that needs help straight away",
     "red_flag": "it is a symptom your team asks to hear about on the same day",
     "report_promptly": "it is a symptom your team asks to hear about within a few days",
     "worrying": "you told us it worries you",
@@ -130,11 +130,11 @@ def alert_card(
 
 
 def most_urgent(pairs: Iterable[tuple[str, str]]) -> tuple[str, list[str]] | None:
-    """From (urgency, symptom code) pairs: the most urgent urgency, and its symptoms in order."""
-    pairs = [(u, c) for u, c in pairs if u in IMMEDIATE]
+    """From (urgency, symptom code) pairs: the most urgent raised at once, and its symptoms."""
+    pairs = [(u, c) for u, c in pairs if u in RAISED_AT_ONCE]
     if not pairs:
         return None
-    top = min((u for u, _ in pairs), key=IMMEDIATE.index)
+    top = max((u for u, _ in pairs), key=rank)
     codes: list[str] = []
     for u, c in pairs:
         if u == top and c not in codes:

@@ -13,7 +13,6 @@ from flask_login import LoginManager, UserMixin, current_user, login_user
 from tracker import config, db
 from tracker.auth import sessions
 from tracker.patients.models import Patient
-from tracker.team import sessions as staff_sessions
 from tracker.team.models import Staff
 
 login_manager = LoginManager()
@@ -66,40 +65,36 @@ class SignedInStaff(UserMixin):
 
 @login_manager.user_loader
 def _load(session_key: str) -> SignedIn | SignedInStaff | None:
-    if staff_sessions.is_staff_key(session_key):
-        return _load_staff(session_key)
-    row = sessions.find_active(db.session(), session_key, config.current().web.session_lifetime)
+    web = config.current().web
+    if sessions.is_staff_key(session_key):
+        row = sessions.find_active(db.session(), session_key, web.session_lifetime, web.staff_idle)
+        if row is None or row.staff is None:
+            return None
+        return SignedInStaff(row.staff, session_key)
+    row = sessions.find_active(db.session(), session_key, web.session_lifetime)
     if row is None or row.patient is None:
         return None
     return SignedIn(row.patient, session_key)
 
 
-def _load_staff(session_key: str) -> SignedInStaff | None:
-    web = config.current().web
-    row = staff_sessions.find_active_staff(
-        db.session(), session_key, web.session_lifetime, web.staff_idle
-    )
-    if row is None or row.staff is None:
-        return None
-    return SignedInStaff(row.staff, session_key)
+def sign_in(account: Patient | Staff) -> None:
+    """Start a fresh server-side session and a fresh cookie (no fixation across sign-in).
 
-
-def sign_in(patient: Patient) -> None:
-    """Start a fresh server-side session and a fresh cookie (no fixation across sign-in)."""
-    session.clear()
-    key = sessions.start_session(db.session(), patient)
+    For a patient, or a member of staff who has passed both steps. Commits.
+    """
+    key = sessions.start_session(db.session(), account)
     db.session().commit()
-    session.permanent = True
-    login_user(SignedIn(patient, key))
+    remember(account, key)
 
 
-def sign_in_staff(staff: Staff) -> None:
-    """As `sign_in`, for a member of staff who has passed both steps (commits)."""
+def remember(account: Patient | Staff, session_key: str) -> None:
+    """Put a session already committed (`sessions.start_session`) in a fresh cookie."""
     session.clear()
-    key = staff_sessions.start_staff_session(db.session(), staff)
-    db.session().commit()
     session.permanent = True
-    login_user(SignedInStaff(staff, key))
+    if isinstance(account, Staff):
+        login_user(SignedInStaff(account, session_key))
+    else:
+        login_user(SignedIn(account, session_key))
 
 
 def _is_public() -> bool:

@@ -122,3 +122,21 @@ class EntryRevision(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     entry: Mapped[DiaryEntry] = relationship(back_populates="revisions")
+
+
+class CheckIn(Base):
+    """A lapsed episode the patient is asked about once (rules §4a): in their next reminder and
+    on their next visit to the diary. The question never names the symptom outside the diary."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (UniqueConstraint("patient_id", "symptom_code", "lapsed_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    symptom_code: Mapped[str] = mapped_column(String(40))
+    last_entry: Mapped[date] = mapped_column(Date)
+    lapsed_on: Mapped[date] = mapped_column(Date)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The local day it was shown on the diary's home page: it stays there that day only.
+    shown_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

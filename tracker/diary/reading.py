@@ -1,6 +1,6 @@
 """One patient's diary, read from the database into the rules engine's plain data.
 
-Both detection (`tracker.detection.patient`) and the check-ins (`tracker.notify.checkins`) read
+Both detection (`tracker.detection.patient`) and the check-ins (`tracker.diary.checkins`) read
 a diary this way, so it lives with the diary rather than in either of them.
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -18,11 +19,13 @@ from werkzeug.datastructures import MultiDict
 from tracker import clock, config, db
 from tracker.alerts.services import open_alert_cards
 from tracker.alerts.urgent import raise_urgent
-from tracker.diary import forms, services
+from tracker.diary import checkins, forms, services
 from tracker.diary.charts import severity_chart
 from tracker.diary.models import SYMPTOM
 from tracker.diary.summary import tracked_symptoms
 from tracker.forms import Errors, FieldError, render_form
+from tracker.notify.prompts import undelivered_prompts
+from tracker.patients import from_team
 from tracker.rules import load_rules
 
 bp = Blueprint("diary", __name__, url_prefix="/diary")
@@ -40,13 +43,19 @@ def _today():
 def home():
     patient = _patient()
     entries = services.live_entries(db.session(), patient)
+    rules = load_rules()
     return render_template(
         "diary/home.html",
+        undelivered=undelivered_prompts(db.session(), patient.id),
         open_alerts=open_alert_cards(db.session(), patient),
+        check_ins=checkins.questions_to_show(
+            current_app.extensions["sessionmaker"], patient.id, _today(), rules
+        ),
+        in_touch=from_team.in_touch(db.session(), patient.id),
         tracked=tracked_symptoms(entries, _today()),
         recent=entries[:5],
         today=_today(),
-        rules=load_rules(),
+        rules=rules,
     )
 
 

@@ -1,6 +1,6 @@
-"""Commands: `outbox` (what is queued and sent), and one `dispatch` or `remind` pass by hand.
+"""Commands: `outbox` (what is queued and sent), and one `dispatch` pass by hand.
 
-`dispatch_command` and `remind_command` are meant for the `jobs` group
+`dispatch_command` is meant for the `jobs` group
 (`flask --app wsgi jobs dispatch [--now YYYY-MM-DDTHH:MM]`); `outbox_command` is top level.
 """
 
@@ -16,7 +16,6 @@ from sqlalchemy import or_, select
 from tracker import clock, config, db
 from tracker.notify.dispatch import dispatch_due
 from tracker.notify.models import QUEUED, SENDING, UNKNOWN, OutboxMessage
-from tracker.notify.reminders import send_reminders
 
 NOW_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -28,20 +27,18 @@ def as_utc(local: datetime | None) -> datetime | None:
     return local.replace(tzinfo=config.current().timezone).astimezone(UTC)
 
 
-_NOW = click.option(
+NOW = click.option(
     "--now",
     type=click.DateTime(formats=[NOW_FORMAT]),
     default=None,
     help="Run as if at this local time, YYYY-MM-DDTHH:MM (quiet hours and due times included).",
 )
-_JSON = click.option(
-    "--json", "as_json", is_flag=True, help="End with the counts as one JSON line."
-)
+JSON = click.option("--json", "as_json", is_flag=True, help="End with the counts as one JSON line.")
 
 
 @click.command("dispatch")
-@_NOW
-@_JSON
+@NOW
+@JSON
 @with_appcontext
 def dispatch_command(now: datetime | None, as_json: bool) -> None:
     """One dispatch pass: turn due prompts into messages and send what is due."""
@@ -55,23 +52,6 @@ def dispatch_command(now: datetime | None, as_json: bool) -> None:
         f"{summary.cancelled} cancelled, {summary.fallbacks} fallbacks, "
         f"{summary.undelivered} prompts and {summary.undelivered_reminders} reminders "
         "undelivered."
-    )
-    if as_json:
-        click.echo(json.dumps(summary.to_json()))
-
-
-@click.command("remind")
-@_NOW
-@_JSON
-@with_appcontext
-def remind_command(now: datetime | None, as_json: bool) -> None:
-    """One reminder pass: queue the reminders that are due (sent by the next dispatch pass)."""
-    with clock.current().set_for(as_utc(now)):
-        summary = send_reminders()
-    click.echo(
-        f"Reminders: {summary.due} due, {summary.queued} messages queued, "
-        f"{summary.check_ins} with a check-in, {summary.paused} paused, "
-        f"{summary.unreachable} with no channel for reminders."
     )
     if as_json:
         click.echo(json.dumps(summary.to_json()))
@@ -104,7 +84,7 @@ def _row(m: OutboxMessage, bodies: bool) -> dict:
 
 
 @click.command("outbox")
-@_JSON
+@JSON
 @click.option(
     "--bodies",
     is_flag=True,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from tracker.alerts import services as alert_services
 from tracker.config import Settings
+from tracker.db import insert_on_conflict
 from tracker.forms import parse_id
 from tracker.notify import messages
 from tracker.notify.models import (
@@ -31,13 +32,12 @@ from tracker.notify.models import (
     SENT,
     SMS,
     UNKNOWN,
-    ConsentChange,
     InboundSms,
     OutboxMessage,
     WebhookReceipt,
 )
+from tracker.notify.optouts import after_refusal, set_opt_out
 from tracker.notify.outbox import (
-    _insert,
     fall_back,
     is_monitored,
     mark_prompt_sent,
@@ -45,16 +45,8 @@ from tracker.notify.outbox import (
     settle_reminder,
 )
 from tracker.notify.outbox import settle_prompt as settle
-from tracker.notify.preferences import (
-    REFUSED_NUMBER_CODES,
-    START_TEXT,
-    STOP_TEXT,
-    TWILIO_UNSUBSCRIBED,
-    refuse_number,
-    set_consent,
-    set_opt_out,
-)
-from tracker.patients.models import Patient
+from tracker.patients.models import ConsentChange, Patient
+from tracker.patients.preferences import START_TEXT, STOP_TEXT, set_consent
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +81,7 @@ CHANGED = "changed"
 def _receipt(s: Session, source: str, key: str, now: datetime) -> bool:
     """Write the receipt for a webhook; False if it was already acted on."""
     statement = (
-        _insert(s)(WebhookReceipt)
+        insert_on_conflict(s)(WebhookReceipt)
         .values(source=source, key=key[:160], received_at=now)
         .on_conflict_do_nothing(index_elements=["source", "key"])
         .returning(WebhookReceipt.id)
@@ -168,11 +160,8 @@ def _failed(s: Session, message: OutboxMessage, error_code: str | None, now: dat
     message.last_error_code = code[:40]
     message.last_error = "the provider could not deliver it"
     log.warning("message %s: delivery failed (%s)", message.id, code)
-    if code == TWILIO_UNSUBSCRIBED:
-        set_opt_out(s, message.to_address, True, TWILIO_UNSUBSCRIBED, now)
-    elif code in REFUSED_NUMBER_CODES and message.patient_id is not None:
-        # As when a send is refused: texts stop until the patient's number is another one.
-        refuse_number(s, message.patient_id, message.to_address, code.removeprefix("twilio_"), now)
+    # As when a send is refused: texts stop until the patient's number is another one.
+    after_refusal(s, message.patient_id, message.to_address, code, now)
     s.flush()
     fall_back(s, message, now)
     if message.kind == PROMPT:
@@ -267,7 +256,7 @@ def _record(
 ) -> Inbound | None:
     """Keep the text's keyword (never its words or number); an Inbound if it was a repeat."""
     statement = (
-        _insert(s)(InboundSms)
+        insert_on_conflict(s)(InboundSms)
         .values(provider_id=sid[:64], patient_id=patient_id, keyword=word, received_at=now)
         .on_conflict_do_nothing(index_elements=["provider_id"])
         .returning(InboundSms.id)

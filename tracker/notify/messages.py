@@ -77,7 +77,7 @@ def links(app: Flask | None = None) -> Links:
             base=origin,
             diary=origin + url_for("diary.home"),
             support=origin + url_for("support.index"),
-            preferences=origin + url_for("notify.contact_preferences"),
+            preferences=origin + url_for("patients.contact_preferences"),
             sign_in=origin + url_for("auth.sign_in"),
             team_queue=origin + _team_queue_path(app),
         )

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from sqlalchemy import exists, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from tracker.alerts.models import Prompt
+from tracker.db import insert_on_conflict
 from tracker.notify import messages
 from tracker.notify.messages import Rendered
 from tracker.notify.models import (
@@ -32,13 +32,13 @@ from tracker.notify.models import (
     QUEUED,
     REMINDER,
     SMS,
-    ContactPreference,
     OutboxMessage,
     PromptDelivery,
     SmsOptOut,
 )
 from tracker.notify.quiet import zone
-from tracker.patients.models import Patient
+from tracker.patients.models import ContactPreference, Patient
+from tracker.rules.urgency import Urgency
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +51,6 @@ REMINDER_UNDELIVERED = "undelivered: the reminder reached the patient by no chan
 def body_hash(channel: str, to: str, text: str) -> str:
     """What makes two messages identical for one person: channel, address and words."""
     return hashlib.sha256(f"{channel}\0{to}\0{text}".encode()).hexdigest()
-
-
-def _insert(s: Session):
-    """INSERT … ON CONFLICT DO NOTHING for this session's backend."""
-    return (postgresql if s.get_bind().dialect.name == "postgresql" else sqlite).insert
 
 
 def start_of_local_day(now: datetime, timezone: str | None) -> datetime:
@@ -123,7 +118,7 @@ def queue(
         updated_at=now,
     )
     statement = (
-        _insert(s)(OutboxMessage)
+        insert_on_conflict(s)(OutboxMessage)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(OutboxMessage.id)
@@ -231,7 +226,7 @@ def fall_back(s: Session, failed: OutboxMessage, now: datetime) -> int | None:
     team = messages.Team.of(patient.team)
     try:
         if failed.kind == PROMPT:
-            rendered = messages.prompt(s, other, team, failed.urgency or "soon")
+            rendered = messages.prompt(s, other, team, failed.urgency or Urgency.SOON)
         else:
             pref = s.get(ContactPreference, patient.id)
             cadence = pref.reminder_cadence if pref else "weekly"

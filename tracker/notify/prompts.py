@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.alerts.models import OPEN, Alert, Prompt
+from tracker.db import insert_on_conflict
 from tracker.notify import messages
 from tracker.notify.models import (
     PROMPT,
@@ -32,7 +33,7 @@ from tracker.notify.models import (
     PROMPT_UNDELIVERED,
     PromptDelivery,
 )
-from tracker.notify.outbox import _insert, is_monitored, queue, reach
+from tracker.notify.outbox import is_monitored, queue, reach
 from tracker.notify.quiet import held_until, parse_hhmm, zone
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
@@ -81,7 +82,7 @@ def expand_due_prompts(s: Session, now: datetime, limit: int = BATCH) -> Expansi
 
 def _claim(s: Session, prompt: Prompt, now: datetime) -> bool:
     statement = (
-        _insert(s)(PromptDelivery)
+        insert_on_conflict(s)(PromptDelivery)
         .values(
             prompt_id=prompt.id,
             patient_id=prompt.patient_id,
@@ -158,3 +159,22 @@ def _expand(s: Session, prompt: Prompt, now: datetime, done: Expansion) -> None:
     if not queued_any:
         _settle(s, prompt, PROMPT_UNDELIVERED, "no_wording", now)
         done.undelivered += 1
+
+
+def undelivered_prompts(s: Session, patient_id: int) -> list[PromptDelivery]:
+    """The patient's prompts that reached them by no channel, newest first (for the diary)."""
+    # Only while the alert behind it is open: once answered or closed, the notice has done its job.
+    return list(
+        s.scalars(
+            select(PromptDelivery)
+            .join(Prompt, Prompt.id == PromptDelivery.prompt_id)
+            .join(Alert, Alert.id == Prompt.alert_id)
+            .where(
+                PromptDelivery.patient_id == patient_id,
+                PromptDelivery.state == PROMPT_UNDELIVERED,
+                Alert.status == OPEN,
+            )
+            .order_by(PromptDelivery.undelivered_at.desc())
+            .limit(5)
+        )
+    )

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracker.config import DEFAULT_TIMEZONE
 from tracker.notify.models import REPLY, TEAM_NOTICE
+from tracker.rules.urgency import Urgency
 
-EMERGENCY = "emergency"
 # Kinds quiet hours never hold: an answer to a text the patient has just sent, and email to a
 # treating team (whose own working hours are theirs to set).
 NEVER_HELD = (REPLY, TEAM_NOTICE)
@@ -57,7 +57,7 @@ def held_until(
     kind: str,
 ) -> datetime | None:
     """When a message due now may go, if quiet hours hold it; None if it may go now."""
-    if urgency == EMERGENCY or kind in NEVER_HELD:
+    if urgency == Urgency.EMERGENCY or kind in NEVER_HELD:
         return None
     if not in_quiet_hours(now, tz, start, end):
         return None

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker import clock
@@ -95,3 +104,61 @@ class KnownCondition(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     patient: Mapped[Patient] = relationship(back_populates="known_conditions")
+
+
+# Reminder cadences (rules §4a); the default is weekly, Monday 10:00 local time.
+DAILY = "daily"
+WEEKLY = "weekly"
+FORTNIGHTLY = "fortnightly"
+CADENCES = (DAILY, WEEKLY, FORTNIGHTLY)
+DEFAULT_CADENCE = WEEKLY
+DEFAULT_WEEKDAY = 0  # Monday
+DEFAULT_REMINDER_TIME = "10:00"
+
+
+class ContactPreference(Base):
+    """A patient's reminder cadence and pause, and reminders switched off per channel.
+
+    Which channels a patient agreed to at all is Patient.email_consent_at / sms_consent_at; a
+    patient with no row here has the defaults.
+    """
+
+    __tablename__ = "contact_preferences"
+    __table_args__ = (
+        CheckConstraint(f"reminder_cadence IN {CADENCES!r}", name="reminder_cadence"),
+        CheckConstraint("reminder_weekday BETWEEN 0 AND 6", name="reminder_weekday"),
+    )
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    reminder_cadence: Mapped[str] = mapped_column(String(12), default=DEFAULT_CADENCE)
+    reminder_weekday: Mapped[int] = mapped_column(SmallInteger, default=DEFAULT_WEEKDAY)
+    reminder_time: Mapped[str] = mapped_column(String(5), default=DEFAULT_REMINDER_TIME)
+    reminders_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    remind_by_sms: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    remind_by_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The mobile number Twilio refused for good (21211 invalid, 21614 not a mobile, or reported
+    # undeliverable, 30003 and 30005; see preferences.REFUSED_NUMBER_CODES): texts stop until
+    # the patient's number is different from this one.
+    sms_refused_number: Mapped[str | None] = mapped_column(String(20))
+    sms_refused_code: Mapped[str | None] = mapped_column(String(12))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class ConsentChange(Base):
+    """Every change to what a patient agreed to be sent: which channel, given or withdrawn, when,
+    and how (the settings page, a STOP or START text, Twilio's 21610)."""
+
+    __tablename__ = "consent_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(8))
+    # What the consent covers: "messages" (the channel at all) or "reminders" (on that channel).
+    scope: Mapped[str] = mapped_column(String(12), default="messages")
+    given: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -11,9 +11,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-CLASSES = ("emergency", "same_day", "soon", "watch", "record")
-# The urgencies `severe_urgency` may name (the engine's URGENCIES; the engine imports this module).
-_SEVERE_URGENCIES = ("emergency", "same_day", "soon")
+from tracker.rules.urgency import Urgency
+
+# A symptom's class: the urgency it is reported with, `watch` (reported only when a rule fires)
+# or `record` (a common complaint: reported only when worrying or severe).
+WATCH = "watch"
+RECORD = "record"
+CLASSES = (*Urgency, WATCH, RECORD)
+# What `severe_urgency` may name, as its error message lists it: most urgent first.
+_URGENCIES_TEXT = ", ".join(reversed(Urgency))
 # A code is a series key's first part (engine.series_key): no separator, nothing to trim.
 _CODE = re.compile(r"[a-z][a-z0-9_]*")
 THRESHOLD_NAMES = (
@@ -57,7 +63,7 @@ class Symptom:
     # The symptom's own values, or None for the default in [thresholds].
     new_days: int | None = None
     persistent_days: int | None = None
-    severe_urgency: str | None = None
+    severe_urgency: Urgency | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +77,7 @@ class Catalogue:
     quiet_start: str
     quiet_end: str
     default_timezone: str
-    severe_urgency: str = "soon"  # the default urgency of `severe`
+    severe_urgency: Urgency = Urgency.SOON  # the default urgency of `severe`
 
     def symptom(self, code: str) -> Symptom:
         return self.symptoms[code]
@@ -139,11 +145,9 @@ def parse_rules(raw: dict[str, Any]) -> Catalogue:
             raise RulesFileError(f"threshold {name!r} must be a whole number, 0 or more")
         thresholds[name] = value
 
-    severe_urgency = raw_thresholds.get("severe_urgency", "soon")
-    if severe_urgency not in _SEVERE_URGENCIES:
-        raise RulesFileError(
-            f"threshold 'severe_urgency' must be one of {', '.join(_SEVERE_URGENCIES)}"
-        )
+    severe_urgency = _urgency(raw_thresholds.get("severe_urgency", Urgency.SOON))
+    if severe_urgency is None:
+        raise RulesFileError(f"threshold 'severe_urgency' must be one of {_URGENCIES_TEXT}")
 
     return Catalogue(
         version=version,
@@ -155,6 +159,14 @@ def parse_rules(raw: dict[str, Any]) -> Catalogue:
         default_timezone=raw_thresholds.get("default_timezone", "Europe/London"),
         severe_urgency=severe_urgency,
     )
+
+
+def _urgency(value: Any) -> Urgency | None:
+    """The urgency a rules file's text names, or None if it names none."""
+    try:
+        return Urgency(value)
+    except ValueError:  # also what Enum raises for a number or a list
+        return None
 
 
 def _whole(value: Any) -> bool:
@@ -182,11 +194,13 @@ def _symptom(item: dict[str, Any], area_codes: set[str]) -> Symptom:
     for name in SYMPTOM_THRESHOLDS:
         if name in item and not _whole(item[name]):
             raise RulesFileError(f"symptom {code!r}: {name!r} must be a whole number, 0 or more")
-    severe_urgency = item.get("severe_urgency")
-    if severe_urgency is not None and severe_urgency not in _SEVERE_URGENCIES:
-        raise RulesFileError(
-            f"symptom {code!r}: severe_urgency must be one of {', '.join(_SEVERE_URGENCIES)}"
-        )
+    severe_urgency = None
+    if "severe_urgency" in item:
+        severe_urgency = _urgency(item["severe_urgency"])
+        if severe_urgency is None:
+            raise RulesFileError(
+                f"symptom {code!r}: severe_urgency must be one of {_URGENCIES_TEXT}"
+            )
     return Symptom(
         code=code,
         area=item["area"],

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from tracker.rules.catalogue import Catalogue
 from tracker.rules.thresholds import Rules, compile_rules
+from tracker.rules.urgency import Urgency
 
 # Codes are lower-case letters, digits and _ (the catalogue checks): the first separator in a
 # series key ends the code, whatever the name holds.
@@ -166,7 +167,7 @@ class Finding:
     """One series' last episode that gives a finding, with its reasons (§3)."""
 
     symptom: str
-    urgency: str
+    urgency: Urgency
     reasons: tuple[str, ...]
     episode_start: date
     last_entry: date

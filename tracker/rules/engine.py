@@ -16,10 +16,9 @@ from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from operator import attrgetter
-from types import MappingProxyType
 from typing import Any
 
-from tracker.rules.catalogue import Catalogue
+from tracker.rules.catalogue import RECORD, Catalogue
 from tracker.rules.data import (
     Entry,
     EntryDay,
@@ -32,11 +31,10 @@ from tracker.rules.data import (
     split_series,
 )
 from tracker.rules.thresholds import Rules, compile_rules
+from tracker.rules.urgency import Urgency, rank
 
 __all__ = [
     "REASONS",
-    "URGENCIES",
-    "URGENCY_RANK",
     "Entry",
     "EntryDay",
     "Episode",
@@ -69,10 +67,6 @@ REASONS = (
     "persistent",
     "worsening",
 )
-# Urgencies a finding can have, most urgent first. `watch` is a class, never an urgency.
-URGENCIES = ("emergency", "same_day", "soon")
-URGENCY_RANK = MappingProxyType({"emergency": 3, "same_day": 2, "soon": 1})
-
 # The only reasons a known condition suppresses (§3, last paragraph).
 SUPPRESSED_BY_KNOWN_CONDITION = frozenset({"new", "persistent"})
 
@@ -287,14 +281,14 @@ def reasons_for(
     reasons: list[str] = []
     if r.is_red_flag(code):
         reasons.append("red_flag")
-    elif cls == "soon" and ongoing:
+    elif cls == Urgency.SOON and ongoing:
         reasons.append("report_promptly")
     if any(map(_worrying_of, days)):
         reasons.append("worrying")
     latest = days[-1].severity
     if latest is not None and latest >= r.severe_at:
         reasons.append("severe")
-    if not ongoing or cls == "record":
+    if not ongoing or cls == RECORD:
         return tuple(reasons)  # a record symptom is never new, persistent or worsening
     if (
         not known
@@ -309,29 +303,29 @@ def reasons_for(
     return tuple(reasons)
 
 
-def red_flag_urgency(code: str, last_entry: date, today: date, rules: Rules | Catalogue) -> str:
+def red_flag_urgency(code: str, last_entry: date, today: date, rules: Rules | Catalogue) -> Urgency:
     """A red flag's urgency (§3): its class while its last entry is at most
     `red_flag_recent_days` before today, then `same_day` (999 has passed; the team must know)."""
     r = compile_rules(rules)
     if (today - last_entry).days <= r.red_flag_recent_days:
-        return r.symptom_class(code)
-    return "same_day"
+        return Urgency(r.symptom_class(code))
+    return Urgency.SAME_DAY
 
 
 def urgency_of(
     reasons: Iterable[str], code: str, last_entry: date, today: date, rules: Rules | Catalogue
-) -> str:
+) -> Urgency:
     """The most urgent of the reasons' urgencies (emergency > same_day > soon)."""
     r = compile_rules(rules)
-    best = "soon"
+    best = Urgency.SOON
     for reason in reasons:
         if reason == "red_flag":
             u = red_flag_urgency(code, last_entry, today, r)
         elif reason == "severe":
             u = r.severe_urgency_for(code)
         else:
-            u = "soon"
-        if URGENCY_RANK[u] > URGENCY_RANK[best]:
+            u = Urgency.SOON
+        if rank(u) > rank(best):
             best = u
     return best
 
@@ -388,7 +382,7 @@ def assess_symptom(
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Findings most urgent first, then by symptom code, then by name (§5)."""
-    return sorted(findings, key=lambda f: (-URGENCY_RANK[f.urgency], f.symptom, f.name or ""))
+    return sorted(findings, key=lambda f: (-rank(f.urgency), f.symptom, f.name or ""))
 
 
 def assess_grouped(

@@ -7,11 +7,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from tracker.rules.catalogue import Catalogue, Symptom
-
-# Classes whose symptoms are red flags (§3): prompted the moment they are logged, and reported
-# for `red_flag_days` after their last entry whatever their episode's state.
-RED_FLAG_CLASSES = frozenset({"emergency", "same_day"})
+from tracker.rules.catalogue import WATCH, Catalogue, Symptom
+from tracker.rules.urgency import RAISED_AT_ONCE, Urgency
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +26,11 @@ class Rules:
     worsening_by: int
     red_flag_days: int
     red_flag_recent_days: int
-    severe_urgency: str  # the default urgency of `severe`
+    severe_urgency: Urgency  # the default urgency of `severe`
     # Per symptom: code -> the symptom's own value, for the symptoms that set one.
     own_new_days: Mapping[str, int]
     own_persistent_days: Mapping[str, int]
-    own_severe_urgency: Mapping[str, str]
+    own_severe_urgency: Mapping[str, Urgency]
 
     @classmethod
     def from_catalogue(cls, catalogue: Catalogue) -> Rules:
@@ -63,11 +60,12 @@ class Rules:
         # A code missing from this rules file (say, dropped by a later version while diaries
         # still hold it) is watched, not rejected: the generic rules still protect the patient,
         # and one old entry must not stop a whole scheduled run.
-        return self.classes.get(code, "watch")
+        return self.classes.get(code, WATCH)
 
     def is_red_flag(self, code: str) -> bool:
-        """Whether the symptom's class is `emergency` or `same_day`."""
-        return self.symptom_class(code) in RED_FLAG_CLASSES
+        """Whether the symptom's class is one raised at once (`emergency` or `same_day`): reported
+        for `red_flag_days` after its last entry whatever its episode's state (§3)."""
+        return self.symptom_class(code) in RAISED_AT_ONCE
 
     def new_days_for(self, code: str) -> int:
         """The symptom's `new_days`, or the default."""
@@ -77,7 +75,7 @@ class Rules:
         """The symptom's `persistent_days`, or the default."""
         return self.own_persistent_days.get(code, self.persistent_days)
 
-    def severe_urgency_for(self, code: str) -> str:
+    def severe_urgency_for(self, code: str) -> Urgency:
         """The urgency `severe` gives this symptom."""
         return self.own_severe_urgency.get(code, self.severe_urgency)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from tracker.rules.catalogue import Catalogue
 from tracker.rules.data import Entry, KnownCondition, ResolvedMark
+from tracker.rules.urgency import RAISED_AT_ONCE
 
 TOP_LEVEL_KEYS = frozenset({"today", "known_conditions", "entries"})
 ENTRY_KEYS = frozenset(
@@ -28,7 +29,7 @@ KNOWN_KEYS = frozenset({"symptom", "name", "until"})
 NAMED = "other"
 NAME_MAX = 40
 # Classes whose entries may leave the severity out (§2): the advice must not wait for a score.
-SEVERITY_OPTIONAL = frozenset({"emergency", "same_day"})
+SEVERITY_OPTIONAL = frozenset(RAISED_AT_ONCE)
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 

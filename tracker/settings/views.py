@@ -1,18 +1,23 @@
-"""Settings pages: contact details and time zone, and known conditions (rules §2)."""
+"""Settings pages: contact details and time zone, and known conditions (rules §2).
+
+Thin: read and check the form, call tracker.settings.services in one transaction, redirect.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from tracker import db
 from tracker.config import DEFAULT_TIMEZONE
 from tracker.forms import Errors, render_form
+from tracker.patients import from_team
 from tracker.patients.contact import ContactError, display_mobile, normalise_email, normalise_mobile
-from tracker.patients.models import KnownCondition, Patient
+from tracker.patients.models import Patient
+from tracker.patients.services import email_taken
 from tracker.patients.timezones import is_valid_timezone
 from tracker.rules import load_rules
+from tracker.settings.services import Details, replace_known_conditions, save_details
 from tracker.support.postcodes import PostcodeError, parse_place
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -30,6 +35,8 @@ def index():
         patient=patient,
         mobile=display_mobile(patient.mobile),
         rules=load_rules(),
+        known_codes=sorted(patient.known_condition_codes()),
+        access_rows=from_team.seen_by(db.session(), patient.id),
     )
 
 
@@ -49,9 +56,7 @@ def details():
         clean = _check_details(values, patient, errors)
         if not errors:
             with db.transaction():
-                patient.name, patient.email = clean["name"], clean["email"]
-                patient.mobile, patient.timezone = clean["mobile"], clean["timezone"]
-                patient.postcode_district = clean["postcode"]
+                save_details(patient, Details(**clean))
             flash("Your details have been saved.", "success")
             return redirect(url_for("settings.index"))
     return render_form("settings/details.html", errors, values=values, zones=COMMON_ZONES)
@@ -78,10 +83,7 @@ def _check_details(values: dict[str, str], patient: Patient, errors: Errors) -> 
     clean["name"] = values["name"]
     try:
         clean["email"] = normalise_email(values["email"])
-        taken = db.session().scalar(
-            select(Patient.id).where(Patient.email == clean["email"], Patient.id != patient.id)
-        )
-        if taken is not None:
+        if email_taken(db.session(), clean["email"], other_than=patient.id):
             errors.add("email", "That email address is already used by another account")
     except ContactError as exc:
         errors.add("email", str(exc))
@@ -92,7 +94,7 @@ def _check_details(values: dict[str, str], patient: Patient, errors: Errors) -> 
     try:
         place = parse_place(values["postcode"])
         # A full postcode is cut to its district: nothing more precise is kept.
-        clean["postcode"] = place.code if place else None
+        clean["postcode_district"] = place.code if place else None
     except PostcodeError as exc:
         errors.add("postcode", str(exc))
     if not is_valid_timezone(values["timezone"]):
@@ -112,16 +114,8 @@ def conditions():
         if any(not rules.is_known(code) for code in chosen):
             errors.add("conditions", "Select conditions from the list")
         else:
-            with db.transaction() as s:
-                _replace_known_conditions(s, patient, chosen)
+            with db.transaction():
+                replace_known_conditions(patient, chosen)
             flash("Your known conditions have been saved.", "success")
             return redirect(url_for("settings.index"))
     return render_form("settings/conditions.html", errors, rules=rules, chosen=chosen)
-
-
-def _replace_known_conditions(s, patient: Patient, chosen: set[str]) -> None:
-    existing = {k.symptom_code: k for k in patient.known_conditions}
-    for code in existing.keys() - chosen:
-        patient.known_conditions.remove(existing[code])
-    for code in sorted(chosen - existing.keys()):
-        patient.known_conditions.append(KnownCondition(symptom_code=code))

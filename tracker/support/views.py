@@ -18,7 +18,6 @@ from tracker.support.postcodes import PostcodeError, parse_place
 from tracker.support.services import (
     RESULTS_MAX,
     Search,
-    for_prompt,
     get_listed,
     search,
     search_terms,
@@ -29,12 +28,6 @@ bp = Blueprint("support", __name__, url_prefix="/support")
 
 WORDS_MAX = 200
 AREA_MAX = 20
-
-
-@bp.app_template_global("support_for_prompt")
-def support_for_prompt(area: str | None = None, limit: int = 3):
-    """For alert pages and emails: `support_short_list(support_for_prompt())`."""
-    return for_prompt(area=area, limit=limit)
 
 
 @bp.get("/")

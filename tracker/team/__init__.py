@@ -1,9 +1,8 @@
 """The treating team's workspace (/team/): staff accounts, enrolment, the queue, patients' records.
 
-`init_app` adds what the patient's own pages need from here: their diary's notices (monitoring
-status, "your team has been in touch") and, on their settings page, who has seen their record.
-Those pages belong to other modules, so they include a small template that calls these helpers
-rather than each view passing the data in.
+`init_app` adds the `when` filter. What the patient's own pages show of the team's work (in
+touch, who has seen their record) is read by tracker.patients.from_team and passed in by their
+views.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from tracker import db
 from tracker.config import DEFAULT_TIMEZONE
 
 
@@ -26,19 +24,5 @@ def when(value: datetime | None, timezone: str = DEFAULT_TIMEZONE) -> str:
     return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
-def _in_touch(patient_id: int):
-    from tracker.team.outcomes import recent_for_patient
-
-    return recent_for_patient(db.session(), patient_id)
-
-
-def _seen_by(patient_id: int):
-    from tracker.team.audit import seen_by
-
-    return seen_by(db.session(), patient_id)
-
-
 def init_app(app: Flask) -> None:
     app.add_template_filter(when, "when")
-    app.jinja_env.globals["team_in_touch"] = _in_touch
-    app.jinja_env.globals["team_seen_by"] = _seen_by

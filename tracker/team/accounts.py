@@ -12,24 +12,17 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker import clock
-from tracker.auth import throttle
-from tracker.auth.passwords import hash_password, needs_rehash, verify_password
+from tracker.auth import signing_in, throttle
+from tracker.auth.passwords import hash_password
+from tracker.auth.signing_in import Refused
 from tracker.patients.contact import normalise_email
 from tracker.team import totp
 from tracker.team.models import ROLES, Membership, RecoveryCode, Staff, Team
-
-
-class Refused(Enum):
-    """Why a step of signing in did not let the member through."""
-
-    LOCKED = "locked"  # too many failures: nothing was checked
-    WRONG = "wrong"
 
 
 class AccountError(ValueError):
@@ -51,23 +44,13 @@ def find_by_email(s: Session, email: str) -> Staff | None:
 def check_password(
     s: Session, email: str, password: str, address: str | None, limits: throttle.Limits
 ) -> Staff | Refused:
-    """Step one. The member if the password is theirs. Commits the attempt's count.
-
-    An unknown email costs the same as a wrong password (verify_password checks a dummy hash),
-    and gets the same answer.
-    """
-    attempt = throttle.begin_attempt(s, password_subject(email, address), limits)
-    if attempt is None:
-        return Refused.LOCKED
-    staff = find_by_email(s, email)
-    stored = staff.password_hash if staff is not None else None
-    if not verify_password(stored, password) or staff is None or stored is None:
-        return Refused.WRONG
-    attempt.succeeded(s)
-    if needs_rehash(stored):
-        staff.password_hash = hash_password(password)
-    s.commit()
-    return staff
+    """Step one: the member if the password is theirs (tracker.auth.signing_in). Commits."""
+    outcome = signing_in.check_password(
+        s, Staff, email, password, password_subject(email, address), limits
+    )
+    if isinstance(outcome, Staff):
+        s.commit()
+    return outcome
 
 
 def check_code(

@@ -18,7 +18,17 @@ from tracker.forms import Errors
 from tracker.patients.contact import ContactError, normalise_email
 from tracker.team import audit
 from tracker.team.access import NotFound
-from tracker.team.models import ROLES, TEAM_ADMIN, Membership, Staff, Team
+from tracker.team.models import (
+    MEMBER_ADDED,
+    MEMBER_REMOVED,
+    MEMBER_ROLE_CHANGED,
+    ROLES,
+    TEAM_ADMIN,
+    TEAM_DETAILS_CHANGED,
+    Membership,
+    Staff,
+    Team,
+)
 
 PAGE_ORDER = ("name", "hospital", "phone", "email", "hours", "out_of_hours")
 # Field -> (the most it may hold, what to say when it is empty).
@@ -116,7 +126,7 @@ def update_team(
         audit.record(
             s,
             staff.id,
-            audit.TEAM_DETAILS_CHANGED,
+            TEAM_DETAILS_CHANGED,
             team_id=team.id,
             detail=",".join(changed)[:200],
             now=now or clock.now(),
@@ -186,7 +196,7 @@ def add_member(
     audit.record(
         s,
         by.id,
-        audit.MEMBER_ADDED,
+        MEMBER_ADDED,
         team_id=team.id,
         detail=f"staff {staff.id} as {role}",
         now=now,
@@ -211,7 +221,7 @@ def change_role(
     audit.record(
         s,
         by.id,
-        audit.MEMBER_ROLE_CHANGED,
+        MEMBER_ROLE_CHANGED,
         team_id=team.id,
         detail=f"staff {staff_id} to {role}",
         now=now,
@@ -228,9 +238,7 @@ def remove_member(
     if found.role == TEAM_ADMIN:
         _keep_an_admin(s, team, found)
     s.delete(found)
-    audit.record(
-        s, by.id, audit.MEMBER_REMOVED, team_id=team.id, detail=f"staff {staff_id}", now=now
-    )
+    audit.record(s, by.id, MEMBER_REMOVED, team_id=team.id, detail=f"staff {staff_id}", now=now)
 
 
 def _keep_an_admin(s: Session, team: Team, leaving: Membership) -> None:

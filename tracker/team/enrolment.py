@@ -1,7 +1,8 @@
 """A clinician enrols a patient: the record, the known conditions, and an invitation link.
 
-The patient is created without a password. The invitation completes that same record when the
-patient opens it (tracker.auth.views.join): a password, their channels and their consent.
+The patient is created without a password (tracker.patients.services.create_patient, as at
+sign-up). The invitation completes that same record when the patient opens it
+(tracker.auth.accounts.complete_enrolled): a password, their channels and their consent.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from tracker.auth.models import Invitation
 from tracker.forms import Errors, parse_id
 from tracker.notify.queueing import queue_invitation
 from tracker.patients.contact import ContactError, normalise_email, normalise_mobile
-from tracker.patients.models import KnownCondition, Patient
+from tracker.patients.models import Patient
+from tracker.patients.services import create_patient
 from tracker.rules.catalogue import Catalogue
 from tracker.team import audit
-from tracker.team.models import Staff, Team
+from tracker.team.models import ENROLLED, INVITATION_MADE, Staff, Team
 
 NAME_MAX = 200  # the width of Patient.name
 # Only symptoms watched for change can be "known conditions" (rules §2): a red-flag symptom is
@@ -120,20 +122,16 @@ def enrol(s: Session, staff: Staff, new: NewPatient, now: datetime | None = None
     now = now or clock.now()
     if new.team_id not in staff.team_ids:
         raise ValueError("not a team of this member")  # the form's check should have caught it
-    patient = Patient(
+    patient = create_patient(
+        s,
         team_id=new.team_id,
         name=new.name,
         email=new.email,
         mobile=new.mobile,
-        timezone=config.current().timezone.key,
-        enrolled_on=clock.local_date(now, config.current().timezone),
-        password_hash=None,
-        created_at=now,
+        now=now,
+        known_conditions=new.conditions,
     )
-    patient.known_conditions = [KnownCondition(symptom_code=c) for c in new.conditions]
-    s.add(patient)
-    s.flush()
-    audit.record(s, staff.id, audit.ENROLLED, patient, now=now)
+    audit.record(s, staff.id, ENROLLED, patient, now=now)
     invitation, link, sent = _invite(s, staff, patient, now)
     return Enrolled(patient, invitation, link, sent)
 
@@ -163,7 +161,7 @@ def _invite(
     invitation.patient_id = patient.id
     link = f"{config.current().web.public_url}/join/{token}"
     audit.record(
-        s, staff.id, audit.INVITATION_MADE, patient, detail=f"invitation {invitation.id}", now=now
+        s, staff.id, INVITATION_MADE, patient, detail=f"invitation {invitation.id}", now=now
     )
     return invitation, link, queue_invitation_message(s, patient, link, invitation.id)
 

@@ -33,6 +33,22 @@ NO_ACTION = "no_action"
 OUTCOMES = (CONTACTED, APPOINTMENT, TESTS, NO_ACTION)
 OUTCOME_NOTE_MAX = 2000
 
+# What a member of staff did, as StaffAccess.action records it (tracker.team.audit).
+VIEWED_RECORD = "viewed_record"
+VIEWED_ALERT = "viewed_alert"
+ENROLLED = "enrolled"
+INVITATION_MADE = "invitation_made"
+PAUSED = "paused"
+RESUMED = "resumed"
+MOVED = "moved"
+ENDED = "ended"
+OUTCOME_RECORDED = "outcome_recorded"
+TEAM_DETAILS_CHANGED = "team_details_changed"
+TEAM_NOTIFICATIONS_CHANGED = "team_notifications_changed"
+MEMBER_ADDED = "member_added"
+MEMBER_ROLE_CHANGED = "member_role_changed"
+MEMBER_REMOVED = "member_removed"
+
 
 class Team(Base):
     __tablename__ = "teams"

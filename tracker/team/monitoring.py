@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from tracker import clock
 from tracker.alerts.models import Prompt
 from tracker.auth.models import Invitation
-from tracker.auth.sessions import end_all_sessions
+from tracker.auth.sessions import end_sessions
 from tracker.patients.models import (
     ACTIVE,
     DIED,
@@ -34,6 +34,7 @@ from tracker.patients.models import (
     Patient,
 )
 from tracker.team import access, audit
+from tracker.team import models as team_models
 from tracker.team.models import Staff
 
 
@@ -99,7 +100,9 @@ def pause(s: Session, staff: Staff, patient: Patient, now: datetime | None = Non
         raise NotAllowed("Monitoring is not active, so it cannot be paused")
     _set_status(patient, PAUSED, None, staff, now)
     queued = stop_messages(s, patient.id, now)
-    audit.record(s, staff.id, audit.PAUSED, patient, detail=f"queued prompts {queued}", now=now)
+    audit.record(
+        s, staff.id, team_models.PAUSED, patient, detail=f"queued prompts {queued}", now=now
+    )
 
 
 def resume(s: Session, staff: Staff, patient: Patient, now: datetime | None = None) -> None:
@@ -108,7 +111,7 @@ def resume(s: Session, staff: Staff, patient: Patient, now: datetime | None = No
     if not can_resume(patient):
         raise NotAllowed("Monitoring cannot be restarted for this patient")
     _set_status(patient, ACTIVE, None, staff, now)
-    audit.record(s, staff.id, audit.RESUMED, patient, now=now)
+    audit.record(s, staff.id, team_models.RESUMED, patient, now=now)
 
 
 def end(
@@ -125,14 +128,19 @@ def end(
     if reason == DIED:
         _close_account(s, patient, now)
     audit.record(
-        s, staff.id, audit.ENDED, patient, detail=f"{reason}; queued prompts {queued}", now=now
+        s,
+        staff.id,
+        team_models.ENDED,
+        patient,
+        detail=f"{reason}; queued prompts {queued}",
+        now=now,
     )
 
 
 def _close_account(s: Session, patient: Patient, now: datetime) -> None:
     # Nobody should be able to sign in as someone who has died, or set up their account from
     # an old link and start receiving messages.
-    end_all_sessions(s, patient.id, "died")
+    end_sessions(s, "died", patient_id=patient.id)
     patient.password_hash = None
     s.execute(
         update(Invitation)
@@ -157,7 +165,9 @@ def move(
     if team_id not in allowed:
         raise NotAllowed("Choose a team from the list")
     old = patient.team_id
-    audit.record(s, staff.id, audit.MOVED, patient, detail=f"team {old} to team {team_id}", now=now)
+    audit.record(
+        s, staff.id, team_models.MOVED, patient, detail=f"team {old} to team {team_id}", now=now
+    )
     patient.team_id = team_id
 
 

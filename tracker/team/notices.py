@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from tracker import clock
 from tracker.alerts.models import Alert, AlertEvent
-from tracker.alerts.wording import IMMEDIATE
 from tracker.config import DEFAULT_TIMEZONE
 from tracker.notify.queueing import queue_team_email
 from tracker.patients.models import Patient
+from tracker.rules.urgency import RAISED_AT_ONCE
 from tracker.team.models import Team
 from tracker.team.notify import (
     AlertChange,
@@ -46,7 +46,7 @@ def queue_team_notices(s: Session, public_url: str, now: datetime) -> NoticeSumm
     summary = NoticeSummary()
     teams = {t.id: t for t in s.scalars(select(Team))}
     for change in _changes(s, now - LOOK_BACK - timedelta(days=1), now):
-        if change.urgency not in IMMEDIATE or change.at < now - LOOK_BACK:
+        if change.urgency not in RAISED_AT_ONCE or change.at < now - LOOK_BACK:
             continue
         email = urgent_email(choice_for(teams[change.team_id]), [change], link)
         if email is not None and queue_team_email(s, email, now=now) is not None:

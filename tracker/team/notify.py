@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from tracker.alerts.wording import IMMEDIATE
 from tracker.config import DEFAULT_TIMEZONE
+from tracker.rules.urgency import RAISED_AT_ONCE
 
 URGENT = "urgent"
 DIGEST = "digest"
@@ -61,7 +61,7 @@ def urgent_email(choice: TeamChoice, changes: Iterable[AlertChange], link: str) 
     if not choice.notify_urgent:
         return None
     ids = sorted(
-        {c.alert_id for c in changes if c.team_id == choice.team_id and c.urgency in IMMEDIATE}
+        {c.alert_id for c in changes if c.team_id == choice.team_id and c.urgency in RAISED_AT_ONCE}
     )
     if not ids:
         return None

@@ -8,20 +8,22 @@ with the alert as it then stands. The actor is "staff:<id>".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import clock
 from tracker.alerts.models import CLOSED, Alert, AlertEvent
 from tracker.forms import Errors
 from tracker.team import access, audit
-from tracker.team.models import NO_ACTION, OUTCOME_NOTE_MAX, OUTCOMES, AlertOutcome, Staff
+from tracker.team.models import (
+    OUTCOME_NOTE_MAX,
+    OUTCOME_RECORDED,
+    OUTCOMES,
+    AlertOutcome,
+    Staff,
+)
 from tracker.team.queue import WAITING
-
-# How long the patient's diary says "your team has been in touch" after an outcome.
-IN_TOUCH_DAYS = 14
 
 
 class NotWaiting(ValueError):
@@ -94,35 +96,5 @@ def record_outcome(
             at=now,
         )
     )
-    audit.record(s, staff.id, audit.OUTCOME_RECORDED, patient, detail=f"alert {alert.id}", now=now)
+    audit.record(s, staff.id, OUTCOME_RECORDED, patient, detail=f"alert {alert.id}", now=now)
     return alert
-
-
-@dataclass(frozen=True)
-class InTouch:
-    """One recent outcome as the patient's diary mentions it (never the team's note)."""
-
-    symptom_code: str
-    at: datetime
-    reviewed_only: bool  # "no action needed": the team looked, but did not necessarily call
-
-
-def recent_for_patient(
-    s: Session, patient_id: int, now: datetime | None = None, days: int = IN_TOUCH_DAYS
-) -> list[InTouch]:
-    """Outcomes recorded for the patient in the last `days` days, newest first, one per symptom."""
-    since = (now or clock.now()) - timedelta(days=days)
-    rows = s.execute(
-        select(AlertOutcome.outcome, AlertOutcome.at, Alert.symptom_code)
-        .join(Alert, Alert.id == AlertOutcome.alert_id)
-        .where(AlertOutcome.patient_id == patient_id, AlertOutcome.at >= since)
-        .order_by(AlertOutcome.at.desc(), AlertOutcome.id.desc())
-    ).all()
-    seen: set[str] = set()
-    found: list[InTouch] = []
-    for outcome, at, code in rows:
-        if code in seen:
-            continue
-        seen.add(code)
-        found.append(InTouch(code, at, reviewed_only=outcome == NO_ACTION))
-    return found

@@ -13,11 +13,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.alerts.models import ACKNOWLEDGED, OPEN, Alert, Prompt, urgency_rank
+from tracker.alerts.models import ACKNOWLEDGED, OPEN, Alert, Prompt
 from tracker.alerts.wording import how_long
 from tracker.notify.queueing import prompt_states
 from tracker.patients.models import Patient
 from tracker.rules.catalogue import Catalogue
+from tracker.rules.urgency import rank
 from tracker.team import wording
 from tracker.team.models import Staff
 
@@ -101,7 +102,7 @@ def waiting_alerts(s: Session, staff: Staff, rules: Catalogue) -> list[QueueRow]
     ).all()
     prompts = prompts_by_alert(s, [alert.id for alert, _ in rows])
     queue = [_row(alert, patient, prompts.get(alert.id, []), rules) for alert, patient in rows]
-    return sorted(queue, key=lambda r: (-urgency_rank(r.urgency), r.opened_at, r.alert_id))
+    return sorted(queue, key=lambda r: (-rank(r.urgency), r.opened_at, r.alert_id))
 
 
 def prompts_by_alert(s: Session, alert_ids: list[int]) -> dict[int, list[PromptFact]]:

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tracker.alerts.wording import EMERGENCY, SAME_DAY, phrase, phrases_once
+from tracker.alerts.wording import phrase, phrases_once
 from tracker.patients.models import ACTIVE, DIED, DISCHARGED, ENDED, PAUSED
 from tracker.rules.catalogue import Catalogue
+from tracker.rules.urgency import Urgency
 from tracker.team.models import APPOINTMENT, CONTACTED, NO_ACTION, TESTS
 
-URGENCY_LABELS = {EMERGENCY: "Emergency", SAME_DAY: "Same day", "soon": "Within a few days"}
+URGENCY_LABELS = {
+    Urgency.EMERGENCY: "Emergency",
+    Urgency.SAME_DAY: "Same day",
+    Urgency.SOON: "Within a few days",
+}
 # The design system's tag colour for each urgency in the queue.
-URGENCY_TAGS = {EMERGENCY: "red", SAME_DAY: "orange", "soon": "blue"}
+URGENCY_TAGS = {Urgency.EMERGENCY: "red", Urgency.SAME_DAY: "orange", Urgency.SOON: "blue"}
 
 OUTCOME_LABELS = {
     CONTACTED: "Contacted the patient",
@@ -44,7 +49,7 @@ def urgency_tag(urgency: str) -> str:
 
 # Each reason as the team reads it (see tracker.alerts.wording.PHRASES for the placeholders).
 PHRASES = {
-    ("red_flag", EMERGENCY): "a red flag symptom that needs help straight away",
+    ("red_flag", Urgency.EMERGENCY): "a red flag symptom that needs help straight away",
     "red_flag": "a red flag symptom to report on the same day",
     "report_promptly": "a symptom to report within a few days",
     "worrying": "the patient said it worries them",

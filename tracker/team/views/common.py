@@ -7,10 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
-from tracker import config
 from tracker.team.access import NotFound
 from tracker.team.models import Staff
 
@@ -22,12 +21,6 @@ def staff() -> Staff:
     return current_user.staff
 
 
-def client_address() -> str | None:
-    # As for patients (tracker.auth.views): behind a proxy, TRACKER_PROXY_COUNT makes this the
-    # client's address rather than the proxy's.
-    return request.remote_addr
-
-
 @contextmanager
 def or_404() -> Iterator[None]:
     """Answer 404 for anything outside the member's teams: the same as for an unknown id."""
@@ -35,16 +28,6 @@ def or_404() -> Iterator[None]:
         yield
     except NotFound:
         abort(404)
-
-
-def too_many_attempts():
-    limits = config.current().sign_in
-    # Nothing about who: just that the limit was met, for spotting an attack.
-    current_app.logger.warning("Staff sign-in refused: too many failed attempts")
-    response = make_response(render_template("team/too_many_attempts.html", minutes=limits.minutes))
-    response.status_code = 429
-    response.headers["Retry-After"] = str(int(limits.window.total_seconds()))
-    return response
 
 
 @bp.errorhandler(404)

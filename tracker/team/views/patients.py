@@ -7,17 +7,16 @@ or changes one patient's record writes an audit row in the same commit.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from tracker import db
 from tracker.forms import Errors, parse_id, render_form
 from tracker.patients.contact import display_mobile
-from tracker.patients.models import Patient
+from tracker.patients.services import email_taken
 from tracker.rules import load_rules
 from tracker.team import access, audit, enrolment, monitoring, outcomes, record, wording
 from tracker.team import queue as alert_queue
-from tracker.team.models import OUTCOMES
+from tracker.team.models import OUTCOMES, VIEWED_ALERT, VIEWED_RECORD
 from tracker.team.views.common import bp, or_404, staff
 
 
@@ -48,7 +47,11 @@ def enrol():
     if request.method == "POST":
         values = enrolment.read_enrolment(request.form)
         new = enrolment.check_enrolment(
-            values, errors, {t.id for t in teams}, rules, email_taken=_email_taken
+            values,
+            errors,
+            {t.id for t in teams},
+            rules,
+            email_taken=lambda email: email_taken(db.session(), email),
         )
         if new is not None:
             try:
@@ -71,10 +74,6 @@ def enrol():
     return render_form("team/enrol.html", errors, values=values, teams=teams, rules=rules)
 
 
-def _email_taken(email: str) -> bool:
-    return db.session().scalar(select(Patient.id).where(Patient.email == email)) is not None
-
-
 @bp.get("/patients/<int:patient_id>")
 def patient(patient_id: int):
     """A patient's record: details, status, the diary as charts and a table, alerts, prompts."""
@@ -82,7 +81,7 @@ def patient(patient_id: int):
     s = db.session()
     with or_404():
         found = access.patient_for(s, member, patient_id)
-    audit.record(s, member.id, audit.VIEWED_RECORD, found)
+    audit.record(s, member.id, VIEWED_RECORD, found)
     s.commit()  # the view is on record before the page is sent
     return render_template(
         "team/patient.html",
@@ -197,7 +196,7 @@ def outcome(alert_id: int):
             flash("Saved. The alert is closed and the patient's diary says so.", "success")
             return redirect(url_for("team.queue"))
     if request.method == "GET":
-        audit.record(s, member.id, audit.VIEWED_ALERT, found, detail=f"alert {alert.id}")
+        audit.record(s, member.id, VIEWED_ALERT, found, detail=f"alert {alert.id}")
         s.commit()
     return render_form(
         "team/outcome.html",

@@ -12,21 +12,22 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
 from tracker import clock, config, db
-from tracker.auth import sign_in_staff, throttle
+from tracker.auth import sign_in as start_signed_in
+from tracker.auth import throttle
 from tracker.auth.forms import lookup_email, read_sign_in
-from tracker.auth.sessions import end_session
+from tracker.auth.sessions import end_sessions
+from tracker.auth.signing_in import WRONG_DETAILS, client_address, sign_out_here
+from tracker.auth.signing_in import too_many_attempts as too_many_attempts_page
 from tracker.forms import Errors, render_form
 from tracker.security import public, safe_next
 from tracker.team import accounts, totp
 from tracker.team.models import Staff
-from tracker.team.sessions import end_staff_sessions
-from tracker.team.views.common import bp, client_address, staff, too_many_attempts
+from tracker.team.views.common import bp, staff
 
 PENDING = "staff_pending"
 # Long enough to find a phone and open the app; short enough that a half-finished sign-in
 # left on a shared computer does not wait for the next person.
 PENDING_SECONDS = 5 * 60
-WRONG_DETAILS = "Your email address or password is not right. Check them and try again"
 WRONG_CODE = (
     "The code is not right. Enter the 6-digit code your authenticator app shows now, "
     "or one of your recovery codes"
@@ -37,6 +38,10 @@ WRONG_FIRST_CODE = "The code is not right. Check the app shows this account, and
 
 def _limits() -> throttle.Limits:
     return config.current().sign_in
+
+
+def too_many_attempts():
+    return too_many_attempts_page("team/too_many_attempts.html", "Staff sign-in")
 
 
 def _home() -> str:
@@ -96,7 +101,7 @@ def _pending_member() -> Staff | None:
 
 def _finish(member: Staff):
     target = session.get(PENDING, {}).get("next") or _home()
-    sign_in_staff(member)  # clears the session, pending state and all
+    start_signed_in(member)  # clears the session, pending state and all
     return redirect(safe_next(target, _home()))
 
 
@@ -148,7 +153,7 @@ def set_up_authenticator():
                 return too_many_attempts()
             if isinstance(outcome, list):
                 next_page = session.get(PENDING, {}).get("next") or _home()
-                sign_in_staff(member)
+                start_signed_in(member)
                 # Shown in this response only: the codes are never stored where they can be read.
                 return render_template(
                     "team/recovery_codes.html", codes=outcome, next_page=next_page, first=True
@@ -169,12 +174,7 @@ def set_up_authenticator():
 @public  # a member whose session has just ended can still press "Sign out"
 def sign_out():
     """End this browser's session on the server as well as in the cookie."""
-    if current_user.is_authenticated and current_user.is_staff:
-        with db.transaction() as s:
-            end_session(s, current_user.session_key, "signed_out")
-    logout_user()
-    session.clear()
-    flash("You have signed out.", "success")
+    sign_out_here(current_user.is_authenticated and current_user.is_staff)
     return redirect(url_for("team.sign_in"))
 
 
@@ -202,7 +202,7 @@ def new_recovery_codes():
 def sign_out_everywhere():
     """End every session of this member, this one included (a lost or shared device)."""
     with db.transaction() as s:
-        end_staff_sessions(s, staff().id, "signed_out_everywhere")
+        end_sessions(s, "signed_out_everywhere", staff_id=staff().id)
     logout_user()
     session.clear()
     flash("You have been signed out on every device.", "success")

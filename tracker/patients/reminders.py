@@ -17,20 +17,20 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from tracker import clock
-from tracker.notify import checkins, messages
-from tracker.notify.models import (
+from tracker.diary import checkins
+from tracker.notify import messages
+from tracker.notify.models import REMINDER, OutboxMessage
+from tracker.notify.outbox import is_monitored, opted_out_numbers, queue, reach_from
+from tracker.notify.quiet import parse_hhmm, zone
+from tracker.patients.models import (
     DAILY,
     DEFAULT_CADENCE,
     DEFAULT_REMINDER_TIME,
     DEFAULT_WEEKDAY,
     FORTNIGHTLY,
-    REMINDER,
     ContactPreference,
-    OutboxMessage,
+    Patient,
 )
-from tracker.notify.outbox import is_monitored, opted_out_numbers, queue, reach_from
-from tracker.notify.quiet import parse_hhmm, zone
-from tracker.patients.models import Patient
 from tracker.rules import load_rules
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,6 @@
-"""A patient's say over messages: channels and consent, reminders, and SMS opt-outs.
+"""A patient's say over messages: channels and consent, reminders, a number that takes no texts.
+
+Opt-outs belong to a number, not a patient: `tracker.notify.optouts`.
 
 Every change to consent is written with what changed, when and how (`ConsentChange`), in the
 same transaction as the change itself. The caller commits.
@@ -9,31 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.notify.models import (
+from tracker.notify.models import EMAIL, SMS
+from tracker.patients.models import (
     CADENCES,
     DEFAULT_CADENCE,
     DEFAULT_REMINDER_TIME,
     DEFAULT_WEEKDAY,
-    EMAIL,
-    SMS,
     ConsentChange,
     ContactPreference,
-    SmsOptOut,
+    Patient,
 )
-from tracker.notify.outbox import _insert
-from tracker.patients.models import Patient
 
 SETTINGS_PAGE = "settings"
 STOP_TEXT = "sms_stop"
 START_TEXT = "sms_start"
-TWILIO_UNSUBSCRIBED = "twilio_21610"
-# Twilio codes that mean: never text this number again until the patient changes it. Refused
-# when a send is answered 21211 (not a valid number) or 21614 (not a mobile); reported by a
-# status callback 30003 (unreachable handset) or 30005 (unknown handset).
-REFUSED_NUMBER_CODES = ("twilio_21211", "twilio_21614", "twilio_30003", "twilio_30005")
 
 # Reminder times on offer: whole hours outside quiet hours (rules §4: 21:00 to 08:00).
 REMINDER_TIMES = tuple(f"{h:02d}:00" for h in range(8, 21))
@@ -88,24 +81,6 @@ def set_reminder_channel(
         )
     )
     return True
-
-
-def set_opt_out(s: Session, number: str, opted_out: bool, source: str, now: datetime) -> None:
-    """Record that a number opted out of texts (STOP, 21610) or back in (START)."""
-    statement = _insert(s)(SmsOptOut).values(
-        number=number, opted_out=opted_out, source=source, changed_at=now
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["number"],
-        set_={"opted_out": opted_out, "source": source, "changed_at": now},
-    )
-    s.execute(statement)
-
-
-def is_opted_out(s: Session, number: str | None) -> bool:
-    if not number:
-        return False
-    return bool(s.scalar(select(SmsOptOut.opted_out).where(SmsOptOut.number == number)))
 
 
 def refuse_number(s: Session, patient_id: int, number: str, code: str, now: datetime) -> None:

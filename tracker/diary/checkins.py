@@ -9,17 +9,21 @@ again, or marks it gone, it is no longer lapsed, and the question goes away by i
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.db import insert_on_conflict
+from tracker.diary.models import CheckIn
 from tracker.diary.reading import read_diary
-from tracker.notify.models import CheckIn
-from tracker.notify.outbox import _insert
 from tracker.rules.catalogue import Catalogue
 from tracker.rules.engine import lapsed_episodes
+
+log = logging.getLogger(__name__)
 
 # Only recent lapses are asked about: a symptom last noted months ago (or before this feature
 # existed) is not worth a question out of the blue.
@@ -48,7 +52,7 @@ def pending(s: Session, patient_id: int, today: date, rules: Catalogue) -> list[
             continue
         current[episode.symptom] = last
         s.execute(
-            _insert(s)(CheckIn)
+            insert_on_conflict(s)(CheckIn)
             .values(
                 patient_id=patient_id,
                 symptom_code=episode.symptom,
@@ -92,3 +96,19 @@ def for_visit(s: Session, patient_id: int, today: date, rules: Catalogue) -> lis
             )
             shown.append(Question(check_in.id, check_in.symptom_code, label, check_in.last_entry))
     return shown
+
+
+def questions_to_show(
+    new_session: Callable[[], Session], patient_id: int, today: date, rules: Catalogue
+) -> list[Question]:
+    """`for_visit` for the diary's home page, marking the questions shown in a transaction of
+    its own (the page's session is left as it was). A failure shows no question: a question is
+    never worth a broken diary page."""
+    try:
+        with new_session() as s:
+            questions = for_visit(s, patient_id, today, rules)
+            s.commit()
+    except Exception as exc:
+        log.error("check-in questions failed for patient %s: %s", patient_id, type(exc).__name__)
+        return []
+    return questions

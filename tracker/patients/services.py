@@ -1,0 +1,58 @@
+"""Making a patient, one way, whether they sign up themselves or their team enrols them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker import clock, config
+from tracker.patients.models import KnownCondition, Patient
+
+
+def create_patient(
+    s: Session,
+    *,
+    team_id: int,
+    name: str,
+    email: str,
+    mobile: str | None,
+    now: datetime,
+    password_hash: str | None = None,
+    email_reminders: bool = False,
+    sms_reminders: bool = False,
+    known_conditions: Iterable[str] = (),
+) -> Patient:
+    """Add a patient (flushed, so it has an id); the caller commits.
+
+    Without a password hash the account waits for the patient to complete it from an
+    invitation. Consent to each channel is recorded as given now.
+    """
+    settings = config.current()
+    patient = Patient(
+        team_id=team_id,
+        name=name,
+        email=email,
+        mobile=mobile,
+        timezone=settings.timezone.key,
+        enrolled_on=clock.local_date(now, settings.timezone),
+        password_hash=password_hash,
+        password_changed_at=now if password_hash is not None else None,
+        email_consent_at=now if email_reminders else None,
+        sms_consent_at=now if sms_reminders else None,
+        created_at=now,
+    )
+    patient.known_conditions = [KnownCondition(symptom_code=c) for c in known_conditions]
+    s.add(patient)
+    s.flush()
+    return patient
+
+
+def email_taken(s: Session, email: str, other_than: int | None = None) -> bool:
+    """True if a patient (other than `other_than`) already has this email address."""
+    query = select(Patient.id).where(Patient.email == email)
+    if other_than is not None:
+        query = query.where(Patient.id != other_than)
+    return s.scalar(query) is not None
