@@ -167,6 +167,27 @@ def test_a_seizure_shows_the_999_page(patient_client, session, patient):
     assert [p.urgency for p in prompts(session, patient)] == ["emergency"]
 
 
+def test_a_seizure_back_dated_19_days_shows_the_same_day_page_and_raises_its_alert(
+    patient_client, session, patient
+):
+    # Rules version 2, example 7: a red flag is reported for red_flag_days after its last entry,
+    # ongoing or not; past red_flag_recent_days it is same_day (999 has passed).
+    day = today() - timedelta(days=19)
+    response = save(
+        patient_client, log_form({"seizure": {"severity": "5"}}, day=day), follow_redirects=True
+    )
+    assert response.request.path == "/diary/urgent"
+    assert re.search(r"<h1[^>]*>.*?" + SAME_DAY, response.get_data(as_text=True), re.S)
+    [alert] = alerts(session, patient)
+    assert (alert.symptom_code, alert.urgency, alert.reason_list) == (
+        "seizure",
+        "same_day",
+        ["red_flag"],
+    )
+    assert alert.rules_version == load_rules().version
+    assert [p.urgency for p in prompts(session, patient)] == ["same_day"]
+
+
 def test_a_watch_symptom_goes_to_the_diary_with_no_alert(patient_client, session, patient):
     response = log(patient_client, "cough", severity="9")
     assert response.headers["Location"] == "/diary/"
