@@ -5,6 +5,7 @@ away"). Run on every backend through the shared fixtures."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import logging
 import re
@@ -164,6 +165,27 @@ def test_a_seizure_shows_the_999_page(patient_client, session, patient):
     [alert] = alerts(session, patient)
     assert (alert.urgency, alert.reason_list) == ("emergency", ["red_flag"])
     assert [p.urgency for p in prompts(session, patient)] == ["emergency"]
+
+
+def test_a_seizure_back_dated_19_days_shows_the_same_day_page_and_raises_its_alert(
+    patient_client, session, patient
+):
+    # Rules version 2, example 7: a red flag is reported for red_flag_days after its last entry,
+    # ongoing or not; past red_flag_recent_days it is same_day (999 has passed).
+    day = today() - timedelta(days=19)
+    response = save(
+        patient_client, log_form({"seizure": {"severity": "5"}}, day=day), follow_redirects=True
+    )
+    assert response.request.path == "/diary/urgent"
+    assert re.search(r"<h1[^>]*>.*?" + SAME_DAY, response.get_data(as_text=True), re.S)
+    [alert] = alerts(session, patient)
+    assert (alert.symptom_code, alert.urgency, alert.reason_list) == (
+        "seizure",
+        "same_day",
+        ["red_flag"],
+    )
+    assert alert.rules_version == load_rules().version
+    assert [p.urgency for p in prompts(session, patient)] == ["same_day"]
 
 
 def test_a_watch_symptom_goes_to_the_diary_with_no_alert(patient_client, session, patient):
@@ -400,6 +422,28 @@ def test_the_home_page_lists_open_alerts_most_urgent_first_with_reasons_in_words
     assert "nhsuk-card--care--emergency" in body and "nhsuk-card--care--non-urgent" in body
 
 
+def test_the_home_page_says_a_coughs_own_three_weeks_beside_a_watch_symptoms_week(
+    patient_client, session, patient
+):
+    start = today() - timedelta(days=22)
+    open_alert_for(
+        session,
+        patient,
+        finding("cough", "soon", ["new", "persistent"], start, today() - timedelta(days=1)),
+        finding("fatigue", "soon", ["persistent"], start, today() - timedelta(days=1)),
+    )
+    words = main_text(patient_client.get("/diary/"))
+    cough = words.index(load_rules().symptom("cough").label)
+    fatigue = words.index(load_rules().symptom("fatigue").label)
+    cough_words = words[cough:fatigue] if cough < fatigue else words[cough:]
+    fatigue_words = words[fatigue:cough] if fatigue < cough else words[fatigue:]
+    assert "it is new for you and has lasted 3 weeks or more" in cough_words
+    assert "it has lasted 3 weeks or more" in cough_words
+    assert "a week" not in cough_words and "2 weeks" not in cough_words
+    assert "it has lasted 2 weeks or more" in fatigue_words
+    assert "3 weeks" not in fatigue_words
+
+
 def test_answered_and_closed_alerts_are_not_listed(patient_client, session, patient):
     [alert] = open_alert_for(
         session, patient, finding("lump", "soon", ["report_promptly"], today())
@@ -538,10 +582,13 @@ def test_every_reason_and_urgency_has_calm_words():
     for urgency in ("emergency", "same_day", "soon"):
         assert wording.heading(urgency) in (EMERGENCY, SAME_DAY, SOON)
         for code in REASONS:
-            phrase = wording.reason(code, urgency, rules)
+            phrase = wording.reason(code, urgency, rules, symptom="bone_pain")
             assert phrase != wording.UNKNOWN_REASON, code
             assert not NEVER_SAY.search(phrase)
-    assert wording.reason("a_future_reason", "soon", rules) == wording.UNKNOWN_REASON
+    assert (
+        wording.reason("a_future_reason", "soon", rules, symptom="bone_pain")
+        == wording.UNKNOWN_REASON
+    )
 
 
 def test_reason_words_take_their_numbers_from_the_rules_file():
@@ -552,9 +599,56 @@ def test_reason_words_take_their_numbers_from_the_rules_file():
             {**rules.thresholds, "severe_at": 7, "new_days": 10, "persistent_days": 21}
         ),
     )
-    assert wording.reason("severe", "soon", changed).endswith("rated it 7 or more out of 10")
-    assert wording.reason("new", "soon", changed).endswith("has lasted 10 days or more")
-    assert wording.reason("persistent", "soon", changed) == "it has lasted 3 weeks or more"
+    said = functools.partial(wording.reason, urgency="soon", rules=changed, symptom="bone_pain")
+    assert said("severe").endswith("rated it 7 or more out of 10")
+    assert said("new").endswith("has lasted 10 days or more")
+    assert said("persistent") == "it has lasted 3 weeks or more"
+
+
+def test_a_watch_symptom_reads_the_default_days_of_rules_version_2():
+    rules = load_rules()
+    assert rules.threshold_for("new_days", "bone_pain") == 7
+    assert rules.threshold_for("persistent_days", "bone_pain") == 14
+    said = wording.reasons(["new", "persistent"], "soon", rules, symptom="bone_pain")
+    assert said == [
+        "it is new for you and has lasted a week or more",
+        "it has lasted 2 weeks or more",
+    ]
+
+
+@pytest.mark.parametrize("code", ["cough", "chest_infections"])
+def test_a_cough_reads_its_own_three_weeks_not_the_default_days(code):
+    # Rules version 2 (clinical-rules.md, first section): a cough is judged over three weeks.
+    rules = load_rules()
+    assert rules.threshold_for("new_days", code) == 21
+    assert rules.threshold_for("persistent_days", code) == 21
+    said = wording.reasons(["new", "persistent"], "soon", rules, symptom=code)
+    assert said == [
+        "it is new for you and has lasted 3 weeks or more",
+        "it has lasted 3 weeks or more",
+    ]
+    card = wording.alert_card(1, code, "soon", ["new", "persistent"], date(2026, 11, 1), rules)
+    assert card.reasons == said
+    assert not any("a week" in r or "2 weeks" in r for r in card.reasons)
+
+
+def test_a_symptoms_own_days_in_the_rules_file_change_its_words_and_only_its_words():
+    rules = load_rules()
+    changed = dataclasses.replace(
+        rules,
+        symptoms=MappingProxyType(
+            {
+                **rules.symptoms,
+                "rash": dataclasses.replace(rules.symptom("rash"), persistent_days=10),
+            }
+        ),
+    )
+    assert wording.reason("persistent", "soon", changed, symptom="rash") == (
+        "it has lasted 10 days or more"
+    )
+    assert wording.reason("persistent", "soon", changed, symptom="skin_pain") == (
+        "it has lasted 2 weeks or more"
+    )
 
 
 @pytest.mark.parametrize(
@@ -574,6 +668,7 @@ def test_most_urgent_picks_emergency_over_same_day_and_ignores_the_rest():
 def test_an_unknown_symptom_code_on_an_alert_still_reads_calmly():
     card = wording.alert_card(1, "retired_code", "soon", ["new"], date(2026, 11, 1), load_rules())
     assert card.symptom == "A symptom"
+    assert card.reasons == ["it is new for you and has lasted a week or more"]  # the defaults
     assert card.heading == SOON
 
 

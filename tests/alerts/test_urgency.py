@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint
 from sqlalchemy.exc import IntegrityError
 
 from tracker.alerts.models import OPEN, Alert
-from tracker.rules.catalogue import CLASSES, WATCH
+from tracker.rules.catalogue import CLASSES, RECORD, WATCH
 from tracker.rules.urgency import RAISED_AT_ONCE, Urgency, rank
 
 # As the first migration wrote it (migrations/versions/2026_11_21_18bcc673de16_...): the
@@ -55,9 +55,11 @@ def test_the_database_constraint_lists_every_urgency_in_order_and_has_not_change
     assert re.findall(r"'([a-z_]+)'", text) == [u.value for u in Urgency]
 
 
-def test_the_rules_file_classes_are_the_urgencies_and_watch():
-    assert set(CLASSES) == {*Urgency, WATCH}
+def test_the_rules_file_classes_are_the_urgencies_watch_and_record():
+    # Rules version 2 adds `record` (clinical-rules.md §1): like `watch`, a class, not an urgency.
+    assert set(CLASSES) == {*Urgency, WATCH, RECORD}
     assert WATCH not in {u.value for u in Urgency}
+    assert RECORD not in {u.value for u in Urgency}
 
 
 def _alert(patient_id: int, symptom: str, urgency: str) -> Alert:

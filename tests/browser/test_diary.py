@@ -102,3 +102,19 @@ def test_a_symptom_without_severity_is_sent_back_with_the_error_beside_it(signed
     link.click()  # takes the patient to the question to answer, on the same page
     expect(page.locator("#severity-cough")).to_be_focused()
     assert page.evaluate("window.location.pathname") == where
+
+
+def test_numbness_new_in_rules_version_2_is_logged_under_its_area_and_read_back(signed_in_page):
+    page = signed_in_page
+    label = "Numbness, tingling or pins and needles in your hands or feet"
+    assert_accessible(page)  # /diary/, straight after signing in
+    page.goto("/diary/log")
+    expect(page.get_by_label(label, exact=True)).to_have_count(1)
+    choose_symptom(page, "numbness")
+    page.locator('input[name="severity-numbness"][value="3"]').check()
+    page.get_by_role("button", name="Save to my diary").click()
+    expect(page).to_have_url(re.compile(r"/diary/$"))  # a watch symptom: no advice page at once
+    assert_accessible(page)
+    page.goto("/diary/history")
+    expect(page.get_by_role("link", name=f"{label}: 3 out of 10")).to_be_visible()
+    assert_accessible(page)

@@ -36,8 +36,9 @@ def days_ago(n: int) -> date:
 
 
 def persistent_cough() -> list:
-    """Cough for 20 days: new and persistent, one `soon` alert."""
-    return [symptom(days_ago(n), "cough", 3) for n in (20, 14, 8, 2)]
+    """Cough for 21 days (the cough's new_days and persistent_days in rules version 2): new
+    and persistent, one `soon` alert."""
+    return [symptom(days_ago(n), "cough", 3) for n in (23, 16, 9, 2)]
 
 
 def lump_today() -> list:
@@ -349,8 +350,8 @@ def stored_alert(session, pid: int, **changes) -> None:
     """An open `soon` cough alert for persistent_cough()'s episode, without its "persistent"."""
     fields = dict(
         patient_id=pid, symptom_code="cough", status=OPEN, urgency="soon", reasons="new",
-        episode_start=days_ago(20), first_entry=days_ago(20), last_entry=days_ago(2),
-        duration_days=18, rules_version=RULES.version, opened_at=NOW, updated_at=NOW,
+        episode_start=days_ago(23), first_entry=days_ago(23), last_entry=days_ago(2),
+        duration_days=21, rules_version=RULES.version, opened_at=NOW, updated_at=NOW,
     )  # fmt: skip
     session.add(Alert(**(fields | changes)))
     session.commit()
@@ -456,10 +457,10 @@ def test_an_alert_opened_by_someone_else_mid_pass_is_merged_not_duplicated(app, 
                 insert(Alert).values(
                     patient_id=pid,
                     symptom_code="cough",
-                    episode_start=days_ago(20),
-                    first_entry=days_ago(20),
+                    episode_start=days_ago(23),
+                    first_entry=days_ago(23),
                     last_entry=days_ago(2),
-                    duration_days=18,
+                    duration_days=21,
                     urgency="soon",
                     reasons="new,persistent",
                     rules_version=RULES.version,

@@ -132,7 +132,7 @@ def test_a_patient_with_rows_before_the_window_is_read_further_back_exactly(sess
     [pid] = add_patients(session, 1)
     # A weekly chain that began before the window and goes on to today, and known to the team.
     start = EDGE - timedelta(days=30)
-    rows = [symptom(start + timedelta(days=7 * n), "cough", 3) for n in range(23)]
+    rows = [symptom(start + timedelta(days=7 * n), "cough", 3) for n in range(30)]
     store(session, pid, [r for r in rows if r.day <= TODAY], known=["fatigue"])
     try:
         failed: set[int] = set()
@@ -168,7 +168,29 @@ def weekly_to_today(first: date) -> list[EntryDay]:
 
 
 def test_the_window_covers_a_recent_episode_and_its_baseline():
-    assert window_days(RULES) == 90 + 7 + 2 * 14
+    # Rules version 2: max_gap_days 14, and the longest persistent_days is the cough's 21.
+    assert window_days(RULES) == 90 + 14 + 2 * 21
+
+
+def red_flag_bound(days, marks=(), loaded_from=EDGE):
+    return older_bound("fracture", days, list(marks), loaded_from, False, TODAY, RULES)
+
+
+def test_a_lapsed_red_flag_within_red_flag_days_is_read_back_to_its_chains_start():
+    # §3: a red flag's last episode gives a finding for red_flag_days after its last entry,
+    # and its start and duration need the whole chain, as an ongoing episode's do.
+    first = EDGE + timedelta(days=GAP - 1)  # a chain that may go on before the window
+    last = days_ago(RULES.red_flag_days)
+    chain = [entry_day(first + timedelta(days=n)) for n in range(0, (last - first).days + 1, 7)]
+    chain.append(entry_day(last))
+    older = red_flag_bound(chain)
+    assert older is not None and older < EDGE
+    assert red_flag_bound(chain, marks=[days_ago(RULES.red_flag_days)]) == older  # ended too
+
+
+def test_nothing_more_is_read_for_a_red_flag_last_logged_over_red_flag_days_ago():
+    first = EDGE + timedelta(days=GAP - 1)
+    assert red_flag_bound([entry_day(first), entry_day(days_ago(RULES.red_flag_days + 1))]) is None
 
 
 def test_nothing_more_is_read_for_a_symptom_that_is_not_ongoing():

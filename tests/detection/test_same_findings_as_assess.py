@@ -33,8 +33,17 @@ from tracker.rules.engine import Rules, assess, compile_rules
 
 TODAY = date(2026, 11, 20)
 RULES = compile_rules(load_rules())
-# watch, watch, soon, same_day, emergency, and a code this rules file does not list.
-CODES = ("bone_pain", "cough", "lump", "fracture", "spinal_cord_signs", "retired_code")
+# watch, watch (with its own new_days and persistent_days), record, soon, same_day, emergency,
+# and a code this rules file does not list.
+CODES = (
+    "bone_pain",
+    "cough",
+    "hot_flushes",
+    "lump",
+    "fracture",
+    "spinal_cord_signs",
+    "retired_code",
+)
 
 DB_SETTINGS = settings(
     max_examples=40,
@@ -88,15 +97,21 @@ def diaries(draw) -> tuple[list[Row], frozenset[str]]:
 
 
 thresholds = st.builds(
-    lambda gap, baseline, new, persistent, w_days, w_by, severe: dataclasses.replace(
-        RULES,
-        max_gap_days=gap,
-        baseline_days=baseline,
-        new_days=new,
-        persistent_days=persistent,
-        worsening_days=w_days,
-        worsening_by=w_by,
-        severe_at=severe,
+    lambda gap, baseline, new, persistent, w_days, w_by, severe, red, recent, cough: (
+        dataclasses.replace(
+            RULES,
+            max_gap_days=gap,
+            baseline_days=baseline,
+            new_days=new,
+            persistent_days=persistent,
+            worsening_days=w_days,
+            worsening_by=w_by,
+            severe_at=severe,
+            red_flag_days=red,
+            red_flag_recent_days=recent,
+            own_new_days={"cough": cough[0]},
+            own_persistent_days={"cough": cough[1]},
+        )
     ),
     st.integers(0, 10),
     st.integers(0, 40),
@@ -105,6 +120,9 @@ thresholds = st.builds(
     st.integers(0, 15),
     st.integers(0, 4),
     st.integers(1, 11),
+    st.integers(0, 40),  # red_flag_days: shorter or longer than max_gap_days
+    st.integers(0, 5),
+    st.tuples(st.integers(0, 30), st.integers(0, 30)),  # the cough's own new and persistent
 )
 
 
@@ -161,7 +179,7 @@ def test_the_pass_finds_what_assess_finds_with_any_thresholds(
 
 
 def weekly(code: str, first: date, last: date, severity: int = 3) -> list[Row]:
-    """A symptom logged every 7 days (the longest gap that keeps one episode going)."""
+    """A symptom logged every 7 days (half the longest gap that keeps one episode going)."""
     rows, day = [], first
     while day <= last:
         rows.append(symptom(day, code, severity))
@@ -224,4 +242,22 @@ def test_a_resolved_mark_before_the_window_still_splits_a_chain(session, session
     finding = only_finding(sessions)
 
     assert finding.first_entry == edge + timedelta(days=2)
+    assert finding == findings_for_patient(session, pid, TODAY, RULES)[0]
+
+
+def test_a_lapsed_red_flag_whose_chain_began_before_the_window_is_read_to_its_start(
+    session, sessions
+):
+    [pid] = add_patients(session, 1)
+    # §3: a fracture last logged 20 days ago is still reported, and its episode is the whole
+    # weekly chain, which began long before the window.
+    last = TODAY - timedelta(days=20)
+    rows = weekly("fracture", last - timedelta(days=7 * 40), last, severity=9)
+    store(session, pid, rows)
+
+    finding = only_finding(sessions)
+
+    assert (finding.urgency, finding.reasons) == ("same_day", ("red_flag", "severe"))
+    assert finding.first_entry == rows[0].day < window_start(TODAY, RULES)
+    assert finding.last_entry == last
     assert finding == findings_for_patient(session, pid, TODAY, RULES)[0]

@@ -295,6 +295,42 @@ def test_the_log_page_lists_every_symptom_grouped_by_area(patient_client, app):
             assert f'value="{s.code}"' in body
 
 
+NEW_IN_RULES_V2 = ("numbness", "joint_pain", "hot_flushes", "sleep_problems")
+
+
+def test_the_codes_new_in_rules_version_2_are_offered_under_their_areas(patient_client):
+    from tracker.rules import load_rules
+
+    rules = load_rules()
+    body = patient_client.get("/diary/log").get_data(as_text=True)
+    for code in NEW_IN_RULES_V2:
+        symptom = rules.symptom(code)
+        area = next(a for a in rules.areas if a.code == symptom.area)
+        assert f'value="{code}"' in body
+        assert symptom.label in body
+        # listed after its area's heading, and before the next area's
+        assert body.index(area.label.replace("'", "&#39;")) < body.index(f'value="{code}"')
+
+
+def test_numbness_is_logged_end_to_end_and_seen_in_the_history(patient_client, session, patient):
+    from tracker.rules import load_rules
+
+    label = load_rules().symptom("numbness").label
+    response = save(patient_client, log_form({"numbness": {"severity": "3", "note": "Toes"}}))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/diary/"  # a watch symptom: no advice page at once
+    [entry] = entries(session, patient_id=patient.id)
+    assert (entry.symptom_code, entry.severity, entry.note) == ("numbness", 3, "Toes")
+    history = patient_client.get("/diary/history").get_data(as_text=True)
+    assert label in history and "Toes" in history
+    page = patient_client.get("/diary/symptoms/numbness")
+    assert page.status_code == 200
+    body = re.sub(r"\s+", " ", page.get_data(as_text=True))
+    assert label in body
+    assert "You noted this 1 time" in body
+    assert '<svg class="app-chart"' in body and body.count('class="app-chart__point"') == 1
+
+
 def test_a_revision_is_written_for_every_saved_entry(patient_client, session, patient):
     save(patient_client, log_form({"cough": {"severity": "3"}, "rash": {"severity": "2"}}))
     count = session.scalar(select(func.count()).select_from(EntryRevision))

@@ -15,10 +15,11 @@ TODAY = date(2026, 11, 20)
 
 @pytest.fixture
 def three_patients(session):
-    """Two patients with a three-week cough, one with nothing to flag."""
+    """Two patients with a three-week cough (21 days: the cough's new_days and persistent_days
+    in rules version 2), one with nothing to flag."""
     ids = add_patients(session, 3)
     for pid in ids[:2]:
-        store(session, pid, [symptom(TODAY - timedelta(days=n), "cough") for n in (21, 14, 7)])
+        store(session, pid, [symptom(TODAY - timedelta(days=n), "cough") for n in (28, 21, 14, 7)])
     return ids
 
 

@@ -30,11 +30,12 @@ PATIENCE = 90
 
 
 def seed(sessions, patients: int, today: date = TODAY) -> list[int]:
-    """Patients with a cough of three weeks each: one alert and one prompt per patient."""
+    """Patients with a cough of three weeks each (21 days: the cough's new_days and
+    persistent_days in rules version 2): one alert and one prompt per patient."""
     with sessions() as s:
         ids = add_patients(s, patients)
         for pid in ids:
-            store(s, pid, [symptom(today - timedelta(days=n), "cough") for n in (21, 14, 7, 1)])
+            store(s, pid, [symptom(today - timedelta(days=n), "cough") for n in (22, 14, 7, 1)])
     return ids
 
 

@@ -46,10 +46,11 @@ def engine(app):
 
 @pytest.fixture
 def diaries(session):
-    """Five patients, each with a cough of three weeks: five alerts when detection runs."""
+    """Five patients, each with a cough of three weeks (21 days: the cough's new_days and
+    persistent_days in rules version 2): five alerts when detection runs."""
     ids = add_patients(session, 5)
     for pid in ids:
-        store(session, pid, [symptom(DAY - timedelta(days=n), "cough", 3) for n in (21, 14, 7)])
+        store(session, pid, [symptom(DAY - timedelta(days=n), "cough", 3) for n in (28, 21, 14, 7)])
     return ids
 
 

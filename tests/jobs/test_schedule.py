@@ -149,10 +149,11 @@ def _never():
 
 def test_the_job_runs_the_due_detection_once_and_nothing_when_none_is_due(app, session):
     [pid] = add_patients(session, 1)
+    # A cough of 21 days (its new_days and persistent_days in rules version 2): one alert.
     store(
         session,
         pid,
-        [symptom(date(2026, 11, 20) - timedelta(days=n), "cough") for n in (20, 14, 8, 2)],
+        [symptom(date(2026, 11, 20) - timedelta(days=n), "cough") for n in (23, 16, 9, 2)],
     )
     at_six = london(20, 6)
 

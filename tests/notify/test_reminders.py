@@ -166,7 +166,8 @@ def test_the_diary_asks_about_a_lapsed_symptom_on_the_first_visit_only(app, sess
 def test_the_check_in_include_shows_the_question_and_the_two_answers(app, session, client):
     patient = add_patient(session)
     today = datetime.now(UTC).date()
-    record_symptoms(session, patient, today - timedelta(days=10), [SymptomReport("cough", 4)])
+    # Lapsed: last noted more than max_gap_days (14 in rules version 2) ago.
+    record_symptoms(session, patient, today - timedelta(days=16), [SymptomReport("cough", 4)])
     session.commit()
 
     sign_in_as(client, patient)

@@ -17,42 +17,151 @@ from tracker.rules.engine import (
     lapsed_episodes,
 )
 
-from .diaries import RULES, days_before, entry, mark, nov, reasons, run, series
+from .diaries import (
+    RULES,
+    days_after,
+    days_before,
+    dec,
+    entry,
+    known_until,
+    mark,
+    nov,
+    other,
+    reasons,
+    run,
+    series,
+    urgency,
+)
 
 T = RULES.thresholds
 TODAY = nov(30)
 
 
-def test_the_packaged_thresholds_are_the_spec_defaults():
+def test_the_packaged_thresholds_are_the_spec_version_2_defaults():
     # The boundary tests below are written around these numbers; if the rules file changes,
     # they must be re-read, not silently pass or fail.
     assert {k: T[k] for k in T if k not in ("reprompt_days", "max_reprompts")} == {
-        "max_gap_days": 7,
+        "max_gap_days": 14,
         "severe_at": 8,
         "baseline_days": 90,
         "new_days": 7,
         "persistent_days": 14,
         "worsening_days": 7,
         "worsening_by": 2,
+        "red_flag_days": 30,
+        "red_flag_recent_days": 2,
+        "quiet_days": 35,
     }
+    r = compile_rules(RULES)
+    assert {code: (r.new_days_for(code), r.persistent_days_for(code)) for code in r.classes} == {
+        code: (21, 21) if code in ("cough", "chest_infections") else (7, 14) for code in r.classes
+    }
+    assert {code for code in r.classes if r.severe_urgency_for(code) != "soon"} == {
+        "chest_pain",
+        "breathless",
+    }
+    assert {r.severe_urgency_for(c) for c in ("chest_pain", "breathless")} == {"same_day"}
+    assert sorted(c for c, cls in r.classes.items() if cls == "record") == [
+        "hot_flushes",
+        "sleep_problems",
+    ]
 
 
 # ---- episodes: max_gap_days -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("gap", "count"), [(6, 1), (7, 1), (8, 2), (9, 2)])
+@pytest.mark.parametrize(("gap", "count"), [(13, 1), (14, 1), (15, 2), (16, 2)])
 def test_a_gap_longer_than_max_gap_days_starts_a_new_episode(gap, count):
     diary = [entry(nov(1)), entry(date.fromordinal(nov(1).toordinal() + gap))]
     assert len(episodes("bone_pain", diary, [], RULES)) == count
 
 
-@pytest.mark.parametrize(("since", "ongoing"), [(0, True), (7, True), (8, False)])
+@pytest.mark.parametrize(("since", "ongoing"), [(0, True), (13, True), (14, True), (15, False)])
 def test_ongoing_needs_the_last_entry_at_most_max_gap_days_before_today(since, ongoing):
-    diary = [entry(days_before(TODAY, since), "coughing_blood", 2)]
+    diary = [entry(days_before(TODAY, since), worrying=True)]
     assert bool(run(diary, TODAY)) is ongoing
-    [episode] = episodes("coughing_blood", diary, [], RULES)
+    [episode] = episodes("bone_pain", diary, [], RULES)
     assert episode.is_ongoing(TODAY, RULES) is ongoing
     assert bool(lapsed_episodes(diary, [], TODAY, RULES)) is not ongoing
+
+
+# ---- red flags: red_flag_days and red_flag_recent_days --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("since", "found"), [(14, True), (15, True), (29, True), (30, True), (31, False)]
+)
+def test_a_red_flag_gives_a_finding_for_red_flag_days_after_its_last_entry(since, found):
+    diary = [entry(days_before(TODAY, since), "seizure", None)]
+    assert reasons(run(diary, TODAY), "seizure") == (("red_flag",) if found else ())
+
+
+@pytest.mark.parametrize(("since", "found"), [(0, True), (30, True), (31, False)])
+def test_a_red_flag_marked_gone_away_still_gives_a_finding_for_red_flag_days(since, found):
+    last = days_before(TODAY, since)
+    diary = [entry(last, "fracture", 4)]
+    found_now = run(diary, TODAY, marks=[mark(last, "fracture")])
+    assert reasons(found_now, "fracture") == (("red_flag",) if found else ())
+
+
+@pytest.mark.parametrize(
+    ("since", "expected"),
+    [(0, "emergency"), (1, "emergency"), (2, "emergency"), (3, "same_day"), (30, "same_day")],
+)
+def test_an_emergency_is_an_emergency_for_red_flag_recent_days_then_same_day(since, expected):
+    diary = [entry(days_before(TODAY, since), "stroke_signs", None)]
+    assert urgency(run(diary, TODAY), "stroke_signs") == expected
+
+
+def test_an_ongoing_emergency_last_logged_3_days_ago_is_same_day():
+    # §3: the red flag's urgency reads its last entry, ongoing or not.
+    diary = [
+        entry(days_before(TODAY, 8), "seizure", 5),
+        entry(days_before(TODAY, 3), "seizure", 5),
+    ]
+    [finding] = run(diary, TODAY)
+    assert (finding.urgency, finding.reasons, finding.duration_days) == (
+        "same_day",
+        ("red_flag",),
+        5,
+    )
+
+
+def test_a_lapsed_red_flag_keeps_worrying_and_severe_but_not_new_persistent_or_worsening():
+    days = [days_before(TODAY, d) for d in (45, 38, 31, 24, 17)]
+    diary = series("jaundice", days, [1, 1, 5, 9, 9])
+    diary[-1] = entry(days[-1], "jaundice", 9, worrying=True)
+    [finding] = run(diary, TODAY)
+    assert finding.reasons == ("red_flag", "worrying", "severe")
+    assert (finding.episode_start, finding.last_entry, finding.duration_days) == (
+        days[0],
+        days[-1],
+        28,
+    )
+    # The same episode while it is ongoing meets every reason it can.
+    ongoing = run(diary, days_after(days[-1], 14))
+    assert ongoing[0].reasons == (
+        "red_flag",
+        "worrying",
+        "severe",
+        "new",
+        "persistent",
+        "worsening",
+    )
+
+
+def test_an_earlier_red_flag_episode_gives_no_finding_once_a_later_one_exists():
+    # Only the last episode of a symptom can give a finding (§3).
+    diary = [entry(days_before(TODAY, 25), "seizure", 9), entry(days_before(TODAY, 5), "seizure")]
+    [finding] = run(diary, TODAY)
+    assert (finding.last_entry, finding.reasons) == (days_before(TODAY, 5), ("red_flag",))
+
+
+@pytest.mark.parametrize(("since", "found"), [(14, True), (15, False)])
+def test_a_lapsed_soon_symptom_gives_no_finding(since, found):
+    # report_promptly is for ongoing episodes only: the red flag exception is for red flags.
+    diary = [entry(days_before(TODAY, since), "lump", 8)]
+    assert bool(run(diary, TODAY)) is found
 
 
 def test_several_entries_on_one_day_are_one_entry_day():
@@ -72,11 +181,11 @@ def test_several_entries_on_one_day_are_one_entry_day():
 
 
 def test_a_mark_on_the_same_day_as_the_last_entry_ends_the_episode():
-    diary = [entry(nov(20), "coughing_blood", 2)]
-    assert run(diary, TODAY, marks=[mark(nov(20), "coughing_blood")]) == []
-    [episode] = episodes("coughing_blood", diary, [mark(nov(20), "coughing_blood")], RULES)
+    diary = [entry(nov(20), "lump", 2)]
+    assert run(diary, TODAY, marks=[mark(nov(20), "lump")]) == []
+    [episode] = episodes("lump", diary, [mark(nov(20), "lump")], RULES)
     assert episode.ended
-    assert lapsed_episodes(diary, [mark(nov(20), "coughing_blood")], nov(30), RULES) == []
+    assert lapsed_episodes(diary, [mark(nov(20), "lump")], dec(30), RULES) == []
 
 
 def test_a_mark_the_day_before_the_last_entry_does_not_end_it():
@@ -290,6 +399,151 @@ def test_a_known_condition_only_affects_its_own_symptom():
     assert [f.symptom for f in found] == ["bone_pain"]
 
 
+# ---- per-symptom new_days and persistent_days (version 2) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("duration", "expected"),
+    [(20, ()), (21, ("new", "persistent")), (22, ("new", "persistent"))],
+)
+@pytest.mark.parametrize("symptom", ["cough", "chest_infections"])
+def test_cough_and_chest_infections_need_21_days_for_new_and_persistent(
+    symptom, duration, expected
+):
+    assert reasons(run(_lasting(duration, symptom), TODAY), symptom) == expected
+
+
+def test_a_symptom_without_its_own_new_days_uses_the_default():
+    assert reasons(run(_lasting(7, "voice_change"), TODAY), "voice_change") == ("new",)
+
+
+# ---- severe_urgency (version 2) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("symptom", "severity", "expected"),
+    [
+        ("chest_pain", 7, None),
+        ("chest_pain", 8, "same_day"),
+        ("breathless", 7, None),
+        ("breathless", 8, "same_day"),
+        ("breathless", 10, "same_day"),
+        ("bone_pain", 8, "soon"),
+        ("headache", 10, "soon"),
+    ],
+)
+def test_severe_takes_the_symptoms_severe_urgency(symptom, severity, expected):
+    assert urgency(run([entry(TODAY, symptom, severity)], TODAY), symptom) == expected
+
+
+# ---- the record class (version 2) ----------------------------------------------------------
+
+
+def test_a_record_symptom_is_only_ever_worrying_or_severe():
+    days = [days_before(TODAY, d) for d in (40, 30, 20, 10, 0)]
+    diary = series("sleep_problems", days, [1, 2, 5, 7, 7])
+    assert run(diary, TODAY) == []
+    diary[-1] = entry(TODAY, "sleep_problems", 8, worrying=True)
+    [finding] = run(diary, TODAY)
+    assert (finding.urgency, finding.reasons) == ("soon", ("worrying", "severe"))
+
+
+@pytest.mark.parametrize(("latest", "severe"), [(7, False), (8, True)])
+def test_a_record_symptom_is_severe_at_severe_at(latest, severe):
+    found = run([entry(TODAY, "hot_flushes", latest)], TODAY)
+    assert reasons(found, "hot_flushes") == (("severe",) if severe else ())
+
+
+# ---- a missing severity (version 2) ---------------------------------------------------------
+
+
+def test_a_day_without_a_severity_takes_the_severity_of_another_entry_that_day():
+    diary = [entry(TODAY, "fracture", None), entry(TODAY, "fracture", 9), entry(TODAY, "fracture")]
+    assert group_entries(diary) == {"fracture": [EntryDay(TODAY, 9)]}
+    assert group_entries(diary[:1]) == {"fracture": [EntryDay(TODAY, None)]}
+    assert reasons(run(diary, TODAY), "fracture") == ("red_flag", "severe")
+
+
+def test_a_red_flag_without_a_severity_is_never_severe_or_worsening_but_is_new_and_persistent():
+    days = [days_before(TODAY, d) for d in (20, 14, 7, 0)]
+    diary = series("confusion", days, [None] * 4)
+    assert reasons(run(diary, TODAY), "confusion") == ("red_flag", "new", "persistent")
+
+
+@pytest.mark.parametrize(
+    ("severities", "fires"),
+    [
+        ([2, None, None, 4], True),  # n = 2 scored days, k = 1: 4 - 2 >= 2
+        ([2, None, None, 3], False),
+        ([None, 2, 4, None], True),
+        ([2, None, None, None], False),  # one scored day: nothing to compare
+        ([3, None, 5, 9], True),  # n = 3, k = 1: 9 - 3
+    ],
+)
+def test_worsening_compares_only_entry_days_with_a_severity(severities, fires):
+    days = [days_before(TODAY, d) for d in (21, 14, 7, 0)]
+    diary = series("spinal_cord_signs", days, severities)
+    assert ("worsening" in reasons(run(diary, TODAY), "spinal_cord_signs")) is fires
+
+
+def test_a_latest_day_without_a_severity_is_not_severe_after_a_severe_one():
+    diary = [entry(days_before(TODAY, 1), "jaundice", 9), entry(TODAY, "jaundice", None)]
+    assert reasons(run(diary, TODAY), "jaundice") == ("red_flag",)
+
+
+# ---- known conditions with an end date (version 2) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("until", "counts"),
+    [(None, True), (days_after(TODAY, 1), True), (TODAY, True), (days_before(TODAY, 1), False)],
+)
+def test_a_known_condition_counts_up_to_and_including_its_end_date(until, counts):
+    found = run(_lasting(20), TODAY, known=[known_until("bone_pain", until)])
+    assert reasons(found) == (() if counts else ("new", "persistent"))
+
+
+def test_a_known_condition_for_an_other_name_counts_for_that_name_only():
+    diary = [other(days_before(TODAY, 10), "Jaw ache"), other(TODAY, "jaw ache")]
+    diary += [other(days_before(TODAY, 10), "itchy ear"), other(TODAY, "itchy ear")]
+    found = run(diary, TODAY, known=[known_until("other", None, name=" JAW ACHE")])
+    assert [(f.symptom, f.name, f.reasons) for f in found] == [("other", "itchy ear", ("new",))]
+
+
+# ---- other: one series per name (version 2) -------------------------------------------------
+
+
+def test_a_resolved_mark_for_an_other_name_ends_only_that_series():
+    diary = [other(TODAY, "jaw ache", 9), other(TODAY, "itchy ear", 9)]
+    found = run(diary, TODAY, marks=[mark(TODAY, "other", "Jaw Ache")])
+    assert [f.name for f in found] == ["itchy ear"]
+
+
+def test_findings_of_other_are_ordered_by_name_after_urgency_and_code():
+    diary = [
+        other(TODAY, "zz", 9),
+        other(TODAY, "aa", 9),
+        entry(TODAY, "lump"),
+        entry(TODAY, "cough", 9),
+    ]
+    found = run(diary, TODAY)
+    assert [(f.symptom, f.name) for f in found] == [
+        ("cough", None),
+        ("lump", None),
+        ("other", "aa"),
+        ("other", "zz"),
+    ]
+
+
+def test_only_a_finding_for_a_named_other_carries_a_name_in_its_json():
+    found = run([other(TODAY, " Jaw Ache ", 9), entry(TODAY, "cough", 9)], TODAY)
+    assert [list(f.to_json()) for f in found] == [
+        ["symptom", "urgency", "reasons", "episode_start", "last_entry", "duration_days"],
+        ["symptom", "name", "urgency", "reasons", "episode_start", "last_entry", "duration_days"],
+    ]
+    assert found[1].to_json()["name"] == "jaw ache"
+
+
 # ---- today ----------------------------------------------------------------------------------
 
 
@@ -370,9 +624,9 @@ def test_a_symptom_missing_from_the_rules_file_is_watched_not_dropped():
 
 
 def test_lapsed_episodes_only_ask_about_the_latest_episode_of_each_symptom():
-    diary = [entry(nov(1), "cough"), entry(nov(12), "cough"), entry(nov(2), "headache")]
-    lapsed = lapsed_episodes(diary, [mark(nov(2), "headache")], nov(30), RULES)
-    assert [(e.symptom, e.first_entry) for e in lapsed] == [("cough", nov(12))]
+    diary = [entry(nov(1), "cough"), entry(nov(16), "cough"), entry(nov(2), "headache")]
+    lapsed = lapsed_episodes(diary, [mark(nov(2), "headache")], dec(5), RULES)
+    assert [(e.symptom, e.first_entry) for e in lapsed] == [("cough", nov(16))]
     assert lapsed_episodes(diary, [], nov(19), RULES) == [
         Episode("headache", nov(2), (EntryDay(nov(2), 3),), False)
     ]

@@ -108,10 +108,99 @@ def test_another_rules_file_can_be_used_to_review_a_change(tmp_path, timeline_fi
     result = invoke("--rules", str(rules), timeline_file(SECTION_5_INPUT))
     assert result.exit_code == 0
     output = json.loads(result.stdout)
-    # The cough episode lasts 9 days: "new" at 10 days does not fire yet.
+    # The breathless episode lasts 9 days: "new" at 10 days does not fire yet.
     assert output == {
         "rules_version": "review-" + SECTION_5_OUTPUT["rules_version"],
         "findings": [],
+    }
+
+
+# Worked examples with version 2's new fields, through the command: (id, input, findings).
+NEW_FIELDS = [
+    (
+        "example-7-seizure-without-severity",
+        {"today": "2026-12-01", "entries": [{"date": "2026-11-12", "symptom": "seizure"}]},
+        [
+            {
+                "symptom": "seizure",
+                "urgency": "same_day",
+                "reasons": ["red_flag"],
+                "episode_start": "2026-11-12",
+                "last_entry": "2026-11-12",
+                "duration_days": 0,
+            }
+        ],
+    ),
+    (
+        "example-13-named-other-joins-its-series",
+        {
+            "today": "2026-11-11",
+            "entries": [
+                {"date": "2026-11-01", "symptom": "other", "name": "jaw ache", "severity": 3},
+                {"date": "2026-11-06", "symptom": "other", "name": "itchy ear", "severity": 3},
+                {"date": "2026-11-08", "symptom": "other", "name": "Jaw ache ", "severity": 3},
+                {"date": "2026-11-10", "symptom": "other", "name": "itchy ear", "severity": 3},
+            ],
+        },
+        [
+            {
+                "symptom": "other",
+                "name": "jaw ache",
+                "urgency": "soon",
+                "reasons": ["new"],
+                "episode_start": "2026-11-01",
+                "last_entry": "2026-11-08",
+                "duration_days": 7,
+            }
+        ],
+    ),
+    (
+        "example-14-known-condition-ended",
+        {
+            "today": "2026-11-18",
+            "known_conditions": [{"symptom": "joint_pain", "until": "2026-11-10"}],
+            "entries": [
+                {"date": f"2026-11-{day:02d}", "symptom": "joint_pain", "severity": 3}
+                for day in (1, 5, 9, 13, 17)
+            ],
+        },
+        [
+            {
+                "symptom": "joint_pain",
+                "urgency": "soon",
+                "reasons": ["new", "persistent"],
+                "episode_start": "2026-11-01",
+                "last_entry": "2026-11-17",
+                "duration_days": 16,
+            }
+        ],
+    ),
+    (
+        "example-14-known-condition-until-30-november",
+        {
+            "today": "2026-11-18",
+            "known_conditions": [{"symptom": "joint_pain", "until": "2026-11-30"}],
+            "entries": [
+                {"date": f"2026-11-{day:02d}", "symptom": "joint_pain", "severity": 3}
+                for day in (1, 5, 9, 13, 17)
+            ],
+        },
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("diary", "findings"), [c[1:] for c in NEW_FIELDS], ids=[c[0] for c in NEW_FIELDS]
+)
+def test_names_missing_severities_and_dated_known_conditions_are_read_and_written(
+    timeline_file, diary, findings
+):
+    result = invoke(timeline_file(json.dumps(diary)))
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert json.loads(result.stdout) == {
+        "rules_version": SECTION_5_OUTPUT["rules_version"],
+        "findings": findings,
     }
 
 

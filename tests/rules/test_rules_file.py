@@ -17,6 +17,8 @@ from tracker.rules.catalogue import DEFAULT_RULES, RulesFileError, load_rules, p
 # `version` in rules.toml and add its fingerprint below (the failure message prints it).
 REVIEWED = {
     "2026.11.1": "3bc66b378f4df0e8ecbc51fe704a43bd5725726686e7efd2e8b72cf1ea218513",
+    # clinical-rules.md version 2 (December 2026)
+    "2026.12.1": "f9ac82aaf8ed6a4d19597cf971c54dbea9f69ef0bb0bfcd91c09913c80e6550d",
 }
 
 
@@ -41,11 +43,59 @@ def test_the_rules_file_has_not_changed_without_a_new_version():
     )
 
 
-def test_the_catalogue_has_every_code_of_the_specification():
-    codes = set(load_rules().symptoms)
-    assert len(codes) == 34
-    for code in ("bone_pain", "spinal_cord_signs", "coughing_blood", "seizure", "lump", "other"):
-        assert code in codes
+# clinical-rules.md §1, version 2: every code and its class.
+SPEC_CLASSES = {
+    "bone_pain": "watch",
+    "joint_pain": "watch",
+    "bone_pain_night": "watch",
+    "fracture": "same_day",
+    "spinal_cord_signs": "emergency",
+    "breathless": "watch",
+    "cough": "watch",
+    "chest_pain": "watch",
+    "coughing_blood": "same_day",
+    "voice_change": "watch",
+    "chest_infections": "watch",
+    "tummy_swelling": "watch",
+    "jaundice": "same_day",
+    "itchy_skin": "watch",
+    "nausea": "watch",
+    "vomiting": "watch",
+    "appetite_loss": "watch",
+    "weight_loss": "watch",
+    "fatigue": "watch",
+    "unwell": "watch",
+    "headache": "watch",
+    "limb_weakness": "same_day",
+    "numbness": "watch",
+    "dizziness": "watch",
+    "mood_change": "watch",
+    "confusion": "same_day",
+    "seizure": "emergency",
+    "stroke_signs": "emergency",
+    "lump": "soon",
+    "scar_change": "soon",
+    "skin_nodules": "soon",
+    "rash": "watch",
+    "lymphoedema": "watch",
+    "skin_infection": "watch",
+    "skin_pain": "watch",
+    "hot_flushes": "record",
+    "sleep_problems": "record",
+    "other": "watch",
+}
+
+
+def test_the_catalogue_has_every_code_of_the_specification_in_its_class():
+    rules = load_rules()
+    assert {code: s.symptom_class for code, s in rules.symptoms.items()} == SPEC_CLASSES
+
+
+def test_numbness_and_joint_aches_have_their_own_codes_in_their_areas():
+    # Version 2: numbness was logged as limb_weakness, joint aches as bone_pain.
+    symptoms = load_rules().symptoms
+    assert (symptoms["numbness"].area, symptoms["joint_pain"].area) == ("brain", "bones")
+    assert "numb" not in symptoms["limb_weakness"].label.lower()
 
 
 def good() -> dict:
@@ -63,6 +113,18 @@ def good() -> dict:
         (lambda r: r["symptoms"][0].update(area="elbows"), "unknown area"),
         (lambda r: r["symptoms"].append(dict(r["symptoms"][0])), "listed twice"),
         (lambda r: r.update(symptoms=[]), "no symptoms"),
+        (lambda r: r["thresholds"].pop("red_flag_days"), "red_flag_days"),
+        (lambda r: r["thresholds"].update(red_flag_recent_days=True), "red_flag_recent_days"),
+        (lambda r: r["thresholds"].pop("quiet_days"), "quiet_days"),
+        (lambda r: r["thresholds"].update(severe_urgency="later"), "severe_urgency"),
+        (lambda r: r["thresholds"].update(max_gap=14), "unknown key 'max_gap'"),
+        (lambda r: r["symptoms"][0].update(new_days=-1), "'new_days' must be a whole number"),
+        (lambda r: r["symptoms"][0].update(persistent_days="21"), "'persistent_days' must be"),
+        (lambda r: r["symptoms"][0].update(severe_urgency="watch"), "severe_urgency must be"),
+        (lambda r: r["symptoms"][0].update(persistant_days=21), "unknown key 'persistant_days'"),
+        (lambda r: r["symptoms"][0].update(code="Bone pain"), "must be lower-case letters"),
+        (lambda r: r["symptoms"][0].update(code="other:jaw"), "must be lower-case letters"),
+        (lambda r: r["symptoms"][0].pop("label"), "needs a text 'label'"),
     ],
 )
 def test_a_malformed_rules_file_is_refused_with_the_reason(break_it, message):
@@ -77,3 +139,11 @@ def test_a_rules_file_that_is_not_toml_is_refused(tmp_path):
     path.write_text("version = \n[[symptoms")
     with pytest.raises(RulesFileError, match="not valid TOML"):
         load_rules(str(path))
+
+
+def test_a_symptom_without_its_own_thresholds_uses_the_defaults():
+    rules = load_rules()
+    assert rules.threshold_for("new_days", "cough") == 21
+    assert rules.threshold_for("persistent_days", "chest_infections") == 21
+    assert rules.threshold_for("new_days", "headache") == rules.thresholds["new_days"] == 7
+    assert rules.threshold_for("persistent_days", "retired_code") == 14

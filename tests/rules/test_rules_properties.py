@@ -18,10 +18,12 @@ from itertools import pairwise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tracker.rules.data import series_key
 from tracker.rules.engine import (
     REASONS,
     Entry,
     Finding,
+    KnownCondition,
     ResolvedMark,
     Rules,
     _last_segment,
@@ -41,6 +43,9 @@ from .diaries import RULES
 R = compile_rules(RULES)
 CODES = sorted(RULES.symptoms)
 BASE = date(2026, 1, 1)
+# Names a patient might give "something else": two series, each written two ways (§2).
+NAMES = ("jaw ache", " Jaw Ache", "itchy ear", "ITCHY EAR ")
+RED_FLAGS = ("emergency", "same_day")
 
 # Modest: the whole rules suite should stay well under 20 seconds.
 RULES_SETTINGS = settings(
@@ -52,14 +57,47 @@ RULES_SETTINGS = settings(
 class Diary:
     entries: tuple[Entry, ...]
     marks: tuple[ResolvedMark, ...]
-    known: frozenset[str]
+    known: frozenset[str | KnownCondition]
     today: date
 
 
-def _entry(off: int, symptom: str, severity: int, back: int | None, worry: int) -> Entry:
-    day = BASE + timedelta(days=off)
-    onset = None if back is None else day - timedelta(days=back)
-    return Entry(day=day, symptom=symptom, severity=severity, onset=onset, worrying=worry == 0)
+def _named(draw: st.DrawFn, code: str) -> str | None:
+    """A name for an `other` item (§2); None for every other symptom."""
+    return draw(st.sampled_from(NAMES)) if code == "other" else None
+
+
+@st.composite
+def _entries(draw: st.DrawFn, pool: list[str], span: int, onsets: bool) -> Entry:
+    code = draw(st.sampled_from(pool))
+    day = BASE + timedelta(days=draw(st.integers(0, span)))
+    back = draw(st.one_of(st.none(), st.none(), st.integers(0, 30))) if onsets else None
+    severity = st.integers(1, 10)
+    if R.symptom_class(code) in RED_FLAGS:  # a red flag's severity may be left out
+        severity = st.one_of(st.none(), severity)
+    return Entry(
+        day=day,
+        symptom=code,
+        severity=draw(severity),
+        onset=None if back is None else day - timedelta(days=back),
+        worrying=draw(st.integers(0, 6)) == 0,  # about one time in seven
+        name=_named(draw, code),
+    )
+
+
+@st.composite
+def _marks(draw: st.DrawFn, pool: list[str], days: st.SearchStrategy[date]) -> ResolvedMark:
+    code = draw(st.sampled_from(pool))
+    return ResolvedMark(draw(days), code, _named(draw, code))
+
+
+@st.composite
+def _known(draw: st.DrawFn, pool: list[str], today: date) -> str | KnownCondition:
+    """A code (undated), or the team's condition, perhaps with an end date near today."""
+    code = draw(st.sampled_from(pool))
+    until = draw(st.one_of(st.none(), st.integers(-3, 3).map(lambda n: today + timedelta(n))))
+    if code != "other" and until is None and draw(st.booleans()):
+        return code
+    return KnownCondition(code, _named(draw, code), until)
 
 
 @st.composite
@@ -67,29 +105,16 @@ def diaries(draw: st.DrawFn, onsets: bool = True) -> Diary:
     """A believable diary: a few symptoms, entries over ~120 days, some after today."""
     pool = draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=4, unique=True))
     span = draw(st.sampled_from([10, 20, 40, 125]))  # dense or sparse diaries
-    back = st.one_of(st.none(), st.none(), st.integers(0, 30)) if onsets else st.none()
-    entries = draw(
-        st.lists(
-            st.builds(
-                _entry,
-                st.integers(0, span),
-                st.sampled_from(pool),
-                st.integers(1, 10),
-                back,
-                st.integers(0, 6),  # worrying about one time in seven
-            ),
-            max_size=40,
-        )
-    )
+    entries = draw(st.lists(_entries(pool, span, onsets), max_size=40))
     # Marks often fall on an entry's day, where "a mark counts as coming after" matters.
     mark_day = st.dates(BASE, BASE + timedelta(days=span + 5))
     if entries:
         mark_day = st.one_of(mark_day, st.sampled_from(sorted({e.day for e in entries})))
-    marks = draw(st.lists(st.builds(ResolvedMark, mark_day, st.sampled_from(pool)), max_size=4))
-    known = draw(st.frozensets(st.sampled_from(pool)))
+    marks = draw(st.lists(_marks(pool, mark_day), max_size=4))
     # Usually near the diary's end (where findings are), sometimes anywhere in it.
     today_off = st.one_of(st.integers(span - 7, span + 3), st.integers(0, span + 10))
     today = BASE + timedelta(days=draw(today_off))
+    known = draw(st.frozensets(_known(pool, today), max_size=3))
     return Diary(tuple(entries), tuple(marks), known, today)
 
 
@@ -98,28 +123,49 @@ def run(d: Diary, rules: Rules | None = None) -> list[Finding]:
 
 
 def by_symptom(findings: Iterable[Finding]) -> dict[str, Finding]:
-    return {f.symptom: f for f in findings}
+    """Findings by series key (a code, or a named `other`'s key)."""
+    return {f.series: f for f in findings}
+
+
+def is_red_flag(key: str) -> bool:
+    """Whether a series key's symptom is of class emergency or same_day."""
+    return R.symptom_class(key.split(":")[0]) in RED_FLAGS
 
 
 # ---- the oracle: §3 read literally ----------------------------------------------------------
 
 
+def _series(symptom: str, name: str | None) -> tuple[str, str | None]:
+    # §2: names are compared trimmed and without regard to case.
+    return symptom, None if name is None else name.strip().lower()
+
+
 def oracle(d: Diary, rules: Rules = R) -> list[Finding]:
     gap = rules.max_gap_days
+    known = {
+        k if isinstance(k, str) else series_key(k.symptom, k.name)
+        for k in d.known
+        if isinstance(k, str) or k.until is None or k.until >= d.today
+    }
     out = []
-    for symptom in sorted({e.symptom for e in d.entries}):
+    for symptom, name in sorted({_series(e.symptom, e.name) for e in d.entries}, key=str):
         merged: dict[date, list] = {}
         for e in d.entries:
-            if e.symptom != symptom or e.day > d.today:
+            if _series(e.symptom, e.name) != (symptom, name) or e.day > d.today:
                 continue
-            cell = merged.setdefault(e.day, [0, [], False])
-            cell[0] = max(cell[0], e.severity)
+            cell = merged.setdefault(e.day, [None, [], False])
+            if e.severity is not None:
+                cell[0] = e.severity if cell[0] is None else max(cell[0], e.severity)
             cell[1] += [e.onset] if e.onset else []
             cell[2] = cell[2] or e.worrying
         if not merged:
             continue
         days = sorted(merged)
-        marks = [m.day for m in d.marks if m.symptom == symptom and m.day <= d.today]
+        marks = [
+            m.day
+            for m in d.marks
+            if _series(m.symptom, m.name) == (symptom, name) and m.day <= d.today
+        ]
         runs = [[days[0]]]
         for prev, cur in pairwise(days):
             if (cur - prev).days > gap or any(prev <= m < cur for m in marks):
@@ -127,36 +173,50 @@ def oracle(d: Diary, rules: Rules = R) -> list[Finding]:
             else:
                 runs[-1].append(cur)
         last = runs[-1]
-        ended = any(m >= last[-1] for m in marks)
-        if ended or (d.today - last[-1]).days > gap:
+        since = (d.today - last[-1]).days
+        ongoing = not any(m >= last[-1] for m in marks) and since <= gap
+        cls = rules.symptom_class(symptom)
+        red = cls in RED_FLAGS
+        if not ongoing and not (red and since <= rules.red_flag_days):
             continue
         start = min([last[0], *(o for day in last for o in merged[day][1])])
         duration = (last[-1] - start).days
         sev = [merged[day][0] for day in last]
-        known = symptom in d.known
-        cls = rules.symptom_class(symptom)
+        scored = [x for x in sev if x is not None]
+        is_known = series_key(symptom, name) in known
+        counts = ongoing and cls != "record"  # new, persistent, worsening
         fired = {
-            "red_flag": cls in ("emergency", "same_day"),
-            "report_promptly": cls == "soon",
+            "red_flag": red,
+            "report_promptly": cls == "soon" and ongoing,
             "worrying": any(merged[day][2] for day in last),
-            "severe": sev[-1] >= rules.severe_at,
-            "new": not known
-            and duration >= rules.new_days
+            "severe": sev[-1] is not None and sev[-1] >= rules.severe_at,
+            "new": counts
+            and not is_known
+            and duration >= rules.new_days_for(symptom)
             and not any(start - timedelta(days=rules.baseline_days) <= day < start for day in days),
-            "persistent": not known and duration >= rules.persistent_days,
+            "persistent": counts
+            and not is_known
+            and duration >= rules.persistent_days_for(symptom),
             "worsening": False,
         }
-        if len(last) >= 2 and duration >= rules.worsening_days:
-            k = min(3, len(last) // 2)
-            rise = Fraction(sum(sev[-k:]), k) - Fraction(sum(sev[:k]), k)
+        if counts and len(scored) >= 2 and duration >= rules.worsening_days:
+            k = min(3, len(scored) // 2)
+            rise = Fraction(sum(scored[-k:]), k) - Fraction(sum(scored[:k]), k)
             fired["worsening"] = rise >= rules.worsening_by
         reasons = tuple(r for r in REASONS if fired[r])
         if not reasons:
             continue
-        urgency = cls if fired["red_flag"] else "soon"
-        out.append(Finding(symptom, urgency, reasons, start, last[-1], duration, rules.version))
+        urgencies = {"soon"}
+        if red:
+            urgencies.add(cls if since <= rules.red_flag_recent_days else "same_day")
+        if fired["severe"]:
+            urgencies.add(rules.severe_urgency_for(symptom))
+        urgency = next(u for u in ("emergency", "same_day", "soon") if u in urgencies)
+        out.append(
+            Finding(symptom, urgency, reasons, start, last[-1], duration, rules.version, name=name)
+        )
     order = {"emergency": 0, "same_day": 1, "soon": 2}
-    return sorted(out, key=lambda f: (order[f.urgency], f.symptom))
+    return sorted(out, key=lambda f: (order[f.urgency], f.symptom, f.name or ""))
 
 
 # ---- properties -----------------------------------------------------------------------------
@@ -176,7 +236,8 @@ def test_a_resolved_mark_never_adds_a_reason_except_new_or_worsening_on_a_split_
     # Not "never adds a finding": a mark can split an episode, and the part after it is a new
     # episode whose own first k days may show a rise (see test_a_mark_can_reveal_worsening).
     symptom = data.draw(st.sampled_from(CODES))
-    extra = ResolvedMark(d.today - timedelta(days=data.draw(st.integers(0, 40))), symptom)
+    name = data.draw(st.sampled_from(NAMES)) if symptom == "other" else None
+    extra = ResolvedMark(d.today - timedelta(days=data.draw(st.integers(0, 40))), symptom, name)
     before = by_symptom(run(d))
     after = by_symptom(run(replace(d, marks=(*d.marks, extra))))
     for code, f in after.items():
@@ -190,9 +251,9 @@ def test_a_resolved_mark_never_adds_a_reason_except_new_or_worsening_on_a_split_
 @given(diaries(onsets=False), st.data())
 def test_without_onsets_or_worsening_a_resolved_mark_never_adds_a_finding(d, data):
     rules = replace(R, worsening_by=1000)
-    extra = ResolvedMark(
-        d.today - timedelta(days=data.draw(st.integers(0, 40))), data.draw(st.sampled_from(CODES))
-    )
+    symptom = data.draw(st.sampled_from(CODES))
+    name = data.draw(st.sampled_from(NAMES)) if symptom == "other" else None
+    extra = ResolvedMark(d.today - timedelta(days=data.draw(st.integers(0, 40))), symptom, name)
     before = by_symptom(run(d, rules))
     after = by_symptom(run(replace(d, marks=(*d.marks, extra)), rules))
     assert set(after) <= set(before)
@@ -200,15 +261,24 @@ def test_without_onsets_or_worsening_a_resolved_mark_never_adds_a_finding(d, dat
 
 @RULES_SETTINGS
 @given(diaries(), st.data())
-def test_a_mark_on_or_after_the_last_entry_removes_only_that_finding(d, data):
+def test_a_mark_on_or_after_the_last_entry_removes_only_that_finding_unless_a_red_flag(d, data):
     before = run(d)
     if not before:
         return
     target = data.draw(st.sampled_from(before))
     day = target.last_entry + timedelta(days=data.draw(st.integers(0, 7)))
     day = min(day, d.today)
-    after = run(replace(d, marks=(*d.marks, ResolvedMark(day, target.symptom))))
-    assert after == [f for f in before if f.symptom != target.symptom]
+    after = run(replace(d, marks=(*d.marks, ResolvedMark(day, target.symptom, target.name))))
+    expected = [f for f in before if f.series != target.series]
+    if is_red_flag(target.series):
+        # §3: an ended red flag is still reported for red_flag_days, with only the reasons
+        # that need no ongoing episode; its urgency comes from the red flag, so it stays.
+        kept = tuple(r for r in target.reasons if r in ("red_flag", "worrying", "severe"))
+        expected = sorted(
+            [*expected, replace(target, reasons=kept)],
+            key=lambda f: (-rank(f.urgency), f.symptom, f.name or ""),
+        )
+    assert after == expected
 
 
 @RULES_SETTINGS
@@ -221,7 +291,10 @@ def test_shifting_every_date_by_the_same_days_changes_only_the_dates(d, shift):
             for e in d.entries
         ),
         tuple(replace(m, day=m.day + delta) for m in d.marks),
-        d.known,
+        frozenset(
+            k if isinstance(k, str) or k.until is None else replace(k, until=k.until + delta)
+            for k in d.known
+        ),
         d.today + delta,
     )
     expected = [
@@ -231,44 +304,74 @@ def test_shifting_every_date_by_the_same_days_changes_only_the_dates(d, shift):
     assert run(moved) == expected
 
 
+def _not_about(known: frozenset, key: str) -> frozenset:
+    """Known conditions without any for the series `key`."""
+    return frozenset(
+        k for k in known if (k if isinstance(k, str) else series_key(k.symptom, k.name)) != key
+    )
+
+
 @RULES_SETTINGS
-@given(diaries(), st.sampled_from(CODES))
-def test_a_known_condition_removes_only_new_and_persistent(d, code):
-    without = replace(d, known=d.known - {code})
-    with_known = replace(d, known=d.known | {code})
+@given(diaries(), st.sampled_from(CODES), st.sampled_from(NAMES), st.integers(0, 5))
+def test_a_known_condition_counting_today_removes_only_new_and_persistent(d, code, name, ahead):
+    name = name if code == "other" else None
+    key = series_key(code, name)
+    condition = KnownCondition(code, name, d.today + timedelta(days=ahead) if ahead else None)
+    without = replace(d, known=_not_about(d.known, key))
+    with_known = replace(d, known=without.known | {condition})
     before = by_symptom(run(without))
     after = by_symptom(run(with_known))
     for symptom in set(before) | set(after):
         old = before[symptom].reasons if symptom in before else ()
         new = after[symptom].reasons if symptom in after else ()
-        if symptom == code:
+        if symptom == key:
             assert new == tuple(r for r in old if r not in ("new", "persistent"))
         else:
             assert new == old
 
 
 @RULES_SETTINGS
+@given(diaries(), st.sampled_from(CODES), st.sampled_from(NAMES), st.integers(1, 400))
+def test_a_known_condition_that_ended_before_today_changes_nothing(d, code, name, ago):
+    name = name if code == "other" else None
+    without = replace(d, known=_not_about(d.known, series_key(code, name)))
+    ended = KnownCondition(code, name, d.today - timedelta(days=ago))
+    assert run(replace(without, known=without.known | {ended})) == run(without)
+
+
+@RULES_SETTINGS
 @given(diaries())
 def test_each_finding_is_well_formed(d):
     found = run(d)
-    # one finding per symptom, most urgent first, then by code
-    assert len({f.symptom for f in found}) == len(found)
-    assert found == sorted(found, key=lambda f: (-rank(f.urgency), f.symptom))
+    # one finding per series, most urgent first, then by code, then by name
+    assert len({f.series for f in found}) == len(found)
+    assert found == sorted(found, key=lambda f: (-rank(f.urgency), f.symptom, f.name or ""))
     for f in found:
+        since = (d.today - f.last_entry).days
         # (d) urgency is the most urgent of its reasons' urgencies
         cls = R.symptom_class(f.symptom)
-        urgencies = [cls if r == "red_flag" else "soon" for r in f.reasons]
+        red_flag = cls if since <= R.red_flag_recent_days else "same_day"
+        said = {"red_flag": red_flag, "severe": R.severe_urgency_for(f.symptom)}
+        urgencies = [said.get(r, "soon") for r in f.reasons]
         assert f.urgency == max(urgencies, key=rank)
         # (f) duration
         assert f.duration_days == (f.last_entry - f.episode_start).days >= 0
         # reasons: at least one, no repeats, in table order
         assert f.reasons and list(f.reasons) == [r for r in REASONS if r in f.reasons]
-        # only ongoing episodes: recent, not after today, no mark since the last entry
-        assert 0 <= (d.today - f.last_entry).days <= R.max_gap_days
-        assert not any(m.symptom == f.symptom and f.last_entry <= m.day <= d.today for m in d.marks)
+        # a name for a named `other` only, as the rules compare it
+        assert f.name is None or f.symptom == "other"
+        assert f.name is None or f.name == f.name.strip().lower()
+        # only ongoing episodes (recent, not after today, no mark since the last entry), or a
+        # red flag within red_flag_days
+        marked = any(m.series == f.series and f.last_entry <= m.day <= d.today for m in d.marks)
+        if since > R.max_gap_days or marked:
+            assert cls in RED_FLAGS and since <= R.red_flag_days
+            assert set(f.reasons) <= {"red_flag", "worrying", "severe"}
+        assert since >= 0
+        assert cls != "record" or set(f.reasons) <= {"worrying", "severe"}
         assert f.rules_version == RULES.version
-        # the finding is the symptom's last episode
-        last = episodes(f.symptom, d.entries, d.marks, R, d.today)[-1]
+        # the finding is the series' last episode
+        last = episodes(f.series, d.entries, d.marks, R, d.today)[-1]
         assert (last.start, last.last_entry, last.duration_days) == (
             f.episode_start,
             f.last_entry,
@@ -278,16 +381,21 @@ def test_each_finding_is_well_formed(d):
 
 @RULES_SETTINGS
 @given(diaries())
-def test_every_ongoing_red_flag_symptom_is_reported_at_its_class(d):
+def test_every_red_flag_within_red_flag_days_and_every_ongoing_soon_symptom_is_reported(d):
     found = by_symptom(run(d))
     for code in {e.symptom for e in d.entries}:
         cls = R.symptom_class(code)
         if cls not in ("emergency", "same_day", "soon"):
             continue
         parts = episodes(code, d.entries, d.marks, R, d.today)
-        if parts and parts[-1].is_ongoing(d.today, R):
-            assert found[code].urgency == cls
-            assert found[code].reasons[0] == ("report_promptly" if cls == "soon" else "red_flag")
+        since = (d.today - parts[-1].last_entry).days if parts else None
+        if cls == "soon" and parts and parts[-1].is_ongoing(d.today, R):
+            assert (found[code].urgency, found[code].reasons[0]) == ("soon", "report_promptly")
+        elif cls != "soon" and since is not None and since <= R.red_flag_days:
+            # §3: the class while the last entry is at most red_flag_recent_days old, then
+            # same_day, ongoing or not.
+            expected = cls if since <= R.red_flag_recent_days else "same_day"
+            assert (found[code].urgency, found[code].reasons[0]) == (expected, "red_flag")
         else:
             assert code not in found
 
@@ -326,20 +434,21 @@ def test_entries_and_marks_after_today_change_nothing(d, later):
 @given(diaries())
 def test_every_latest_episode_is_exactly_one_of_ended_lapsed_or_ongoing(d):
     found = by_symptom(run(d))
-    lapsed = {e.symptom: e for e in lapsed_episodes(d.entries, d.marks, d.today, R)}
-    assert not set(found) & set(lapsed)
-    for code in {e.symptom for e in d.entries if e.day <= d.today}:
+    lapsed = {e.series: e for e in lapsed_episodes(d.entries, d.marks, d.today, R)}
+    # Only a red flag can be both lapsed and reported (within red_flag_days, §3).
+    assert all(is_red_flag(key) for key in set(found) & set(lapsed))
+    for code in {e.series for e in d.entries if e.day <= d.today}:
         parts = episodes(code, d.entries, d.marks, R, d.today)
         # the episodes partition the entry days, in order
         days = [x.day for p in parts for x in p.days]
-        assert days == sorted({e.day for e in d.entries if e.symptom == code and e.day <= d.today})
+        assert days == sorted({e.day for e in d.entries if e.series == code and e.day <= d.today})
         assert all(p.start <= p.first_entry <= p.last_entry for p in parts)
         latest = parts[-1]
         states = [latest.ended, code in lapsed, latest.is_ongoing(d.today, R)]
         assert states.count(True) == 1
         if code in lapsed:
             assert lapsed[code] == latest
-        if code in found:
+        if code in found and not is_red_flag(code):
             assert states[2]
 
 
@@ -349,26 +458,41 @@ def test_walking_back_to_the_last_episode_agrees_with_splitting_them_all(d):
     # assess_symptom finds the last episode by walking back from the last entry day; the
     # episodes of a symptom come from one split of every day. Both must end at the same place.
     marks = group_marks(d.marks)
-    for code, days in group_entries(d.entries).items():
+    for code, days in group_entries(d.entries).items():  # by series key
         mark_days = marks.get(code, [])
         last = episodes_of_days(code, days, mark_days, R)[-1]
         first, ended = _last_segment(days, mark_days, R.max_gap_days)
         assert (tuple(days[first:]), ended) == (last.days, last.ended)
 
 
+def _named_json(item: dict, name: str | None) -> dict:
+    return item if name is None else {**item, "name": name}
+
+
+def _known_json(k: str | KnownCondition) -> str | dict:
+    if isinstance(k, str):
+        return k
+    item = _named_json({"symptom": k.symptom}, k.name)
+    return item if k.until is None else {**item, "until": k.until.isoformat()}
+
+
 def _as_json(d: Diary) -> str:
     items: list[dict] = []
     for e in d.entries:
-        item = {"date": e.day.isoformat(), "symptom": e.symptom, "severity": e.severity}
+        item: dict = {"date": e.day.isoformat(), "symptom": e.symptom}
+        if e.severity is not None:  # left out: a red flag's severity is optional
+            item["severity"] = e.severity
         if e.onset:
             item["onset"] = e.onset.isoformat()
         if e.worrying:
             item["worrying"] = True
-        items.append(item)
-    items += [{"date": m.day.isoformat(), "symptom": m.symptom, "resolved": True} for m in d.marks]
-    return json.dumps(
-        {"today": d.today.isoformat(), "known_conditions": sorted(d.known), "entries": items}
-    )
+        items.append(_named_json(item, e.name))
+    items += [
+        _named_json({"date": m.day.isoformat(), "symptom": m.symptom, "resolved": True}, m.name)
+        for m in d.marks
+    ]
+    known = [_known_json(k) for k in d.known]
+    return json.dumps({"today": d.today.isoformat(), "known_conditions": known, "entries": items})
 
 
 @RULES_SETTINGS

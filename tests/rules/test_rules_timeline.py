@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from tracker.rules.engine import Entry, ResolvedMark
+from tracker.rules.engine import Entry, KnownCondition, ResolvedMark
 from tracker.rules.timeline import TimelineError, parse_timeline, timeline_from_data
 
 from .diaries import RULES, nov
@@ -28,7 +28,14 @@ def without(item: dict, key: str) -> dict:
     return {k: v for k, v in item.items() if k != key}
 
 
+def something(name: str | None = "jaw ache", **fields) -> dict:
+    """One valid "something else" entry named `name` (left out when None)."""
+    item = {"date": "2026-11-08", "symptom": "other", "severity": 3, **fields}
+    return item if name is None else {**item, "name": name}
+
+
 MARK = {"date": "2026-11-08", "symptom": "cough", "resolved": True}
+OTHER_MARK = {"date": "2026-11-08", "symptom": "other", "resolved": True}
 TWICE = '[{"date": "2026-11-08", "symptom": "cough", "severity": 4, "severity": 9}]'
 
 # (case id, input text, a fragment the one-line message must contain)
@@ -102,6 +109,75 @@ BAD = [
         doc(known_conditions=["bone_pain", "bone"]),
         'known_conditions item 2: unknown symptom code "bone"',
     ),
+    # ---- version 2: names, optional severities, dated known conditions
+    ("other-without-name", doc(something(None)), "entry 1: an 'other' item needs a name"),
+    (
+        "other-name-null",
+        doc(something(None) | {"name": None}),
+        "entry 1: an 'other' item needs a name",
+    ),
+    ("other-name-41", doc(something("x" * 41)), "entry 1: name must be 1 to 40 characters"),
+    ("other-name-blank", doc(something("   ")), "name must be 1 to 40 characters once trimmed"),
+    ("other-name-empty", doc(something("")), "name must be 1 to 40 characters once trimmed, not 0"),
+    ("other-name-number", doc(something(7)), "entry 1: name must be text"),
+    ("name-on-cough", doc(cough(name="tickle")), "entry 1: only an 'other' item has a name"),
+    ("other-mark-without-name", doc(OTHER_MARK), "entry 1: an 'other' item needs a name"),
+    ("cough-mark-with-name", doc(MARK | {"name": "x"}), "only an 'other' item has a name"),
+    (
+        "watch-severity-missing",
+        doc(without(cough(symptom="headache"), "severity")),
+        "entry 1: severity is missing",
+    ),
+    (
+        "record-severity-missing",
+        doc(without(cough(symptom="hot_flushes"), "severity")),
+        "entry 1: severity is missing",
+    ),
+    (
+        "red-flag-severity-0",
+        doc(cough(symptom="seizure", severity=0)),
+        "entry 1: severity must be a whole number from 1 to 10",
+    ),
+    (
+        "known-other-without-name",
+        doc(known_conditions=["other"]),
+        "known_conditions item 1: a known condition for 'other' needs a name",
+    ),
+    (
+        "known-other-object-without-name",
+        doc(known_conditions=[{"symptom": "other"}]),
+        "known_conditions item 1: an 'other' item needs a name",
+    ),
+    (
+        "known-name-on-a-code",
+        doc(known_conditions=[{"symptom": "joint_pain", "name": "aches"}]),
+        "known_conditions item 1: only an 'other' item has a name",
+    ),
+    (
+        "known-until-not-a-date",
+        doc(known_conditions=[{"symptom": "joint_pain", "until": "31/01/2027"}]),
+        "known_conditions item 1: until must be a date written YYYY-MM-DD",
+    ),
+    (
+        "known-until-not-a-day",
+        doc(known_conditions=[{"symptom": "joint_pain", "until": "2027-02-30"}]),
+        "known_conditions item 1: until is not a real calendar date",
+    ),
+    (
+        "known-unknown-key",
+        doc(known_conditions=[{"symptom": "joint_pain", "untill": "2027-01-31"}]),
+        "known_conditions item 1: unknown key 'untill'",
+    ),
+    (
+        "known-without-symptom",
+        doc(known_conditions=[{"until": "2027-01-31"}]),
+        "known_conditions item 1: symptom is missing",
+    ),
+    (
+        "known-a-number",
+        doc(known_conditions=[3]),
+        "known_conditions item 1 must be a symptom code or an object",
+    ),
 ]
 
 
@@ -169,3 +245,47 @@ def test_bytes_that_are_not_utf8_are_refused():
 def test_already_decoded_data_is_validated_the_same_way():
     with pytest.raises(TimelineError, match="entry 1: severity must be a whole number"):
         timeline_from_data({"today": "2026-11-12", "entries": [cough(severity=12)]}, RULES)
+
+
+def test_a_red_flag_may_leave_its_severity_out_or_null():
+    text = doc(
+        {"date": "2026-11-08", "symptom": "seizure"},
+        {"date": "2026-11-09", "symptom": "fracture", "severity": None},
+        {"date": "2026-11-10", "symptom": "limb_weakness", "severity": 4},
+    )
+    assert [e.severity for e in parse_timeline(text, RULES).entries] == [None, None, 4]
+
+
+def test_an_other_name_of_40_characters_once_trimmed_is_read_as_given():
+    name = "  " + "x" * 40 + " "
+    text = doc(something(name), OTHER_MARK | {"name": "Jaw Ache"})
+    timeline = parse_timeline(text, RULES)
+    assert timeline.entries == (Entry(nov(8), "other", 3, None, False, name),)
+    assert timeline.marks == (ResolvedMark(nov(8), "other", "Jaw Ache"),)
+
+
+def test_known_conditions_may_be_codes_or_objects_with_an_end_date_or_a_name():
+    text = doc(
+        known_conditions=[
+            "bone_pain",
+            {"symptom": "joint_pain", "until": "2027-01-31"},
+            {"symptom": "fatigue"},
+            {"symptom": "other", "name": "jaw ache", "until": None},
+        ]
+    )
+    assert parse_timeline(text, RULES).known_conditions == frozenset(
+        {
+            "bone_pain",
+            KnownCondition("joint_pain", None, date(2027, 1, 31)),
+            KnownCondition("fatigue"),
+            KnownCondition("other", "jaw ache"),
+        }
+    )
+
+
+def test_a_known_condition_that_ended_in_the_past_is_read_not_refused():
+    # An end date before today only means it no longer counts (§2, worked example 14).
+    text = doc(known_conditions=[{"symptom": "joint_pain", "until": "2026-11-10"}])
+    assert parse_timeline(text, RULES).known_conditions == frozenset(
+        {KnownCondition("joint_pain", None, nov(10))}
+    )

@@ -9,6 +9,8 @@ import pytest
 from flask import render_template_string
 
 from tests.support.helpers import make_service
+from tracker.alerts.wording import how_long
+from tracker.rules import load_rules
 from tracker.support.information import FEAR_OF_RECURRENCE, TOPICS
 from tracker.support.services import for_prompt, retire_service, short_list_text, support_link
 
@@ -123,6 +125,20 @@ def test_each_information_page_says_when_it_was_reviewed_and_what_it_was_drawn_f
     assert "Drawn from:" in html
     for source in topic.sources:
         assert f'<li data-seed="{source}">' in html
+
+
+def test_the_signs_page_gives_a_cough_the_days_the_rules_give_it(client):
+    # The page is written by hand; the rules file decides when a cough prompts (version 2:
+    # 3 weeks, not the default week or two). If the rules change, this page must change too.
+    rules = load_rules()
+    cough = how_long(rules.threshold_for("persistent_days", "cough"))
+    assert cough == "3 weeks"
+    assert how_long(rules.thresholds["new_days"]) == "a week"
+    assert how_long(rules.thresholds["persistent_days"]) == "2 weeks"
+    html = page(client, "/support/information/signs-to-look-out-for")
+    assert "lasts more than a week or two (a cough: 3 weeks or more)" in html
+    assert "a cough that lasts 3 weeks or more" in html
+    assert "a cough that does not go away" not in html
 
 
 def test_the_information_index_lists_every_page(client):

@@ -71,14 +71,20 @@ def test_when_says_uk_time():
 
 def test_team_reasons_are_in_plain_words_from_the_rules():
     rules = load_rules()
-    said = wording.reasons(["new", "persistent", "worsening", "worrying"], "soon", rules)
+    codes = ["new", "persistent", "worsening", "worrying"]
+    said = wording.reasons(codes, "soon", rules, symptom="fatigue")
     assert said == [
         "new for this patient and lasting a week or more",
         "lasting 2 weeks or more",
         "getting worse",
         "the patient said it worries them",
     ]
-    assert wording.reason("made_up", "soon", rules) == wording.UNKNOWN_REASON
+    # A cough has its own days under rules version 2: three weeks, not one or two.
+    assert wording.reasons(codes, "soon", rules, symptom="cough")[:2] == [
+        "new for this patient and lasting 3 weeks or more",
+        "lasting 3 weeks or more",
+    ]
+    assert wording.reason("made_up", "soon", rules, symptom="fatigue") == wording.UNKNOWN_REASON
     assert wording.status_label("ended", "died") == "Ended (died)"
 
 

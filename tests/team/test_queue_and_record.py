@@ -13,6 +13,7 @@ from tests.team.conftest import add_side, database, open_alert, plain, read
 from tracker.alerts.models import Alert, Prompt
 from tracker.alerts.services import acknowledge
 from tracker.clock import SYSTEM
+from tracker.diary.services import SymptomReport, record_symptoms
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
 from tracker.team import queue
@@ -103,6 +104,36 @@ def test_the_patient_page_shows_the_diary_alerts_history_and_messages(app, clini
     assert "History of this alert" in body and "Opened (soon)" in body
     assert "First prompt: queued, not yet sent" in body
     assert "Record what was done" in body
+
+
+def test_the_record_and_queue_show_the_codes_new_in_rules_version_2_by_their_labels(
+    app, clinician, world
+):
+    rules = load_rules()
+    today = SYSTEM.today("Europe/London")
+    with database(app) as s:
+        patient = s.get(Patient, world.ours.patient)
+        reports = [SymptomReport(code, 4) for code in ("numbness", "hot_flushes", "joint_pain")]
+        record_symptoms(s, patient, today, [*reports, SymptomReport("sleep_problems", 5)])
+        s.commit()
+        open_alert(s, patient.id, "joint_pain", "soon", ("persistent",))
+    response = clinician.get(f"/team/patients/{world.ours.patient}")
+    assert response.status_code == 200
+    body = plain(response)
+    for code in ("numbness", "hot_flushes", "joint_pain", "sleep_problems"):
+        assert rules.symptom(code).label in body, code
+        assert f"chart-title-{code}" in response.get_data(as_text=True), code
+    queue = plain(clinician.get("/team/"))
+    assert rules.symptom("joint_pain").label in queue
+    assert "lasting 2 weeks or more" in queue
+
+
+def test_the_queue_says_a_coughs_own_three_weeks(app, clinician, world):
+    with database(app) as s:
+        open_alert(s, world.ours.patient, "cough", "soon", ("new", "persistent"), days=22)
+    body = plain(clinician.get("/team/"))
+    assert "new for this patient and lasting 3 weeks or more" in body
+    assert "lasting 3 weeks or more" in body
 
 
 def test_every_view_of_a_record_is_audited_and_the_patient_can_see_it(app, clinician, world):

@@ -2,7 +2,8 @@
 
 Pure: plain values and the rules in, strings out. Every phrase is calm, plain UK English, and
 says what to do next. None names a condition, guesses at a cause, or tells anyone not to worry.
-Numbers (how many days, how bad) come from the rules file, so a change there changes the words.
+Numbers (how many days, how bad) come from the rules file, so a change there changes the words;
+the days are the alert's own symptom's, since a symptom may set its own (a cough: three weeks).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def how_long(days: int) -> str:
 
 
 # Each reason in the patient's words (it follows "because"). A red flag reads by its urgency;
-# {severe_at}, {new_for} and {lasting} are filled in from the rules' thresholds.
+# {severe_at}, {new_for} and {lasting} are filled in from the rules' thresholds for the symptom.
 PHRASES = {
     ("red_flag", Urgency.EMERGENCY): "it is a symptom that needs help straight away",
     "red_flag": "it is a symptom your team asks to hear about on the same day",
@@ -63,16 +64,18 @@ PHRASES = {
 }
 
 
-def phrase(phrases: dict, unknown: str, code: str, urgency: str, rules: Catalogue) -> str:
-    """One reason code in the words of `phrases` (this module's, or the team's)."""
+def phrase(
+    phrases: dict, unknown: str, code: str, urgency: str, rules: Catalogue, *, symptom: str
+) -> str:
+    """One reason code in the words of `phrases` (this module's, or the team's), with the days
+    `symptom` has under the rules (its own `new_days`/`persistent_days`, or the defaults)."""
     template = phrases.get((code, urgency)) or phrases.get(code)
     if template is None:
         return unknown
-    t = rules.thresholds
     return template.format(
-        severe_at=t["severe_at"],
-        new_for=how_long(t["new_days"]),
-        lasting=how_long(t["persistent_days"]),
+        severe_at=rules.thresholds["severe_at"],
+        new_for=how_long(rules.threshold_for("new_days", symptom)),
+        lasting=how_long(rules.threshold_for("persistent_days", symptom)),
     )
 
 
@@ -86,14 +89,14 @@ def phrases_once(codes: Iterable[str], say: Callable[[str], str]) -> list[str]:
     return said
 
 
-def reason(code: str, urgency: str, rules: Catalogue) -> str:
-    """One reason an alert was raised, in the patient's words (it follows "because")."""
-    return phrase(PHRASES, UNKNOWN_REASON, code, urgency, rules)
+def reason(code: str, urgency: str, rules: Catalogue, *, symptom: str) -> str:
+    """One reason an alert on `symptom` was raised, in the patient's words (after "because")."""
+    return phrase(PHRASES, UNKNOWN_REASON, code, urgency, rules, symptom=symptom)
 
 
-def reasons(codes: Iterable[str], urgency: str, rules: Catalogue) -> list[str]:
+def reasons(codes: Iterable[str], urgency: str, rules: Catalogue, *, symptom: str) -> list[str]:
     """Each reason once, in the order given (the rules' table order)."""
-    return phrases_once(codes, lambda code: reason(code, urgency, rules))
+    return phrases_once(codes, lambda code: reason(code, urgency, rules, symptom=symptom))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +128,7 @@ def alert_card(
         care_card=care_card(urgency),
         symptom=label,
         since=since,
-        reasons=reasons(reason_codes, urgency, rules),
+        reasons=reasons(reason_codes, urgency, rules, symptom=symptom_code),
     )
 
 

@@ -1,7 +1,8 @@
 """One batch of patients' diaries, read into the engine's pre-grouped shape.
 
 Exact: the findings are those of the whole history (`findings_for_patient`). Only symptoms logged
-in the last `max_gap_days` can have a finding, so only their rows are read: the window, which is
+in the last `max_gap_days` (`red_flag_days` for red flags) can have a finding, so only their rows
+are read: the window, which is
 wide enough for nearly all of them, and, where `window.older_bound` says rows before it could
 still matter (a long ongoing episode, an onset far back), further back. Every read is a range
 scan of the covering partial index on diary entries.
@@ -16,13 +17,14 @@ from datetime import date, timedelta
 from itertools import groupby
 from operator import itemgetter
 
-from sqlalchemy import Date, Integer, Select, String, and_, column, false, select, values
+from sqlalchemy import Date, Integer, Select, String, and_, column, false, or_, select, values
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from tracker.detection.window import older_bound, window_start
+from tracker.detection.window import older_bound, recent_from, window_start
 from tracker.diary.models import LIVE_SYMPTOM, RESOLVED, SYMPTOM, DiaryEntry
 from tracker.patients.models import KnownCondition
+from tracker.rules.data import higher_severity
 from tracker.rules.engine import EntryDay, Rules
 
 log = logging.getLogger(__name__)
@@ -104,8 +106,8 @@ def _live_rows(*conditions, has_older=None) -> Select:
 def window_rows(first_id: int, last_id: int, today: date, rules: Rules) -> Select:
     """The window of patients first_id..last_id's recently logged symptoms, a row per diary row.
 
-    Only symptoms logged in the last max_gap_days can have a finding (§3); the rest of the window
-    is left in the database. One index probe each says whether they have rows before the window:
+    Only symptoms logged since `recent_from` can have a finding (§3); the rest of the window is
+    left in the database. One index probe each says whether they have rows before the window:
     only those can need reading back. A batch is a range of ids: one index scan, not an IN list.
     """
     logged = (
@@ -114,7 +116,8 @@ def window_rows(first_id: int, last_id: int, today: date, rules: Rules) -> Selec
             DiaryEntry.patient_id.between(first_id, last_id),
             LIVE_SYMPTOM,
             DiaryEntry.kind == SYMPTOM,
-            DiaryEntry.entry_date.between(today - timedelta(days=rules.max_gap_days), today),
+            DiaryEntry.entry_date <= today,
+            _could_give_a_finding(today, rules),
         )
         .distinct()
         .subquery("logged")
@@ -141,6 +144,22 @@ def window_rows(first_id: int, last_id: int, today: date, rules: Rules) -> Selec
         DiaryEntry.entry_date.between(window_start(today, rules), today),
         has_older=recent.c.has_older,
     ).join(recent, _same_pair(recent))
+
+
+def _could_give_a_finding(today: date, rules: Rules) -> ColumnElement[bool]:
+    """An entry recent enough for its symptom to have a finding: logged in the last
+    `max_gap_days`, or for a red flag in the last `red_flag_days` (§3)."""
+    recent = DiaryEntry.entry_date >= today - timedelta(days=rules.max_gap_days)
+    red_flags = sorted(code for code in rules.classes if rules.is_red_flag(code))
+    if rules.longest_horizon == rules.max_gap_days or not red_flags:
+        return recent
+    return or_(
+        recent,
+        and_(
+            DiaryEntry.symptom_code.in_(red_flags),
+            DiaryEntry.entry_date >= recent_from(today, rules),
+        ),
+    )
 
 
 def group_rows(
@@ -170,7 +189,8 @@ def group_rows(
             was = pair_days[-1]
             if was.onset is not None and (onset is None or was.onset < onset):
                 onset = was.onset
-            severity, worrying = max(was.severity, severity), was.worrying or worrying
+            severity = higher_severity(was.severity, severity)
+            worrying = was.worrying or worrying
             pair_days[-1] = EntryDay(day, severity, onset, worrying)
         else:
             pair_days.append(EntryDay(day, severity, onset, worrying))

@@ -16,11 +16,18 @@ from tracker.rules.engine import EntryDay, Rules, last_episode
 def window_days(rules: Rules) -> int:
     """Days of history read for everyone: enough for every episode that began recently.
 
-    An ongoing episode that began up to `max_gap_days + 2 * persistent_days` days ago has its
-    whole chain of entries, and its `baseline_days` before it, inside this window. Longer
-    episodes are the rare case `older_bound` reads further back for.
+    An ongoing episode that began up to `max_gap_days + 2 * persistent_days` days ago (the
+    longest `persistent_days` of any symptom) has its whole chain of entries, and its
+    `baseline_days` before it, inside this window. Longer episodes are the rare case
+    `older_bound` reads further back for.
     """
-    return rules.baseline_days + rules.max_gap_days + 2 * rules.persistent_days
+    return rules.baseline_days + rules.max_gap_days + 2 * rules.longest_persistent_days
+
+
+def recent_from(today: date, rules: Rules) -> date:
+    """The earliest last entry a symptom can have and still give a finding: `max_gap_days`
+    before today, or `red_flag_days` for a red flag (§3). Only symptoms logged since are read."""
+    return today - timedelta(days=rules.longest_horizon)
 
 
 def window_start(today: date, rules: Rules) -> date:
@@ -39,10 +46,11 @@ def older_bound(
 ) -> date | None:
     """The earliest date to read back to so this symptom's finding is exact, or None if it is.
 
-    `days` and `mark_days` hold every row of the symptom dated from `loaded_from` to `today`.
+    `days` and `mark_days` hold every row of the symptom dated from `loaded_from` to `today`;
+    `known`: whether a known condition for it counts on `today`.
     """
-    if not days or (today - days[-1].day).days > rules.max_gap_days:
-        return None  # nothing ongoing: whatever came before, there is no finding
+    if not days or (today - days[-1].day).days > rules.horizon(symptom):
+        return None  # no finding can come of it: whatever came before, there is none
     if (days[0].day - loaded_from).days >= rules.max_gap_days and (
         known or _earliest(days) - timedelta(days=rules.baseline_days) >= loaded_from
     ):
@@ -51,8 +59,11 @@ def older_bound(
         # baseline to reach before the rows read.
         return None
     episode = last_episode(symptom, days, mark_days, rules)
-    if episode.ended:
+    ongoing = not episode.ended and (today - episode.last_entry).days <= rules.max_gap_days
+    if not ongoing and not rules.is_red_flag(symptom):
         return None  # ended by a resolved mark on or after its last entry: no finding
+    # An ended or lapsed red flag still gives a finding (§3), whose episode start, duration
+    # and worry read the whole episode: its chain is followed back like an ongoing one's.
     first = episode.first_entry
     if (
         first == days[0].day
@@ -67,8 +78,10 @@ def older_bound(
         return loaded_from - timedelta(days=span)
     baseline_from = episode.start - timedelta(days=rules.baseline_days)
     if (
-        not known
-        and episode.duration_days >= rules.new_days
+        ongoing  # `new` is tested only on an ongoing episode
+        and not known
+        and rules.symptom_class(symptom) != "record"
+        and episode.duration_days >= rules.new_days_for(symptom)
         and baseline_from < loaded_from
         and days[0].day >= episode.start
     ):

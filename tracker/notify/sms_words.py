@@ -35,14 +35,16 @@ BODY = {
     "legs", "hip", "hips", "rib", "ribs", "bone", "bones", "spine", "spinal", "neck", "head",
     "brain", "lung", "lungs", "liver", "bladder", "bowel", "bowels", "skin", "scar", "scars",
     "eye", "eyes", "face", "tummy", "stomach", "nipple", "nipples", "blood", "breath",
-    "breathing", "voice", "whites", "pee", "poo",
+    "breathing", "voice", "whites", "pee", "poo", "joint", "joints", "knee", "knees", "wrist",
+    "wrists", "foot", "feet",
 }  # fmt: skip
 SYMPTOMS = {
     "pain", "painful", "pains", "ache", "aches", "aching", "cough", "coughing", "lump",
     "lumps", "rash", "swelling", "swollen", "itchy", "numb", "numbness", "tingling", "weak",
     "weakness", "dizzy", "confusion", "headache", "headaches", "hoarse", "nausea", "sick",
     "vomit", "vomiting", "tired", "tiredness", "fatigue", "weeping", "leaking", "thickening",
-    "yellowing", "appetite", "weight", "discomfort", "breathless", "bleeding",
+    "yellowing", "appetite", "weight", "discomfort", "breathless", "bleeding", "stiff",
+    "pins", "needles", "flushes", "sweats", "sleep",
 }  # fmt: skip
 
 BANNED = frozenset(CONDITIONS | SERVICES | BODY | SYMPTOMS)

@@ -4,11 +4,13 @@ Nothing in this package imports Flask or SQLAlchemy or reads the clock: callers 
 """
 
 from tracker.rules.catalogue import Catalogue, RulesFileError, Symptom, load_rules
+from tracker.rules.data import series_key
 from tracker.rules.engine import (
     Entry,
     EntryDay,
     Episode,
     Finding,
+    KnownCondition,
     ResolvedMark,
     Rules,
     assess,
@@ -29,6 +31,7 @@ __all__ = [
     "EntryDay",
     "Episode",
     "Finding",
+    "KnownCondition",
     "ResolvedMark",
     "Rules",
     "RulesFileError",
@@ -46,4 +49,5 @@ __all__ = [
     "load_rules",
     "parse_timeline",
     "report",
+    "series_key",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -12,9 +13,15 @@ from typing import Any
 
 from tracker.rules.urgency import Urgency
 
-# A symptom's class: the urgency it is reported with, or `watch` (reported only when a rule fires).
+# A symptom's class: the urgency it is reported with, `watch` (reported only when a rule fires)
+# or `record` (a common complaint: reported only when worrying or severe).
 WATCH = "watch"
-CLASSES = (*Urgency, WATCH)
+RECORD = "record"
+CLASSES = (*Urgency, WATCH, RECORD)
+# What `severe_urgency` may name, as its error message lists it: most urgent first.
+_URGENCIES_TEXT = ", ".join(reversed(Urgency))
+# A code is a series key's first part (engine.series_key): no separator, nothing to trim.
+_CODE = re.compile(r"[a-z][a-z0-9_]*")
 THRESHOLD_NAMES = (
     "max_gap_days",
     "severe_at",
@@ -25,7 +32,15 @@ THRESHOLD_NAMES = (
     "worsening_by",
     "reprompt_days",
     "max_reprompts",
+    "red_flag_days",
+    "red_flag_recent_days",
+    "quiet_days",
 )
+# Thresholds a symptom may set for itself; without one it uses [thresholds].
+SYMPTOM_THRESHOLDS = ("new_days", "persistent_days")
+# A misspelt optional key would otherwise be silently ignored: refuse any key not listed here.
+_SYMPTOM_KEYS = frozenset({"code", "area", "class", "label", "hint", "severe_urgency"})
+_TEXT_SETTINGS = frozenset({"quiet_start", "quiet_end", "default_timezone", "severe_urgency"})
 
 
 class RulesFileError(ValueError):
@@ -45,6 +60,10 @@ class Symptom:
     symptom_class: str
     label: str
     hint: str = ""
+    # The symptom's own values, or None for the default in [thresholds].
+    new_days: int | None = None
+    persistent_days: int | None = None
+    severe_urgency: Urgency | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +77,18 @@ class Catalogue:
     quiet_start: str
     quiet_end: str
     default_timezone: str
+    severe_urgency: Urgency = Urgency.SOON  # the default urgency of `severe`
 
     def symptom(self, code: str) -> Symptom:
         return self.symptoms[code]
 
     def is_known(self, code: str) -> bool:
         return code in self.symptoms
+
+    def threshold_for(self, name: str, code: str) -> int:
+        """A threshold a symptom may set for itself (`new_days`, `persistent_days`)."""
+        own = getattr(self.symptoms[code], name) if code in self.symptoms else None
+        return self.thresholds[name] if own is None else own
 
     def by_area(self) -> list[tuple[Area, list[Symptom]]]:
         """Symptoms grouped by body area, both in the order of the rules file."""
@@ -102,32 +127,27 @@ def parse_rules(raw: dict[str, Any]) -> Catalogue:
 
     symptoms: dict[str, Symptom] = {}
     for item in raw.get("symptoms", []):
-        symptom = Symptom(
-            code=item["code"],
-            area=item["area"],
-            symptom_class=item["class"],
-            label=item["label"],
-            hint=item.get("hint", ""),
-        )
+        symptom = _symptom(item, area_codes)
         if symptom.code in symptoms:
             raise RulesFileError(f"symptom {symptom.code!r} is listed twice")
-        if symptom.area not in area_codes:
-            raise RulesFileError(f"symptom {symptom.code!r} names unknown area {symptom.area!r}")
-        if symptom.symptom_class not in CLASSES:
-            raise RulesFileError(
-                f"symptom {symptom.code!r} has unknown class {symptom.symptom_class!r}"
-            )
         symptoms[symptom.code] = symptom
     if not symptoms:
         raise RulesFileError("the rules file lists no symptoms")
 
     raw_thresholds = raw.get("thresholds", {})
+    unknown = sorted(set(raw_thresholds) - set(THRESHOLD_NAMES) - _TEXT_SETTINGS)
+    if unknown:
+        raise RulesFileError(f"[thresholds] has unknown key {unknown[0]!r}")
     thresholds: dict[str, int] = {}
     for name in THRESHOLD_NAMES:
         value = raw_thresholds.get(name)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        if not _whole(value):
             raise RulesFileError(f"threshold {name!r} must be a whole number, 0 or more")
         thresholds[name] = value
+
+    severe_urgency = _urgency(raw_thresholds.get("severe_urgency", Urgency.SOON))
+    if severe_urgency is None:
+        raise RulesFileError(f"threshold 'severe_urgency' must be one of {_URGENCIES_TEXT}")
 
     return Catalogue(
         version=version,
@@ -137,4 +157,57 @@ def parse_rules(raw: dict[str, Any]) -> Catalogue:
         quiet_start=raw_thresholds.get("quiet_start", "21:00"),
         quiet_end=raw_thresholds.get("quiet_end", "08:00"),
         default_timezone=raw_thresholds.get("default_timezone", "Europe/London"),
+        severe_urgency=severe_urgency,
+    )
+
+
+def _urgency(value: Any) -> Urgency | None:
+    """The urgency a rules file's text names, or None if it names none."""
+    try:
+        return Urgency(value)
+    except ValueError:  # also what Enum raises for a number or a list
+        return None
+
+
+def _whole(value: Any) -> bool:
+    # bool is an int in Python: `true` is not a number of days.
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _symptom(item: dict[str, Any], area_codes: set[str]) -> Symptom:
+    """One [[symptoms]] table, validated."""
+    code = item.get("code")
+    if not isinstance(code, str) or not _CODE.fullmatch(code):
+        raise RulesFileError(
+            f"symptom code {code!r} must be lower-case letters, digits and _, from a letter"
+        )
+    unknown = sorted(set(item) - _SYMPTOM_KEYS - set(SYMPTOM_THRESHOLDS))
+    if unknown:
+        raise RulesFileError(f"symptom {code!r} has unknown key {unknown[0]!r}")
+    for key in ("area", "class", "label"):
+        if not isinstance(item.get(key), str):
+            raise RulesFileError(f"symptom {code!r} needs a text {key!r}")
+    if item["area"] not in area_codes:
+        raise RulesFileError(f"symptom {code!r} names unknown area {item['area']!r}")
+    if item["class"] not in CLASSES:
+        raise RulesFileError(f"symptom {code!r} has unknown class {item['class']!r}")
+    for name in SYMPTOM_THRESHOLDS:
+        if name in item and not _whole(item[name]):
+            raise RulesFileError(f"symptom {code!r}: {name!r} must be a whole number, 0 or more")
+    severe_urgency = None
+    if "severe_urgency" in item:
+        severe_urgency = _urgency(item["severe_urgency"])
+        if severe_urgency is None:
+            raise RulesFileError(
+                f"symptom {code!r}: severe_urgency must be one of {_URGENCIES_TEXT}"
+            )
+    return Symptom(
+        code=code,
+        area=item["area"],
+        symptom_class=item["class"],
+        label=item["label"],
+        hint=item.get("hint", ""),
+        new_days=item.get("new_days"),
+        persistent_days=item.get("persistent_days"),
+        severe_urgency=severe_urgency,
     )

@@ -4,8 +4,9 @@ No Flask, no database, no clock: callers pass `today` and the rules. The schedul
 and the `assess` command both call `assess` (or `assess_symptom` with pre-grouped data), so there
 is one engine, not two.
 
+The rules run over series (`data.series_key`): one per symptom, and one per name for `other`.
 Dates are plain `date`s: whole days, no time zones. A detection pass calls `assess_symptom` for
-every recently logged symptom of every patient, so that path reads only the last episode, and
+every recently logged series of every patient, so that path reads only the last episode, and
 looks things up by bisection rather than by building lists.
 """
 
@@ -13,14 +14,48 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
-from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
-from tracker.rules.catalogue import WATCH, Catalogue
-from tracker.rules.urgency import RAISED_AT_ONCE, Urgency, rank
+from tracker.rules.catalogue import RECORD, Catalogue
+from tracker.rules.data import (
+    Entry,
+    EntryDay,
+    Episode,
+    Finding,
+    KnownCondition,
+    ResolvedMark,
+    higher_severity,
+    known_series,
+    split_series,
+)
+from tracker.rules.thresholds import Rules, compile_rules
+from tracker.rules.urgency import Urgency, rank
+
+__all__ = [
+    "REASONS",
+    "Entry",
+    "EntryDay",
+    "Episode",
+    "Finding",
+    "KnownCondition",
+    "ResolvedMark",
+    "Rules",
+    "assess",
+    "assess_grouped",
+    "assess_symptom",
+    "compile_rules",
+    "episodes",
+    "episodes_of_days",
+    "group_entries",
+    "group_marks",
+    "lapsed_episodes",
+    "last_episode",
+    "reasons_for",
+    "report",
+    "sort_findings",
+]
 
 # The reasons of the §3 table, in its order: a finding lists its reasons in this order.
 REASONS = (
@@ -43,161 +78,11 @@ _severity_of = attrgetter("severity")
 _worrying_of = attrgetter("worrying")
 
 
-# ---- data -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One diary entry: a day, a symptom, a severity 1-10, and optional onset and worry."""
-
-    day: date
-    symptom: str
-    severity: int
-    onset: date | None = None
-    worrying: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ResolvedMark:
-    """A resolved mark: "this has gone away", for one symptom on one day."""
-
-    day: date
-    symptom: str
-
-
-class EntryDay(NamedTuple):
-    """One symptom's entries on one day, merged (§3): max severity, earliest onset, any worry."""
-
-    # A named tuple, not a frozen dataclass: as immutable, and a detection pass builds one per
-    # diary row, a million of them, and a frozen dataclass takes twice as long to make.
-    day: date
-    severity: int
-    onset: date | None = None
-    worrying: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Episode:
-    """A run of entry days of one symptom (§3)."""
-
-    symptom: str
-    start: date  # the earlier of the first entry day and the earliest onset
-    days: tuple[EntryDay, ...]  # in date order, never empty
-    ended: bool  # ended by a resolved mark
-
-    @property
-    def first_entry(self) -> date:
-        """The date of the episode's first entry day."""
-        return self.days[0].day
-
-    @property
-    def last_entry(self) -> date:
-        """The date of the episode's last entry day."""
-        return self.days[-1].day
-
-    @property
-    def duration_days(self) -> int:
-        """Last entry's date minus episode start, in whole days."""
-        return (self.days[-1].day - self.start).days
-
-    def is_ongoing(self, today: date, rules: Rules | Catalogue) -> bool:
-        """Not ended by a resolved mark, and last entry at most `max_gap_days` before today."""
-        gap = compile_rules(rules).max_gap_days
-        return not self.ended and 0 <= (today - self.days[-1].day).days <= gap
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One ongoing episode with at least one reason (§3)."""
-
-    symptom: str
-    urgency: Urgency
-    reasons: tuple[str, ...]
-    episode_start: date
-    last_entry: date
-    duration_days: int
-    rules_version: str
-    # The episode's first entry day. Alerts use it to tell one episode from the next: an onset
-    # can pull episode_start back past an earlier episode, but the first entry day never moves.
-    # Not part of §5's output, and not compared, so findings equal by §5 stay equal.
-    first_entry: date | None = field(default=None, compare=False)
-
-    def to_json(self) -> dict[str, Any]:
-        """The finding as one object of the `findings` list of §5 (rules_version is per report)."""
-        return {
-            "symptom": self.symptom,
-            "urgency": self.urgency,
-            "reasons": list(self.reasons),
-            "episode_start": self.episode_start.isoformat(),
-            "last_entry": self.last_entry.isoformat(),
-            "duration_days": self.duration_days,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Rules:
-    """The part of a rules file the engine reads, unpacked once so each call costs nothing."""
-
-    version: str
-    classes: Mapping[str, str]  # symptom code -> class
-    max_gap_days: int
-    severe_at: int
-    baseline_days: int
-    new_days: int
-    persistent_days: int
-    worsening_days: int
-    worsening_by: int
-
-    @classmethod
-    def from_catalogue(cls, catalogue: Catalogue) -> Rules:
-        """Unpack the engine's thresholds and symptom classes from a loaded rules file."""
-        t = catalogue.thresholds
-        return cls(
-            version=catalogue.version,
-            classes=MappingProxyType(
-                {code: s.symptom_class for code, s in catalogue.symptoms.items()}
-            ),
-            max_gap_days=t["max_gap_days"],
-            severe_at=t["severe_at"],
-            baseline_days=t["baseline_days"],
-            new_days=t["new_days"],
-            persistent_days=t["persistent_days"],
-            worsening_days=t["worsening_days"],
-            worsening_by=t["worsening_by"],
-        )
-
-    def symptom_class(self, code: str) -> str:
-        """The class of a symptom code."""
-        # A code missing from this rules file (say, dropped by a later version while diaries
-        # still hold it) is watched, not rejected: the generic rules still protect the patient,
-        # and one old entry must not stop a whole scheduled run.
-        return self.classes.get(code, WATCH)
-
-
-# Catalogue holds mappings, so it is not hashable; key the cache by identity and keep the
-# catalogue alive beside its compiled rules so that an id is never reused while cached.
-_compiled: dict[int, tuple[Catalogue, Rules]] = {}
-
-
-def compile_rules(rules: Rules | Catalogue) -> Rules:
-    """The engine's view of a rules file, unpacked once per loaded Catalogue."""
-    if isinstance(rules, Rules):
-        return rules
-    hit = _compiled.get(id(rules))
-    if hit is not None and hit[0] is rules:
-        return hit[1]
-    compiled = Rules.from_catalogue(rules)
-    if len(_compiled) > 64:  # only tests load many rules files; keep the cache small anyway
-        _compiled.clear()
-    _compiled[id(rules)] = (rules, compiled)
-    return compiled
-
-
 # ---- grouping -------------------------------------------------------------------------------
 
 
 def group_entries(entries: Iterable[Entry], today: date | None = None) -> dict[str, list[EntryDay]]:
-    """Entries grouped by symptom into entry days, each list in date order (§3).
+    """Entries grouped by series (`Entry.series`) into entry days, each list in date order (§3).
 
     Entries dated after `today` are left out (§2), when `today` is given.
     """
@@ -205,15 +90,15 @@ def group_entries(entries: Iterable[Entry], today: date | None = None) -> dict[s
     for e in entries:
         if today is not None and e.day > today:
             continue
-        by_day = merged.get(e.symptom)
+        key = e.series
+        by_day = merged.get(key)
         if by_day is None:
-            by_day = merged[e.symptom] = {}
+            by_day = merged[key] = {}
         cell = by_day.get(e.day)
         if cell is None:
             by_day[e.day] = [e.severity, e.onset, e.worrying]
             continue
-        if e.severity > cell[0]:
-            cell[0] = e.severity
+        cell[0] = higher_severity(cell[0], e.severity)
         if e.onset is not None and (cell[1] is None or e.onset < cell[1]):
             cell[1] = e.onset
         if e.worrying:
@@ -225,12 +110,12 @@ def group_entries(entries: Iterable[Entry], today: date | None = None) -> dict[s
 
 
 def group_marks(marks: Iterable[ResolvedMark], today: date | None = None) -> dict[str, list[date]]:
-    """Resolved-mark dates grouped by symptom, each list sorted; marks after `today` left out."""
+    """Resolved-mark dates grouped by series, each list sorted; marks after `today` left out."""
     grouped: dict[str, list[date]] = {}
     for m in marks:
         if today is not None and m.day > today:
             continue
-        grouped.setdefault(m.symptom, []).append(m.day)
+        grouped.setdefault(m.series, []).append(m.day)
     for days in grouped.values():
         days.sort()
     return grouped
@@ -298,13 +183,14 @@ def _last_segment(
     return first, ended
 
 
-def _episode(symptom: str, days: Sequence[EntryDay], lo: int, hi: int, ended: bool) -> Episode:
+def _episode(series: str, days: Sequence[EntryDay], lo: int, hi: int, ended: bool) -> Episode:
     part = tuple(days[lo:hi])
     start = part[0].day
     for d in part:
         if d.onset is not None and d.onset < start:
             start = d.onset
-    return Episode(symptom=symptom, start=start, days=part, ended=ended)
+    symptom, name = split_series(series)
+    return Episode(symptom=symptom, start=start, days=part, ended=ended, name=name)
 
 
 def episodes_of_days(
@@ -313,7 +199,7 @@ def episodes_of_days(
     mark_days: Sequence[date],
     rules: Rules | Catalogue,
 ) -> list[Episode]:
-    """Episodes of one symptom from its entry days (date order, one per day) and sorted marks."""
+    """Episodes of one series from its entry days (date order, one per day) and sorted marks."""
     r = compile_rules(rules)
     return [
         _episode(symptom, days, lo, hi, ended)
@@ -339,12 +225,13 @@ def episodes(
     rules: Rules | Catalogue,
     today: date | None = None,
 ) -> list[Episode]:
-    """Episodes of one symptom, in date order; entries and marks of other symptoms are skipped.
+    """Episodes of one series, in date order; entries and marks of other series are skipped.
 
+    `symptom` is a series key (`data.series_key`): a code, or for a named `other` its key.
     With `today`, entries and marks dated after it are ignored (§2).
     """
-    days = group_entries((e for e in entries if e.symptom == symptom), today).get(symptom, [])
-    mark_days = group_marks((m for m in marks if m.symptom == symptom), today).get(symptom, [])
+    days = group_entries((e for e in entries if e.series == symptom), today).get(symptom, [])
+    mark_days = group_marks((m for m in marks if m.series == symptom), today).get(symptom, [])
     return episodes_of_days(symptom, days, mark_days, rules)
 
 
@@ -352,14 +239,14 @@ def episodes(
 
 
 def _is_worsening(days: Sequence[EntryDay], rise: int) -> bool:
-    n = len(days)
+    # Only entry days with a severity are compared (§3): n, the first k and the last k.
+    scored = [d.severity for d in days if d.severity is not None]
+    n = len(scored)
     k = min(_WORSENING_MAX_K, n // 2)
     if k == 0:  # one entry day has nothing to compare with
         return False
     # Exact, in whole numbers (§3): mean(last k) - mean(first k) >= rise, multiplied by k.
-    last = sum(map(_severity_of, days[n - k :]))
-    first = sum(map(_severity_of, days[:k]))
-    return last - first >= rise * k
+    return sum(scored[n - k :]) - sum(scored[:k]) >= rise * k
 
 
 def _has_baseline_entry(days: Sequence[EntryDay], start: date, baseline_days: int) -> bool:
@@ -378,45 +265,68 @@ def reasons_for(
     all_days: Sequence[EntryDay],
     known: bool,
     rules: Rules | Catalogue,
+    ongoing: bool = True,
 ) -> tuple[str, ...]:
-    """The §3 reasons an ongoing episode meets, in table order.
+    """The §3 reasons an episode meets, in table order.
 
-    `all_days` are every entry day of the symptom up to today (for the `new` baseline).
+    `all_days` are every entry day of the series up to today (for the `new` baseline). An
+    episode that is not `ongoing` (a red flag's, within `red_flag_days`) meets only
+    `red_flag`, `worrying` and `severe`.
     """
     r = compile_rules(rules)
     days = episode.days
     duration = episode.duration_days
-    cls = r.symptom_class(episode.symptom)
+    code = episode.symptom
+    cls = r.symptom_class(code)
     reasons: list[str] = []
-    if cls in RAISED_AT_ONCE:
+    if r.is_red_flag(code):
         reasons.append("red_flag")
-    elif cls == Urgency.SOON:
+    elif cls == Urgency.SOON and ongoing:
         reasons.append("report_promptly")
     if any(map(_worrying_of, days)):
         reasons.append("worrying")
-    if days[-1].severity >= r.severe_at:
+    latest = days[-1].severity
+    if latest is not None and latest >= r.severe_at:
         reasons.append("severe")
+    if not ongoing or cls == RECORD:
+        return tuple(reasons)  # a record symptom is never new, persistent or worsening
     if (
         not known
-        and duration >= r.new_days
+        and duration >= r.new_days_for(code)
         and not _has_baseline_entry(all_days, episode.start, r.baseline_days)
     ):
         reasons.append("new")
-    if not known and duration >= r.persistent_days:
+    if not known and duration >= r.persistent_days_for(code):
         reasons.append("persistent")
     if len(days) >= 2 and duration >= r.worsening_days and _is_worsening(days, r.worsening_by):
         reasons.append("worsening")
     return tuple(reasons)
 
 
-def urgency_of(reasons: Iterable[str], symptom_class: str) -> Urgency:
+def red_flag_urgency(code: str, last_entry: date, today: date, rules: Rules | Catalogue) -> Urgency:
+    """A red flag's urgency (§3): its class while its last entry is at most
+    `red_flag_recent_days` before today, then `same_day` (999 has passed; the team must know)."""
+    r = compile_rules(rules)
+    if (today - last_entry).days <= r.red_flag_recent_days:
+        return Urgency(r.symptom_class(code))
+    return Urgency.SAME_DAY
+
+
+def urgency_of(
+    reasons: Iterable[str], code: str, last_entry: date, today: date, rules: Rules | Catalogue
+) -> Urgency:
     """The most urgent of the reasons' urgencies (emergency > same_day > soon)."""
+    r = compile_rules(rules)
     best = Urgency.SOON
     for reason in reasons:
-        # red_flag carries the class (one raised at once); every other reason is `soon`.
-        u = symptom_class if reason == "red_flag" else Urgency.SOON
+        if reason == "red_flag":
+            u = red_flag_urgency(code, last_entry, today, r)
+        elif reason == "severe":
+            u = r.severe_urgency_for(code)
+        else:
+            u = Urgency.SOON
         if rank(u) > rank(best):
-            best = Urgency(u)
+            best = u
     return best
 
 
@@ -428,57 +338,70 @@ def assess_symptom(
     today: date,
     rules: Rules | Catalogue,
 ) -> Finding | None:
-    """The finding for one symptom, or None, from pre-grouped data.
+    """The finding for one series, or None, from pre-grouped data.
 
-    `days`: the symptom's entry days in date order, one per day (as from `group_entries`);
-    `mark_days`: its resolved-mark dates, sorted. Anything dated after `today` is ignored.
+    `symptom`: the series key (a code, or a named `other`'s `series_key`); `days`: its entry
+    days in date order, one per day (as from `group_entries`); `mark_days`: its resolved-mark
+    dates, sorted; `known`: whether a known condition for it counts today. Anything dated after
+    `today` is ignored.
     """
     r = compile_rules(rules)
     if days and days[-1].day > today:
         days = [d for d in days if d.day <= today]
     if mark_days and mark_days[-1] > today:
         mark_days = [m for m in mark_days if m <= today]
-    if not days or (today - days[-1].day).days > r.max_gap_days:
+    code = split_series(symptom)[0]
+    if not days:
         return None
-    # Only the last episode can be ongoing: an earlier one was followed either by a gap longer
-    # than max_gap_days (so its last entry is too long ago) or by a resolved mark.
+    since = (today - days[-1].day).days
+    if since > r.horizon(code):
+        return None
+    # Only the last episode can give a finding (§3): an earlier one was followed either by a
+    # gap longer than max_gap_days or by a resolved mark, and a later episode's entries are
+    # more recent than any of its own.
     episode = last_episode(symptom, days, mark_days, r)
-    if episode.ended:
+    ongoing = not episode.ended and since <= r.max_gap_days
+    # A red flag is reported for red_flag_days whatever its episode's state.
+    if not ongoing and not (r.is_red_flag(code) and since <= r.red_flag_days):
         return None
-    reasons = reasons_for(episode, days, known, r)
+    reasons = reasons_for(episode, days, known, r, ongoing)
     if not reasons:
         return None
     return Finding(
-        symptom=symptom,
-        urgency=urgency_of(reasons, r.symptom_class(symptom)),
+        symptom=episode.symptom,
+        urgency=urgency_of(reasons, code, episode.last_entry, today, r),
         reasons=reasons,
         episode_start=episode.start,
         last_entry=episode.last_entry,
         duration_days=episode.duration_days,
         rules_version=r.version,
         first_entry=episode.first_entry,
+        name=episode.name,
     )
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """Findings most urgent first, then by symptom code (§5)."""
-    return sorted(findings, key=lambda f: (-rank(f.urgency), f.symptom))
+    """Findings most urgent first, then by symptom code, then by name (§5)."""
+    return sorted(findings, key=lambda f: (-rank(f.urgency), f.symptom, f.name or ""))
 
 
 def assess_grouped(
     days_by_symptom: Mapping[str, Sequence[EntryDay]],
     marks_by_symptom: Mapping[str, Sequence[date]],
-    known_conditions: Collection[str],
+    known_conditions: Collection[str | KnownCondition],
     today: date,
     rules: Rules | Catalogue,
 ) -> list[Finding]:
-    """Findings for one patient from data already grouped by symptom, ordered as §5 says."""
+    """Findings for one patient from data already grouped by series, ordered as §5 says.
+
+    `known_conditions`: codes (undated) and `KnownCondition`s; those ended before today do not
+    count.
+    """
     r = compile_rules(rules)
+    known = known_series(known_conditions, today)
     found = []
-    for symptom, days in days_by_symptom.items():
-        f = assess_symptom(
-            symptom, days, marks_by_symptom.get(symptom, ()), symptom in known_conditions, today, r
-        )
+    for key, days in days_by_symptom.items():
+        f = assess_symptom(key, days, marks_by_symptom.get(key, ()), key in known, today, r)
         if f is not None:
             found.append(f)
     return sort_findings(found)
@@ -487,7 +410,7 @@ def assess_grouped(
 def assess(
     entries: Iterable[Entry],
     marks: Iterable[ResolvedMark],
-    known_conditions: Collection[str],
+    known_conditions: Collection[str | KnownCondition],
     today: date,
     rules: Rules | Catalogue,
 ) -> list[Finding]:
@@ -495,7 +418,7 @@ def assess(
     return assess_grouped(
         group_entries(entries, today),
         group_marks(marks, today),
-        frozenset(known_conditions),
+        known_conditions,
         today,
         rules,
     )
@@ -518,7 +441,7 @@ def lapsed_episodes(
     today: date,
     rules: Rules | Catalogue,
 ) -> list[Episode]:
-    """Episodes that stopped being ongoing without a resolved mark, by symptom code (§4a).
+    """Episodes that stopped being ongoing without a resolved mark, by series key (§4a).
 
     Only a symptom's latest episode counts: if the symptom was logged again later, the patient
     has already told us whether it is still there. Such an episode lapsed on
@@ -527,8 +450,8 @@ def lapsed_episodes(
     r = compile_rules(rules)
     marks_by = group_marks(marks, today)
     out = []
-    for symptom, days in sorted(group_entries(entries, today).items()):
-        episode = last_episode(symptom, days, marks_by.get(symptom, ()), r)
+    for key, days in sorted(group_entries(entries, today).items()):
+        episode = last_episode(key, days, marks_by.get(key, ()), r)
         if not episode.ended and (today - days[-1].day).days > r.max_gap_days:
             out.append(episode)
     return out

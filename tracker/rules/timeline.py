@@ -13,13 +13,23 @@ from datetime import date
 from typing import Any
 
 from tracker.rules.catalogue import Catalogue
-from tracker.rules.engine import Entry, ResolvedMark
+from tracker.rules.data import Entry, KnownCondition, ResolvedMark
+from tracker.rules.urgency import RAISED_AT_ONCE
 
 TOP_LEVEL_KEYS = frozenset({"today", "known_conditions", "entries"})
-ENTRY_KEYS = frozenset({"date", "symptom", "severity", "onset", "worrying", "note", "resolved"})
-# A resolved mark says only "this has gone away" on a day; a note is harmless, the rest would
-# be silently meaningless, so it is refused.
-MARK_KEYS = frozenset({"date", "symptom", "resolved", "note"})
+ENTRY_KEYS = frozenset(
+    {"date", "symptom", "name", "severity", "onset", "worrying", "note", "resolved"}
+)
+# A resolved mark says only "this has gone away" on a day (for `other`, for one name); a note is
+# harmless, the rest would be silently meaningless, so it is refused.
+MARK_KEYS = frozenset({"date", "symptom", "name", "resolved", "note"})
+KNOWN_KEYS = frozenset({"symptom", "name", "until"})
+
+# The symptom whose entries the patient names (§2), and how long a name may be, trimmed.
+NAMED = "other"
+NAME_MAX = 40
+# Classes whose entries may leave the severity out (§2): the advice must not wait for a score.
+SEVERITY_OPTIONAL = frozenset(RAISED_AT_ONCE)
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -35,7 +45,7 @@ class Timeline:
     today: date
     entries: tuple[Entry, ...]
     marks: tuple[ResolvedMark, ...]
-    known_conditions: frozenset[str]
+    known_conditions: frozenset[str | KnownCondition]  # a code alone: undated
 
 
 class _Object(dict):
@@ -93,6 +103,25 @@ def _symptom(value: Any, where: str, field: str, rules: Catalogue) -> str:
     return value
 
 
+def _name(raw: dict[str, Any], symptom: str, where: str) -> str | None:
+    """The `name` of an `other` item, checked (§2, §5); None for any other symptom."""
+    if symptom != NAMED:
+        if "name" in raw:
+            raise TimelineError(f"{where}: only an {NAMED!r} item has a name, not {symptom!r}")
+        return None
+    name = raw.get("name")
+    if name is None:
+        raise TimelineError(f"{where}: an {NAMED!r} item needs a name (1 to {NAME_MAX} characters)")
+    if not isinstance(name, str):
+        raise TimelineError(f"{where}: name must be text, not {_describe(name)}")
+    length = len(name.strip())
+    if not 1 <= length <= NAME_MAX:
+        raise TimelineError(
+            f"{where}: name must be 1 to {NAME_MAX} characters once trimmed, not {length}"
+        )
+    return name
+
+
 def _entry(n: int, raw: Any, rules: Catalogue) -> Entry | ResolvedMark:
     where = f"entry {n}"
     if not isinstance(raw, dict):
@@ -113,14 +142,21 @@ def _entry(n: int, raw: Any, rules: Catalogue) -> Entry | ResolvedMark:
     note = raw.get("note")
     if note is not None and not isinstance(note, str):
         raise TimelineError(f"{where}: note must be text")
+    name = _name(raw, symptom, where)
     if resolved:
-        return ResolvedMark(day=day, symptom=symptom)
+        return ResolvedMark(day=day, symptom=symptom, name=name)
 
-    if "severity" not in raw:
-        raise TimelineError(f"{where}: severity is missing (only a resolved mark has none)")
-    severity = raw["severity"]
+    optional = rules.symptom(symptom).symptom_class in SEVERITY_OPTIONAL
+    severity = raw.get("severity")
+    if severity is None and optional:
+        pass  # a red flag's severity may be left out, or given as null
+    elif "severity" not in raw:
+        raise TimelineError(
+            f"{where}: severity is missing (only a resolved mark, or a symptom of class "
+            f"emergency or same_day, may leave it out)"
+        )
     # bool is an int in Python, and 3.0 is a float in JSON: neither is a severity.
-    if not isinstance(severity, int) or isinstance(severity, bool) or not 1 <= severity <= 10:
+    elif not isinstance(severity, int) or isinstance(severity, bool) or not 1 <= severity <= 10:
         raise TimelineError(
             f"{where}: severity must be a whole number from 1 to 10, not {_describe(severity)}"
         )
@@ -134,7 +170,36 @@ def _entry(n: int, raw: Any, rules: Catalogue) -> Entry | ResolvedMark:
     worrying = raw.get("worrying", False)
     if not isinstance(worrying, bool):
         raise TimelineError(f"{where}: worrying must be true or false, not {_describe(worrying)}")
-    return Entry(day=day, symptom=symptom, severity=severity, onset=onset, worrying=worrying)
+    return Entry(
+        day=day, symptom=symptom, severity=severity, onset=onset, worrying=worrying, name=name
+    )
+
+
+def _known(n: int, raw: Any, rules: Catalogue) -> str | KnownCondition:
+    """One known condition: a code, or an object with a symptom, for `other` a name, and
+    optionally an end date (§5)."""
+    where = f"known_conditions item {n}"
+    if isinstance(raw, str):
+        code = _symptom(raw, where, "a known condition", rules)
+        if code == NAMED:
+            raise TimelineError(
+                f'{where}: a known condition for {NAMED!r} needs a name: {{"symptom": '
+                f'"{NAMED}", "name": "..."}}'
+            )
+        return code
+    if not isinstance(raw, dict):
+        raise TimelineError(
+            f"{where} must be a symptom code or an object with a symptom, not {_describe(raw)}"
+        )
+    _check_keys(raw, KNOWN_KEYS, where)
+    if "symptom" not in raw:
+        raise TimelineError(f"{where}: symptom is missing")
+    code = _symptom(raw["symptom"], where, "symptom", rules)
+    name = _name(raw, code, where)
+    until = raw.get("until")
+    if until is not None:
+        until = _day(until, f"{where}: until")
+    return KnownCondition(symptom=code, name=name, until=until)
 
 
 def timeline_from_data(data: Any, rules: Catalogue) -> Timeline:
@@ -153,11 +218,8 @@ def timeline_from_data(data: Any, rules: Catalogue) -> Timeline:
         raise TimelineError(f"entries must be a list, not {_describe(raw_entries)}")
     known_raw = obj.get("known_conditions", [])
     if not isinstance(known_raw, list):
-        raise TimelineError("known_conditions must be a list of symptom codes")
-    known = frozenset(
-        _symptom(code, f"known_conditions item {i}", "a known condition", rules)
-        for i, code in enumerate(known_raw, start=1)
-    )
+        raise TimelineError("known_conditions must be a list of symptom codes or objects")
+    known = frozenset(_known(i, item, rules) for i, item in enumerate(known_raw, start=1))
 
     entries: list[Entry] = []
     marks: list[ResolvedMark] = []

@@ -139,7 +139,9 @@ def _row(alert: Alert, patient: Patient, prompts: list[PromptFact], rules: Catal
         urgency=alert.urgency,
         urgency_label=wording.urgency_label(alert.urgency),
         urgency_tag=wording.urgency_tag(alert.urgency),
-        reasons=wording.reasons(alert.reason_list, alert.urgency, rules),
+        reasons=wording.reasons(
+            alert.reason_list, alert.urgency, rules, symptom=alert.symptom_code
+        ),
         started=alert.episode_start,
         how_long=how_long(alert.duration_days) if alert.duration_days else "a day or less",
         opened_at=alert.opened_at,

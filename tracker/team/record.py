@@ -93,7 +93,7 @@ def alert_views(s: Session, alerts: list[Alert], rules: Catalogue) -> list[Alert
             symptom=_label(a.symptom_code, rules),
             urgency_label=wording.urgency_label(a.urgency),
             urgency_tag=wording.urgency_tag(a.urgency),
-            reasons=wording.reasons(a.reason_list, a.urgency, rules),
+            reasons=wording.reasons(a.reason_list, a.urgency, rules, symptom=a.symptom_code),
             waiting=a.status in WAITING,
             outcome=outcomes.get(a.id),
             prompts=prompts.get(a.id, []),

@@ -60,13 +60,14 @@ PHRASES = {
 }
 
 
-def reason(code: str, urgency: str, rules: Catalogue) -> str:
-    """One reason an alert was raised, as the team reads it."""
-    return phrase(PHRASES, UNKNOWN_REASON, code, urgency, rules)
+def reason(code: str, urgency: str, rules: Catalogue, *, symptom: str) -> str:
+    """One reason an alert on `symptom` was raised, as the team reads it."""
+    return phrase(PHRASES, UNKNOWN_REASON, code, urgency, rules, symptom=symptom)
 
 
-def reasons(codes: Iterable[str], urgency: str, rules: Catalogue) -> list[str]:
-    return phrases_once(codes, lambda code: reason(code, urgency, rules))
+def reasons(codes: Iterable[str], urgency: str, rules: Catalogue, *, symptom: str) -> list[str]:
+    """Each reason once, in the order given, with `symptom`'s own days."""
+    return phrases_once(codes, lambda code: reason(code, urgency, rules, symptom=symptom))
 
 
 def status_label(status: str, ended_reason: str | None) -> str:
