@@ -85,7 +85,8 @@ def test_every_word_of_the_symptom_catalogue_is_banned_or_known_to_be_harmless()
         "something", "sometimes", "sounds", "speaking", "sudden", "tell", "than", "that", "the",
         "things", "this", "trying", "under", "usual", "wake", "warm", "when", "why", "with",
         "without", "you", "your", "mood", "after", "asleep", "choose", "common", "getting",
-        "grip", "harder", "hot", "instead", "lift", "stand", "staying", "trouble",
+        "grip", "harder", "hot", "instead", "lift", "stand", "staying", "trouble", "started",
+        "alone", "too",
     }  # fmt: skip
     rules = load_rules()
     unknown = set()

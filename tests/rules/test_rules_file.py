@@ -18,7 +18,7 @@ from tracker.rules.catalogue import DEFAULT_RULES, RulesFileError, load_rules, p
 REVIEWED = {
     "2026.11.1": "3bc66b378f4df0e8ecbc51fe704a43bd5725726686e7efd2e8b72cf1ea218513",
     # clinical-rules.md version 2 (December 2026)
-    "2026.12.1": "cceb87e6edc4311f14f3daba3fac5669c4937d4a15561265c88843507920afd5",
+    "2026.12.1": "da6d35caaecb3c4b372abbc3b57f661f78087b06aa4927c9fa1ed3a965477d4e",
 }
 
 
