@@ -193,29 +193,39 @@ def queue_reprompts(
 ) -> int:
     """Queue the next prompt for open alerts left unanswered for `reprompt_days` (rules §4)."""
     now = now or clock.now()
-    # Only the due ones are loaded: on a typical day nearly every open alert was prompted
-    # within the last week, and loading them all as objects cost more than the rest of a
-    # detection pass put together.
+    # Due on a local date, so only prompts at least `reprompt_days` - 1 days old (less a
+    # clock change or two) can be; the SQL leaves the rest out, and the dates are checked below.
+    cutoff = now - timedelta(days=reprompt_days - 1, hours=-3)
     last = (
         select(
             Prompt.alert_id,
             func.max(Prompt.reprompt).label("last_reprompt"),
+            func.max(Prompt.created_at).label("last_at"),
         )
         .group_by(Prompt.alert_id)
-        .having(
-            func.max(Prompt.reprompt) < max_reprompts,
-            func.max(Prompt.created_at) <= now - timedelta(days=reprompt_days),
-        )
+        .having(func.max(Prompt.reprompt) < max_reprompts, func.max(Prompt.created_at) <= cutoff)
         .subquery()
     )
-    rows = s.execute(
-        select(Alert.id, last.c.last_reprompt)
+    found = s.execute(
+        select(Alert.id, last.c.last_reprompt, last.c.last_at, Patient.timezone)
         .join(last, last.c.alert_id == Alert.id)
+        .join(Patient, Patient.id == Alert.patient_id)
         .where(Alert.status == OPEN)
         .order_by(Alert.id)
     ).all()
+    rows = [
+        (alert_id, n)
+        for alert_id, n, last_at, zone in found
+        if reprompt_due(last_at, now, zone, reprompt_days)
+    ]
     conn = s.connection()
     for reprompt in sorted({n + 1 for _, n in rows}):
         queue_prompts(conn, reprompt, now, [alert_id for alert_id, n in rows if n + 1 == reprompt])
     record(conn, "reprompted", DETECTION, now, [alert_id for alert_id, _ in rows])
     return len(rows)
+
+
+def reprompt_due(last_prompt: datetime, now: datetime, zone: str, reprompt_days: int) -> bool:
+    """True when `now` falls on or after the local date `reprompt_days` after the last prompt's."""
+    gap = clock.local_date(now, zone) - clock.local_date(last_prompt, zone)
+    return gap.days >= reprompt_days
