@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -282,3 +283,44 @@ def test_every_change_is_in_the_alerts_history(session, patient):
         ("acknowledged", "acknowledged", "same_day"),
     ]
     assert session.scalar(select(func.count()).select_from(AlertEvent)) == 3
+
+
+# ---- re-prompts fall on a local date (rules §4, version 2) ---------------------------------
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.mark.parametrize(
+    "prompted_at",
+    [
+        datetime(2026, 11, 2, 4, 30, tzinfo=LONDON),
+        datetime(2026, 11, 2, 23, 59, tzinfo=LONDON),
+        # The clock goes back on 25 October 2026, and forward on 29 March 2027, in between.
+        datetime(2026, 10, 20, 4, 30, tzinfo=LONDON),
+        datetime(2026, 10, 20, 23, 59, tzinfo=LONDON),
+        datetime(2027, 3, 24, 23, 59, tzinfo=LONDON),
+        datetime(2027, 3, 24, 4, 30, tzinfo=LONDON),
+    ],
+)
+@pytest.mark.parametrize("run_hour", [0, 4, 23])
+def test_a_reprompt_falls_on_the_local_date_seven_days_after_the_prompt(
+    session, patient, prompted_at, run_hour
+):
+    """§4: "a re-prompt falls due on the local date `reprompt_days` after the date of the prompt
+    before it (in the patient's time zone), whatever the hour the runs happened at"."""
+    apply(session, patient, finding(), now=prompted_at)
+    day = prompted_at.date()
+    for days_after, expected in [(6, 0), (7, 1)]:
+        run = datetime.combine(day + timedelta(days=days_after), time(run_hour, 1), LONDON)
+        queued = services.queue_reprompts(session, 7, 2, now=run)
+        session.commit()
+        assert queued == expected, f"day {days_after} at {run_hour}:01"
+
+
+def test_a_reprompt_follows_the_patients_own_time_zone(session):
+    patient = make_patient(session, email="far.away@example.test", timezone="Pacific/Auckland")
+    # 20:00 UTC on 1 November is 09:00 on 2 November in Auckland.
+    apply(session, patient, finding(), now=datetime(2026, 11, 1, 20, 0, tzinfo=UTC))
+    # 10:00 UTC on 8 November is 23:00 on 8 November there: not yet; 11:30 is 9 November.
+    assert not services.queue_reprompts(session, 7, 2, now=datetime(2026, 11, 8, 10, 0, tzinfo=UTC))
+    assert services.queue_reprompts(session, 7, 2, now=datetime(2026, 11, 8, 11, 30, tzinfo=UTC))

@@ -478,3 +478,34 @@ def test_an_alert_opened_by_someone_else_mid_pass_is_merged_not_duplicated(app, 
     assert (summary.failed, summary.opened, summary.unchanged) == (0, 0, 1)
     [alert] = alert_state(session)
     assert alert[:4] == (pid, "cough", OPEN, "soon")
+
+
+def test_a_resolved_mark_in_the_diary_answers_the_alert_and_no_reprompt_follows(session, sessions):
+    """§4: "A resolved mark saved in the diary for that symptom is the same answer as 'this has
+    gone away': no re-prompt follows it" (a fracture was re-prompted 4 days after the patient
+    said in the diary it had gone)."""
+    [pid] = add_patients(session, 1)
+    store(session, pid, [symptom(days_ago(3), "fracture", 6)])
+    run_pass(sessions)
+    [alert] = session.scalars(select(Alert).where(Alert.patient_id == pid)).all()
+    assert alert.status == OPEN
+    # Saved by a save path that stopped before it answered the alert: the pass answers it.
+    store(session, pid, [resolved(days_ago(2), "fracture")])
+    for days in (1, 7, 14, 21):
+        run_pass(sessions, today=TODAY + timedelta(days=days), now=NOW + timedelta(days=days))
+    session.expire_all()
+    [alert] = session.scalars(select(Alert).where(Alert.patient_id == pid)).all()
+    assert alert.status == "resolved"
+    assert [p.reprompt for p in session.scalars(select(Prompt))] == [0]
+    answered = [e for e in alert.events if e.action == "resolved"]
+    assert [e.actor for e in answered] == [f"patient:{pid}"]
+
+
+def test_a_resolved_mark_before_the_alerts_last_entry_leaves_it_open(session, sessions):
+    [pid] = add_patients(session, 1)
+    store(session, pid, [resolved(days_ago(9), "fracture"), symptom(days_ago(3), "fracture", 6)])
+    run_pass(sessions)
+    run_pass(sessions, today=TODAY + timedelta(days=7), now=NOW + timedelta(days=7))
+    [alert] = session.scalars(select(Alert).where(Alert.patient_id == pid)).all()
+    assert alert.status == OPEN
+    assert [p.reprompt for p in session.scalars(select(Prompt))] == [0, 1]

@@ -9,8 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import post_form
+from tracker.alerts import services as alert_services
+from tracker.alerts.models import Alert, AlertEvent
 from tracker.clock import SYSTEM
 from tracker.diary.models import CHECK_IN, RESOLVED, DiaryEntry, EntryRevision
+from tracker.rules.engine import Finding
 
 
 def today():
@@ -372,3 +375,25 @@ def test_an_onset_up_to_50_years_before_the_entry_is_accepted(patient_client, se
     )
     assert accepted.status_code == 302
     assert entries(session, patient_id=patient.id)[0].onset_date == earliest
+
+
+def test_gone_away_saved_in_the_diary_answers_the_open_alert_and_stops_reprompts(
+    patient_client, session, patient
+):
+    """§4: "A resolved mark saved in the diary for that symptom is the same answer as 'this has
+    gone away': no re-prompt follows it"."""
+    last = today() - timedelta(days=3)
+    finding = Finding("bone_pain", "soon", ("new",), last - timedelta(days=10), last, 10, "test")
+    alert_services.apply_findings(session, patient.id, [finding])
+    session.commit()
+    response = post_form(
+        patient_client, "/diary/symptoms/bone_pain/gone", date_fields("gone_date", today())
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    [alert] = session.scalars(select(Alert).where(Alert.patient_id == patient.id)).all()
+    assert alert.status == "resolved"
+    last_event = session.scalars(select(AlertEvent).order_by(AlertEvent.id.desc())).first()
+    assert (last_event.action, last_event.actor) == ("resolved", f"patient:{patient.id}")
+    later = SYSTEM.now() + timedelta(days=30)
+    assert alert_services.queue_reprompts(session, 7, 2, now=later) == 0

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from tests.conftest import csrf_from, sign_in_as
-from tests.team.conftest import database, plain, read
-from tracker.alerts.models import Alert, AlertEvent
-from tracker.alerts.services import apply_findings
+from tests.team.conftest import database, open_alert, plain, read
+from tracker.alerts.models import Alert, AlertEvent, Prompt
+from tracker.alerts.services import acknowledge, apply_findings, queue_reprompts, resolve
+from tracker.clock import SYSTEM
 from tracker.patients.models import Patient
+from tracker.rules import load_rules
 from tracker.rules.engine import Finding
-from tracker.team.models import AlertOutcome, StaffAccess
+from tracker.team import queue
+from tracker.team.models import AlertOutcome, Staff, StaffAccess
 
 
 def _record(client, alert_id: int, **data):
@@ -110,3 +115,73 @@ def test_a_closed_alert_is_not_reopened_by_the_same_episode(app, clinician, worl
         outcome = apply_findings(s, world.ours.patient, [same])
         s.commit()
     assert (outcome.opened, outcome.unchanged) == (0, 1)
+
+
+# ---- only the team closes an urgent alert (rules §4, version 2) -----------------------------
+
+
+def _emergency_alert(app, world) -> int:
+    with database(app) as s:
+        return open_alert(s, world.ours.patient, "seizure", "emergency", ("red_flag",), days=0)
+
+
+def test_gone_away_on_a_call_999_alert_keeps_it_in_the_queue_with_the_answer(app, clinician, world):
+    """§4: "An alert of urgency `emergency` or `same_day` is closed only by the team recording
+    an outcome. The patient's answers are recorded, shown to the team, and stop re-prompts, but
+    the alert stays in the team's queue"."""
+    alert_id = _emergency_alert(app, world)
+    today = SYSTEM.today("Europe/London")
+    with database(app) as s:
+        resolve(s, s.get(Patient, world.ours.patient), alert_id, today)
+        s.commit()
+        queue_reprompts(s, 7, 2, now=SYSTEM.now() + timedelta(days=30))
+        prompts = s.scalars(select(Prompt.reprompt).where(Prompt.alert_id == alert_id)).all()
+        assert prompts == [0]  # the answer stops re-prompts
+        s.rollback()
+    body = plain(clinician.get("/team/"))
+    assert "Emergency" in body and "Yes: says it has gone away" in body
+    assert f"/team/alerts/{alert_id}/outcome" in clinician.get("/team/").get_data(as_text=True)
+    record = plain(clinician.get(f"/team/patients/{world.ours.patient}"))
+    assert "waiting for you: the patient says it has gone away" in record
+
+    response = _record(clinician, alert_id, outcome="contacted", note="Phoned: seen in A&E.")
+    assert response.status_code == 302
+    alert = read(app, lambda s: s.get(Alert, alert_id))
+    assert alert.status == "closed"
+    assert f"/team/alerts/{alert_id}/outcome" not in clinician.get("/team/").get_data(as_text=True)
+    actions = read(app, lambda s: [e.action for e in s.get(Alert, alert_id).events])
+    assert actions == ["opened", "resolved", "closed"]  # the patient's answer stays in history
+
+
+def test_a_same_day_alert_the_patient_says_they_acted_on_still_waits_for_the_team(
+    app, clinician, world
+):
+    with database(app) as s:
+        alert_id = open_alert(s, world.ours.patient, "fracture", "same_day", ("red_flag",), 0)
+        acknowledge(s, s.get(Patient, world.ours.patient), alert_id)
+        s.commit()
+        member = s.get(Staff, world.ours.clinician)
+        rows = queue.waiting_alerts(s, member, load_rules())
+    [row] = [r for r in rows if r.alert_id == alert_id]
+    assert row.answer == "has contacted the team" and row.answered_at is not None
+
+
+def test_a_soon_alert_the_patient_answers_leaves_to_do_but_stays_in_the_history(
+    app, clinician, world
+):
+    """§4: "An alert of urgency `soon` that the patient answers leaves the queue's 'to do' list
+    but stays in its history, with the answer, for the team to see"."""
+    with database(app) as s:
+        acknowledge(s, s.get(Patient, world.ours.patient), world.ours.alert)
+        s.commit()
+        member = s.get(Staff, world.ours.clinician)
+        to_do = queue.waiting_alerts(s, member, load_rules())
+        history = queue.answered_alerts(s, member, load_rules())
+    assert world.ours.alert not in [r.alert_id for r in to_do]
+    [row] = history
+    assert (row.alert_id, row.answer) == (world.ours.alert, "has contacted the team")
+    page = clinician.get("/team/").get_data(as_text=True)
+    assert f"/team/alerts/{world.ours.alert}/outcome" not in page
+    assert "Answered by the patient" in page and "Yes: has contacted the team" in plain(
+        clinician.get("/team/")
+    )

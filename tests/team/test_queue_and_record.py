@@ -61,8 +61,12 @@ def test_equal_urgency_is_oldest_first(app, world):
 
 
 def test_the_queue_shows_an_acknowledged_alert_and_when(app, clinician, world):
+    # Rules v2 §4: an answered alert stays on the "to do" list only if it is `emergency` or
+    # `same_day` ("closed only by the team recording an outcome"), so this one is same-day.
+    _, urgent = _second_patient_with_urgent_alert(app, world)
     with database(app) as s:
-        acknowledge(s, s.get(Patient, world.ours.patient), world.ours.alert)
+        alert = s.get(Alert, urgent)
+        acknowledge(s, s.get(Patient, alert.patient_id), urgent)
         s.commit()
     body = plain(clinician.get("/team/"))
     assert "Yes: has contacted the team" in body

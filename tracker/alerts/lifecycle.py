@@ -20,6 +20,15 @@ RESOLVED = "resolved"  # the patient: "this has gone away"
 CLOSED = "closed"  # the treating team recorded what it did
 SUPERSEDED = "superseded"  # its episode ended and a new episode of the symptom was flagged
 STATUSES = (OPEN, ACKNOWLEDGED, RESOLVED, CLOSED, SUPERSEDED)
+ANSWERED = (ACKNOWLEDGED, RESOLVED)  # the patient's answers: they stop re-prompts
+# Only the team closes an alert of these urgencies, by recording an outcome (rules §4): the
+# patient's answer is kept in its status, and the alert waits for the team all the same.
+TEAM_CLOSES = ("emergency", "same_day")
+
+
+def waits_for_team(status: str, urgency: str) -> bool:
+    """True while an alert is on the team's "to do" list (rules §4)."""
+    return status == OPEN or (status in ANSWERED and urgency in TEAM_CLOSES)
 
 
 class AlertState(NamedTuple):

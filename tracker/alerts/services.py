@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -19,6 +19,8 @@ from tracker.alerts.changes import Outcome, Stale, carry_out, queue_prompts, rea
 from tracker.alerts.lifecycle import NONE_YET, UNCHANGED, Action, decide
 from tracker.alerts.models import ACKNOWLEDGED, OPEN, RESOLVED, Alert, Prompt
 from tracker.diary import services as diary
+from tracker.diary.models import RESOLVED as RESOLVED_MARK
+from tracker.diary.models import DiaryEntry
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
 from tracker.rules.engine import Finding
@@ -185,6 +187,56 @@ def resolve(
     return alert
 
 
+def answer_by_mark(
+    s: Session, patient: Patient, symptom_code: str, day: date, now: datetime | None = None
+) -> Alert | None:
+    """A resolved mark saved in the diary answers the symptom's open alert like "this has gone
+    away" (rules §4): the open alert whose episode the mark ends, if there is one."""
+    alert = s.scalar(
+        select(Alert).where(
+            Alert.patient_id == patient.id,
+            Alert.symptom_code == symptom_code,
+            Alert.status == OPEN,
+            Alert.last_entry <= day,
+        )
+    )
+    if alert is not None:
+        _change_status(s, alert, RESOLVED, diary.actor_for(patient), now or clock.now())
+    return alert
+
+
+def answer_marked(s: Session, now: datetime) -> int:
+    """The scheduled pass's net under `answer_by_mark`: answer every open alert whose episode a
+    live resolved mark in the diary ends (saved by a save path that stopped short, say)."""
+    marked = s.execute(
+        select(Alert.id, Alert.patient_id)
+        .where(
+            Alert.status == OPEN,
+            exists().where(
+                DiaryEntry.patient_id == Alert.patient_id,
+                DiaryEntry.kind == RESOLVED_MARK,
+                DiaryEntry.symptom_code == Alert.symptom_code,
+                DiaryEntry.deleted_at.is_(None),
+                DiaryEntry.entry_date >= Alert.last_entry,
+            ),
+        )
+        .order_by(Alert.id)
+    ).all()
+    if not marked:
+        return 0
+    ids = [alert_id for alert_id, _ in marked]
+    s.execute(
+        update(Alert)
+        .where(Alert.id.in_(ids), Alert.status == OPEN)
+        .values(status=RESOLVED, closed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    conn = s.connection()
+    for alert_id, patient_id in marked:
+        record(conn, RESOLVED, f"patient:{patient_id}", now, [alert_id])
+    return len(ids)
+
+
 # ---- re-prompts ----------------------------------------------------------------------------
 
 
@@ -193,29 +245,40 @@ def queue_reprompts(
 ) -> int:
     """Queue the next prompt for open alerts left unanswered for `reprompt_days` (rules §4)."""
     now = now or clock.now()
-    # Only the due ones are loaded: on a typical day nearly every open alert was prompted
-    # within the last week, and loading them all as objects cost more than the rest of a
-    # detection pass put together.
+    answer_marked(s, now)  # a resolved mark in the diary answers its alert: no re-prompt
+    # Due on a local date, so only prompts at least `reprompt_days` - 1 days old (less a
+    # clock change or two) can be; the SQL leaves the rest out, and the dates are checked below.
+    cutoff = now - timedelta(days=reprompt_days - 1, hours=-3)
     last = (
         select(
             Prompt.alert_id,
             func.max(Prompt.reprompt).label("last_reprompt"),
+            func.max(Prompt.created_at).label("last_at"),
         )
         .group_by(Prompt.alert_id)
-        .having(
-            func.max(Prompt.reprompt) < max_reprompts,
-            func.max(Prompt.created_at) <= now - timedelta(days=reprompt_days),
-        )
+        .having(func.max(Prompt.reprompt) < max_reprompts, func.max(Prompt.created_at) <= cutoff)
         .subquery()
     )
-    rows = s.execute(
-        select(Alert.id, last.c.last_reprompt)
+    found = s.execute(
+        select(Alert.id, last.c.last_reprompt, last.c.last_at, Patient.timezone)
         .join(last, last.c.alert_id == Alert.id)
+        .join(Patient, Patient.id == Alert.patient_id)
         .where(Alert.status == OPEN)
         .order_by(Alert.id)
     ).all()
+    rows = [
+        (alert_id, n)
+        for alert_id, n, last_at, zone in found
+        if reprompt_due(last_at, now, zone, reprompt_days)
+    ]
     conn = s.connection()
     for reprompt in sorted({n + 1 for _, n in rows}):
         queue_prompts(conn, reprompt, now, [alert_id for alert_id, n in rows if n + 1 == reprompt])
     record(conn, "reprompted", DETECTION, now, [alert_id for alert_id, _ in rows])
     return len(rows)
+
+
+def reprompt_due(last_prompt: datetime, now: datetime, zone: str, reprompt_days: int) -> bool:
+    """True when `now` falls on or after the local date `reprompt_days` after the last prompt's."""
+    gap = clock.local_date(now, zone) - clock.local_date(last_prompt, zone)
+    return gap.days >= reprompt_days

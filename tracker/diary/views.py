@@ -17,7 +17,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from tracker import clock, config, db
-from tracker.alerts.services import open_alert_cards
+from tracker.alerts.services import answer_by_mark, open_alert_cards
 from tracker.alerts.urgent import raise_urgent
 from tracker.diary import checkins, forms, services
 from tracker.diary.charts import severity_chart
@@ -181,6 +181,8 @@ def gone_away(code: str):
         else:
             with db.transaction() as s:
                 services.record_resolved(s, _patient(), code, day)
+                # The same answer as "this has gone away" on the alert (rules §4).
+                answer_by_mark(s, _patient(), code, day)
             flash(f"Saved: {symptom.label} has gone away.", "success")
             return redirect(url_for("diary.home"))
     return render_form("diary/gone_away.html", errors, symptom=symptom, day_parts=day_parts)

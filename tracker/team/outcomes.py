@@ -23,11 +23,12 @@ from tracker.team.models import (
     AlertOutcome,
     Staff,
 )
-from tracker.team.queue import WAITING
+from tracker.team.queue import is_waiting
 
 
 class NotWaiting(ValueError):
-    """The alert has already been answered, closed or superseded: there is nothing to record."""
+    """The alert no longer waits for the team (closed, superseded, or a `soon` alert the patient
+    answered): there is nothing to record."""
 
 
 def actor_for(staff: Staff) -> str:
@@ -67,7 +68,7 @@ def record_outcome(
     """
     now = now or clock.now()
     alert, patient = access.alert_for(s, staff, alert_id)
-    if alert.status not in WAITING:
+    if not is_waiting(alert):
         raise NotWaiting(alert_id)
     if outcome not in OUTCOMES:
         raise ValueError(outcome)

@@ -1,19 +1,23 @@
-"""The team's queue: alerts waiting for the team, most urgent first, then oldest.
+"""The team's queue: alerts waiting for the team, most urgent first, then oldest; and its
+history of alerts the patient answered that need no outcome.
 
-An alert waits for the team while it is open (the patient has not answered) or acknowledged
-(the patient says they have contacted the team): both need the team to record what it did.
+An alert waits for the team while it is open (the patient has not answered) and, if its urgency
+is `emergency` or `same_day`, until the team records an outcome whatever the patient answered
+(rules §4). A `soon` alert the patient answered leaves the "to do" list for the history.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from tracker.alerts.models import ACKNOWLEDGED, OPEN, Alert, Prompt
+from tracker import clock
+from tracker.alerts.lifecycle import ANSWERED, TEAM_CLOSES, waits_for_team
+from tracker.alerts.models import ACKNOWLEDGED, OPEN, RESOLVED, Alert, Prompt
 from tracker.alerts.wording import how_long
 from tracker.notify.queueing import prompt_states
 from tracker.patients.models import Patient
@@ -22,7 +26,22 @@ from tracker.rules.urgency import rank
 from tracker.team import wording
 from tracker.team.models import Staff
 
-WAITING = (OPEN, ACKNOWLEDGED)
+# How far back the queue's history of answered alerts goes.
+HISTORY_DAYS = 30
+
+# The patient's answers, as the team is told them.
+ANSWER_WORDS = {ACKNOWLEDGED: "has contacted the team", RESOLVED: "says it has gone away"}
+
+
+def waiting() -> ColumnElement[bool]:
+    """Alerts on the team's "to do" list, as SQL: `lifecycle.waits_for_team`."""
+    answered_urgent = and_(Alert.status.in_(ANSWERED), Alert.urgency.in_(TEAM_CLOSES))
+    return or_(Alert.status == OPEN, answered_urgent)
+
+
+def is_waiting(alert: Alert) -> bool:
+    """True while `alert` is on the team's "to do" list."""
+    return waits_for_team(alert.status, alert.urgency)
 
 
 @dataclass(frozen=True)
@@ -82,7 +101,8 @@ class QueueRow:
     started: date
     how_long: str
     opened_at: datetime
-    acknowledged_at: datetime | None
+    answer: str | None  # the patient's answer, in words (ANSWER_WORDS)
+    answered_at: datetime | None
     delivery: Delivery
 
 
@@ -98,11 +118,30 @@ def waiting_alerts(s: Session, staff: Staff, rules: Catalogue) -> list[QueueRow]
     rows = s.execute(
         select(Alert, Patient)
         .join(Patient, Patient.id == Alert.patient_id)
-        .where(Alert.status.in_(WAITING), Patient.team_id.in_(sorted(staff.team_ids)))
+        .where(waiting(), Patient.team_id.in_(sorted(staff.team_ids)))
     ).all()
     prompts = prompts_by_alert(s, [alert.id for alert, _ in rows])
     queue = [_row(alert, patient, prompts.get(alert.id, []), rules) for alert, patient in rows]
     return sorted(queue, key=lambda r: (-rank(r.urgency), r.opened_at, r.alert_id))
+
+
+def answered_alerts(s: Session, staff: Staff, rules: Catalogue) -> list[QueueRow]:
+    """The queue's history: alerts the patient answered in the last HISTORY_DAYS that left the
+    "to do" list without an outcome (urgency `soon`), most recently answered first."""
+    since = clock.now() - timedelta(days=HISTORY_DAYS)
+    rows = s.execute(
+        select(Alert, Patient)
+        .join(Patient, Patient.id == Alert.patient_id)
+        .where(
+            Alert.status.in_(ANSWERED),
+            Alert.urgency.not_in(TEAM_CLOSES),
+            Alert.closed_at >= since,
+            Patient.team_id.in_(sorted(staff.team_ids)),
+        )
+    ).all()
+    prompts = prompts_by_alert(s, [alert.id for alert, _ in rows])
+    history = [_row(alert, patient, prompts.get(alert.id, []), rules) for alert, patient in rows]
+    return sorted(history, key=lambda r: (r.answered_at, r.alert_id), reverse=True)
 
 
 def prompts_by_alert(s: Session, alert_ids: list[int]) -> dict[int, list[PromptFact]]:
@@ -145,6 +184,8 @@ def _row(alert: Alert, patient: Patient, prompts: list[PromptFact], rules: Catal
         started=alert.episode_start,
         how_long=how_long(alert.duration_days) if alert.duration_days else "a day or less",
         opened_at=alert.opened_at,
-        acknowledged_at=alert.closed_at if alert.status == ACKNOWLEDGED else None,
+        # The patient's answer is when the status left OPEN (closed_at), until the team closes.
+        answer=ANSWER_WORDS.get(alert.status),
+        answered_at=alert.closed_at if alert.status in ANSWERED else None,
         delivery=delivery(prompts, patient.is_monitored, has_channel(patient)),
     )

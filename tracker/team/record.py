@@ -17,7 +17,7 @@ from tracker.patients.models import Patient
 from tracker.rules.catalogue import Catalogue
 from tracker.team import wording
 from tracker.team.models import AlertOutcome
-from tracker.team.queue import WAITING
+from tracker.team.queue import is_waiting, waiting
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def alert_views(s: Session, alerts: list[Alert], rules: Catalogue) -> list[Alert
             urgency_label=wording.urgency_label(a.urgency),
             urgency_tag=wording.urgency_tag(a.urgency),
             reasons=wording.reasons(a.reason_list, a.urgency, rules, symptom=a.symptom_code),
-            waiting=a.status in WAITING,
+            waiting=is_waiting(a),
             outcome=outcomes.get(a.id),
             prompts=prompts.get(a.id, []),
         )
@@ -121,7 +121,7 @@ def patients_of(s: Session, team_ids: set[int]) -> list[PatientRow]:
         dict(
             s.execute(
                 select(Alert.patient_id, func.count())
-                .where(Alert.status.in_(WAITING), Alert.patient_id.in_([p.id for p in patients]))
+                .where(waiting(), Alert.patient_id.in_([p.id for p in patients]))
                 .group_by(Alert.patient_id)
             ).all()
         )

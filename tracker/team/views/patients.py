@@ -23,8 +23,14 @@ from tracker.team.views.common import bp, or_404, staff
 @bp.get("/")
 def queue():
     """Alerts waiting for the member's teams: most urgent first, then oldest (the home page)."""
-    rows = alert_queue.waiting_alerts(db.session(), staff(), load_rules())
-    return render_template("team/queue.html", rows=rows, several_teams=len(staff().team_ids) > 1)
+    rules = load_rules()
+    return render_template(
+        "team/queue.html",
+        rows=alert_queue.waiting_alerts(db.session(), staff(), rules),
+        history=alert_queue.answered_alerts(db.session(), staff(), rules),
+        history_days=alert_queue.HISTORY_DAYS,
+        several_teams=len(staff().team_ids) > 1,
+    )
 
 
 @bp.get("/patients/")
