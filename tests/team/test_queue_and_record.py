@@ -69,7 +69,7 @@ def test_the_queue_shows_an_acknowledged_alert_and_when(app, clinician, world):
         acknowledge(s, s.get(Patient, alert.patient_id), urgent)
         s.commit()
     body = plain(clinician.get("/team/"))
-    assert "Yes: has contacted the team" in body
+    assert "Has contacted the team" in body
 
 
 def test_the_queue_flags_a_patient_no_prompt_can_reach(app, clinician, world):
