@@ -143,6 +143,8 @@ def test_gone_away_on_a_call_999_alert_keeps_it_in_the_queue_with_the_answer(app
     assert f"/team/alerts/{alert_id}/outcome" in clinician.get("/team/").get_data(as_text=True)
     record = plain(clinician.get(f"/team/patients/{world.ours.patient}"))
     assert "waiting for you: the patient says it has gone away" in record
+    outcome_page = plain(clinician.get(f"/team/alerts/{alert_id}/outcome"))
+    assert "Says it has gone away" in outcome_page and "Not yet" not in outcome_page
 
     response = _record(clinician, alert_id, outcome="contacted", note="Phoned: seen in A&E.")
     assert response.status_code == 302

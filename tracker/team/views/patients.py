@@ -212,4 +212,5 @@ def outcome(alert_id: int):
         values=values,
         outcomes=OUTCOMES,
         outcome_labels=wording.OUTCOME_LABELS,
+        answer=alert_queue.ANSWER_WORDS.get(alert.status),
     )
