@@ -151,9 +151,10 @@ def state(s) -> tuple[Counter, Counter, Counter]:
     return alerts, events, prompts
 
 
-def expected(s, pids: list[int], stored: list[tuple]) -> tuple[tuple, Counter]:
+def expected(s, pids: list[int], stored: list[tuple], path: str) -> tuple[tuple, Counter]:
     """The state after carrying out, for each of `assess`'s findings, what `decide` says about
-    the alerts as stored; and how many findings `decide` counts as what."""
+    the alerts as stored; and how many findings `decide` counts as what. After the pass, an open
+    alert that a resolved mark in the diary answers is resolved too (rules §4)."""
     alerts, events, prompts = state(s)
     rows_by_place = {row[:3]: row for row in alerts}
     counts = Counter()
@@ -201,7 +202,25 @@ def expected(s, pids: list[int], stored: list[tuple]) -> tuple[tuple, Counter]:
                 rows_by_place[place] = new
                 events[(*place, NOW, "opened", DETECTION, OPEN, *said, a.rules_version)] += 1
                 prompts[(*place, pid, a.urgency, 0, NOW, NOW)] += 1
+    if path == "pass":
+        answer_by_marks(pids, stored, rows_by_place, alerts, events)
     return (+alerts, +events, +prompts), counts
+
+
+def answer_by_marks(pids, stored, rows_by_place, alerts, events) -> None:
+    """Resolve each open alert with a live resolved mark dated from its last entry to today."""
+    for pid, (rows, _known, _histories) in zip(pids, stored, strict=True):
+        _entries, marks = engine_input(rows)
+        for place, row in sorted(rows_by_place.items()):
+            if place[0] != pid or row[3] != OPEN:
+                continue
+            if any(m.symptom == place[1] and row[8] <= m.day <= TODAY for m in marks):
+                new = (*row[:3], RESOLVED, *row[4:12], NOW, NOW)
+                alerts[row] -= 1
+                alerts[new] += 1
+                rows_by_place[place] = new
+                actor = f"patient:{pid}"
+                events[(*place, NOW, RESOLVED, actor, RESOLVED, row[4], row[5], row[10])] += 1
 
 
 def as_stored(rows_by_place: dict, pid: int, code: str) -> SymptomAlerts:
@@ -237,7 +256,7 @@ def test_alerts_are_what_decide_says_for_what_assess_finds(
 ):
     try:
         pids = store_patients(session, drawn)
-        after, counts = expected(session, pids, drawn)
+        after, counts = expected(session, pids, drawn, path)
         if path == "pass":
             summary = detect(sessions, TODAY, load_rules(), batch_size=batch_size, now=NOW)
             done = Counter(

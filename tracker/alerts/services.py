@@ -205,9 +205,10 @@ def answer_by_mark(
     return alert
 
 
-def answer_marked(s: Session, now: datetime) -> int:
+def answer_marked(s: Session, now: datetime, today: date) -> int:
     """The scheduled pass's net under `answer_by_mark`: answer every open alert whose episode a
-    live resolved mark in the diary ends (saved by a save path that stopped short, say)."""
+    live resolved mark in the diary ends (saved by a save path that stopped short, say). Marks
+    dated after `today` wait, as the engine's do: the pass and `assess` see the same diary."""
     marked = s.execute(
         select(Alert.id, Alert.patient_id)
         .where(
@@ -217,7 +218,7 @@ def answer_marked(s: Session, now: datetime) -> int:
                 DiaryEntry.kind == RESOLVED_MARK,
                 DiaryEntry.symptom_code == Alert.symptom_code,
                 DiaryEntry.deleted_at.is_(None),
-                DiaryEntry.entry_date >= Alert.last_entry,
+                DiaryEntry.entry_date.between(Alert.last_entry, today),
             ),
         )
         .order_by(Alert.id)
@@ -241,11 +242,18 @@ def answer_marked(s: Session, now: datetime) -> int:
 
 
 def queue_reprompts(
-    s: Session, reprompt_days: int, max_reprompts: int, now: datetime | None = None
+    s: Session,
+    reprompt_days: int,
+    max_reprompts: int,
+    now: datetime | None = None,
+    today: date | None = None,
 ) -> int:
-    """Queue the next prompt for open alerts left unanswered for `reprompt_days` (rules §4)."""
+    """Queue the next prompt for open alerts left unanswered for `reprompt_days` (rules §4).
+
+    `today` is the pass's day; without one, the UTC date of `now`."""
     now = now or clock.now()
-    answer_marked(s, now)  # a resolved mark in the diary answers its alert: no re-prompt
+    today = today or now.date()
+    answer_marked(s, now, today)  # a resolved mark in the diary answers its alert: no re-prompt
     # Due on a local date, so only prompts at least `reprompt_days` - 1 days old (less a
     # clock change or two) can be; the SQL leaves the rest out, and the dates are checked below.
     cutoff = now - timedelta(days=reprompt_days - 1, hours=-3)

@@ -76,7 +76,7 @@ def detect(
     while should_stop is None or not should_stop():
         batch = next(batches, None)
         if batch is None:
-            summary.reprompted = _queue_reprompts(sessions, rules, now)
+            summary.reprompted = _queue_reprompts(sessions, rules, now, today)
             return summary
         patients, failed, assessed = batch
         with sessions() as s:
@@ -119,14 +119,14 @@ def assess_batches(
         yield len(ids), failed, sorted(assessed, key=itemgetter(0))
 
 
-def _queue_reprompts(sessions: SessionFactory, rules: Catalogue, now: datetime) -> int:
+def _queue_reprompts(sessions: SessionFactory, rules: Catalogue, now: datetime, today: date) -> int:
     days, most = rules.thresholds["reprompt_days"], rules.thresholds["max_reprompts"]
     with sessions() as s:
         try:
-            queued = queue_reprompts(s, days, most, now)
+            queued = queue_reprompts(s, days, most, now, today)
         except IntegrityError:
             # A concurrent run queued the same re-prompt first: look again, it is not due now.
             s.rollback()
-            queued = queue_reprompts(s, days, most, now)
+            queued = queue_reprompts(s, days, most, now, today)
         s.commit()
     return queued
