@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tracker import clock
 from tracker.diary.models import CHECK_IN, RESOLVED, SYMPTOM, DiaryEntry, EntryRevision
 from tracker.patients.models import Patient
+from tracker.rules.data import series_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,10 +19,16 @@ class SymptomReport:
     """One validated symptom, as the patient described it."""
 
     symptom_code: str
-    severity: int
+    severity: int | None  # None only for a red flag (rules §2)
     onset_date: date | None = None
     worrying: bool = False
     note: str | None = None
+    name: str | None = None  # for `other`: the patient's name for it, trimmed
+
+    @property
+    def series(self) -> str:
+        """The series the report belongs to (rules §2)."""
+        return series_key(self.symptom_code, self.name)
 
 
 def actor_for(patient: Patient) -> str:
@@ -38,6 +45,7 @@ def record_symptoms(
             kind=SYMPTOM,
             entry_date=day,
             symptom_code=r.symptom_code,
+            name=r.name,
             severity=r.severity,
             onset_date=r.onset_date,
             worrying=r.worrying,
@@ -57,10 +65,16 @@ def record_check_in(db: Session, patient: Patient, day: date) -> DiaryEntry:
     return entry
 
 
-def record_resolved(db: Session, patient: Patient, symptom_code: str, day: date) -> DiaryEntry:
-    """ "This has gone away": a resolved mark for one symptom (rules §2)."""
+def record_resolved(
+    db: Session, patient: Patient, symptom_code: str, day: date, name: str | None = None
+) -> DiaryEntry:
+    """ "This has gone away": a resolved mark for one symptom, or one named `other` (rules §2)."""
     entry = DiaryEntry(
-        patient_id=patient.id, kind=RESOLVED, entry_date=day, symptom_code=symptom_code
+        patient_id=patient.id,
+        kind=RESOLVED,
+        entry_date=day,
+        symptom_code=symptom_code,
+        name=name,
     )
     _save_new(db, entry, actor_for(patient))
     return entry
@@ -124,6 +138,7 @@ def _add_revision(db: Session, entry: DiaryEntry, action: str, actor: str) -> No
             actor=actor,
             entry_date=entry.entry_date,
             symptom_code=entry.symptom_code,
+            name=entry.name,
             severity=entry.severity,
             onset_date=entry.onset_date,
             worrying=entry.worrying,
