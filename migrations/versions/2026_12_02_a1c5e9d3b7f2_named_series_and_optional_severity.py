@@ -12,6 +12,7 @@
   or a check-in still never has one.
 - `alerts.series`: an alert belongs to a series, and there is one open alert per patient and
   series. Existing `other` alerts belong to "something else", as their entries now do.
+- `check_ins.series`: a lapsed series is asked about once per lapse, each named one apart.
 
 Revision ID: a1c5e9d3b7f2
 Revises: f3c9a8d41e27
@@ -46,6 +47,7 @@ def upgrade() -> None:
     op.add_column("diary_entries", sa.Column("series", sa.String(90), nullable=True))
     op.add_column("diary_entry_revisions", sa.Column("name", sa.String(40), nullable=True))
     op.add_column("alerts", sa.Column("series", sa.String(90), nullable=True))
+    op.add_column("check_ins", sa.Column("series", sa.String(90), nullable=True))
     named = {"name": OTHER_NAME}
     _run(
         "UPDATE diary_entries SET name = :name WHERE symptom_code = 'other' AND kind <> 'check_in'",
@@ -55,6 +57,13 @@ def upgrade() -> None:
     series = {"other": OTHER_SERIES}
     _run("UPDATE diary_entries " + SET_SERIES + " WHERE kind <> 'check_in'", series)
     _run("UPDATE alerts " + SET_SERIES, series)
+    _run("UPDATE check_ins " + SET_SERIES, series)
+    with op.batch_alter_table("check_ins") as batch:
+        batch.alter_column("series", existing_type=sa.String(90), nullable=False)
+        batch.drop_constraint(op.f("uq_check_ins_patient_id_symptom_code_lapsed_on"), "unique")
+        batch.create_unique_constraint(
+            op.f("uq_check_ins_patient_id_series_lapsed_on"), ["patient_id", "series", "lapsed_on"]
+        )
 
     with op.batch_alter_table("diary_entries") as batch:
         batch.drop_constraint(op.f("ck_diary_entries_severity_only_for_symptoms"), type_="check")
@@ -85,6 +94,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Names and series go; an entry without a severity cannot go back, so the downgrade stops
     # on one (the constraint below refuses it) rather than invent a severity.
+    with op.batch_alter_table("check_ins") as batch:
+        batch.drop_constraint(op.f("uq_check_ins_patient_id_series_lapsed_on"), "unique")
+        batch.create_unique_constraint(
+            op.f("uq_check_ins_patient_id_symptom_code_lapsed_on"),
+            ["patient_id", "symptom_code", "lapsed_on"],
+        )
+        batch.drop_column("series")
     op.drop_index("ix_alerts_patient_series", table_name="alerts")
     op.drop_index("uq_alerts_one_open_per_series", table_name="alerts")
     with op.batch_alter_table("alerts") as batch:

@@ -162,7 +162,7 @@ def open_alert_cards(s: Session, patient: Patient) -> list[wording.AlertCard]:
     """The patient's open alerts as the diary's home page shows them, most urgent first."""
     rules = load_rules()
     return [
-        wording.alert_card(a.id, a.symptom_code, a.urgency, a.reason_list, a.episode_start, rules)
+        wording.alert_card(a.id, a.series, a.urgency, a.reason_list, a.episode_start, rules)
         for a in open_alerts(s, patient)
     ]
 
@@ -204,6 +204,16 @@ def answer_by_mark(
     if alert is not None:
         _change_status(s, alert, RESOLVED, diary.actor_for(patient), now or clock.now())
     return alert
+
+
+def follow_rename(s: Session, patient: Patient, old_series: str, new_series: str) -> None:
+    """A renamed series keeps its alerts: the episode is the same, only its name changed."""
+    s.execute(
+        update(Alert)
+        .where(Alert.patient_id == patient.id, Alert.series == old_series)
+        .values(series=new_series)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def answer_marked(s: Session, now: datetime, today: date) -> int:

@@ -145,11 +145,12 @@ class CheckIn(Base):
     on their next visit to the diary. The question never names the symptom outside the diary."""
 
     __tablename__ = "check_ins"
-    __table_args__ = (UniqueConstraint("patient_id", "symptom_code", "lapsed_on"),)
+    __table_args__ = (UniqueConstraint("patient_id", "series", "lapsed_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     symptom_code: Mapped[str] = mapped_column(String(40))
+    series: Mapped[str] = mapped_column(String(90), default=series_of_row)
     last_entry: Mapped[date] = mapped_column(Date)
     lapsed_on: Mapped[date] = mapped_column(Date)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

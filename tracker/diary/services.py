@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from tracker import clock
 from tracker.diary.models import CHECK_IN, RESOLVED, SYMPTOM, DiaryEntry, EntryRevision
 from tracker.patients.models import Patient
-from tracker.rules.data import series_key
+from tracker.rules.data import NAMED_SYMPTOM, series_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,16 +111,63 @@ def own_entry(db: Session, patient: Patient, entry_id: int) -> DiaryEntry | None
     )
 
 
-def live_entries(
-    db: Session, patient: Patient, symptom_code: str | None = None
-) -> list[DiaryEntry]:
-    """The patient's entries that have not been deleted, newest first."""
+def live_entries(db: Session, patient: Patient, series: str | None = None) -> list[DiaryEntry]:
+    """The patient's entries that have not been deleted (of one series, if given), newest
+    first."""
     query = select(DiaryEntry).where(
         DiaryEntry.patient_id == patient.id, DiaryEntry.deleted_at.is_(None)
     )
-    if symptom_code is not None:
-        query = query.where(DiaryEntry.symptom_code == symptom_code)
+    if series is not None:
+        query = query.where(DiaryEntry.series == series)
     return list(db.scalars(query.order_by(DiaryEntry.entry_date.desc(), DiaryEntry.id.desc())))
+
+
+def names_used(db: Session, patient: Patient) -> list[str]:
+    """The names the patient has given `something else`, one per series, most recent first, as
+    last typed (rules §2: names are compared trimmed and without regard to case)."""
+    rows = db.execute(
+        select(DiaryEntry.series, DiaryEntry.name)
+        .where(
+            DiaryEntry.patient_id == patient.id,
+            DiaryEntry.symptom_code == NAMED_SYMPTOM,
+            DiaryEntry.deleted_at.is_(None),
+            DiaryEntry.name.is_not(None),
+        )
+        .order_by(DiaryEntry.entry_date.desc(), DiaryEntry.id.desc())
+    )
+    latest: dict[str, str] = {}
+    for series, name in rows:
+        latest.setdefault(series, name)
+    return list(latest.values())
+
+
+class NameTaken(Exception):
+    """Renaming a series to a name another of the patient's series already has."""
+
+
+def rename_series(db: Session, patient: Patient, series: str, name: str) -> str:
+    """Give a named series a new name (rules §2): every entry and mark of it, deleted ones
+    too, with a revision for each symptom entry. Returns the new series key; the caller moves
+    the series' alerts to it (`tracker.alerts.services.follow_rename`).
+
+    Raises NameTaken if another series has that name: two series are not merged here.
+    """
+    new_series = series_key(NAMED_SYMPTOM, name)
+    if new_series != series and db.scalar(
+        select(DiaryEntry.id).where(
+            DiaryEntry.patient_id == patient.id, DiaryEntry.series == new_series
+        )
+    ):
+        raise NameTaken(name)
+    rows = db.scalars(
+        select(DiaryEntry).where(DiaryEntry.patient_id == patient.id, DiaryEntry.series == series)
+    )
+    for entry in rows:
+        entry.name, entry.series = name, new_series
+        if entry.kind == SYMPTOM:
+            entry.updated_at = clock.now()
+            _add_revision(db, entry, "renamed", actor_for(patient))
+    return new_series
 
 
 def _save_new(db: Session, entry: DiaryEntry, actor: str) -> None:
