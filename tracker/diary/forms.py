@@ -101,13 +101,10 @@ def parse_severity(raw: str | None, optional: bool = False) -> int | None:
     return severity
 
 
-# What the radio for a new name sends, beside the names the patient has used before.
-NEW_NAME = "new"
-
-
 def parse_name(values: SymptomValues) -> str:
-    """The name for a `something else` entry: one used before, or a new one (rules §2)."""
-    raw = values.new_name if values.name_choice in ("", NEW_NAME) else values.name_choice
+    """The name for a `something else` entry (rules §2): a new one typed, or else one used
+    before and chosen from the list."""
+    raw = values.new_name if values.new_name.strip() else values.name_choice
     name = " ".join(check_text(raw or "", "The name").split())
     if not name:
         raise FieldError("Enter a short name for it, for example 'rash on my arm'")
@@ -137,7 +134,7 @@ class SymptomValues:
     onset: dict[str, str] = field(default_factory=lambda: {"day": "", "month": "", "year": ""})
     worrying: bool = False
     note: str = ""
-    # For `something else`: a name used before, or NEW_NAME and what was typed as the new one.
+    # For `something else`: a name used before, chosen; or a new one typed (which wins).
     name_choice: str = ""
     new_name: str = ""
 

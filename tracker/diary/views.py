@@ -31,6 +31,7 @@ from tracker.notify.prompts import undelivered_prompts
 from tracker.patients import from_team
 from tracker.rules import load_rules
 from tracker.rules.data import NAME_MAX, NAMED_SYMPTOM, normal_name, series_key
+from tracker.rules.engine import red_flag_urgency
 
 bp = Blueprint("diary", __name__, url_prefix="/diary")
 
@@ -168,8 +169,11 @@ def _details_page(choice: forms.Choice, details: forms.Details):
         rules=rules,
         empty=forms.SymptomValues(),
         names=services.names_used(db.session(), _patient()),
-        # When a red flag is chosen, what to do now comes before anything else (rules §2).
-        advice=wording.most_urgent((rules.symptom(code).symptom_class, code) for code in red_flags),
+        # When a red flag is chosen, what to do now comes before anything else (rules §2), as
+        # urgent as the rules will find it for that day: a fit weeks ago is for today, not 999.
+        advice=wording.most_urgent(
+            (red_flag_urgency(code, choice.day, _today(), rules), code) for code in red_flags
+        ),
         team=_patient().team,
     )
 
@@ -248,7 +252,7 @@ def _series_page(series: Series):
 def rename(entry_id: int):
     """Rename a named series: every entry of it, and its alerts, follow (rules §2)."""
     series = _named_series_or_404(entry_id)
-    values = forms.SymptomValues(name_choice=forms.NEW_NAME, new_name=series.name or "")
+    values = forms.SymptomValues(new_name=series.name or "")
     errors = Errors()
     if request.method == "POST":
         values.new_name = request.form.get("name-other-new", "")
