@@ -11,17 +11,15 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from tests.conftest import BACKENDS, PG_URL, make_patient, pg_database_name
 from tests.team.conftest import open_alert
-from tracker.alerts.models import Prompt
 from tracker.db import drop_database, fresh_database, make_engine
 from tracker.diary.services import SymptomReport, record_symptoms
 from tracker.migrate import MIGRATIONS, alembic_config
 from tracker.models import Base
-from tracker.notify.models import PromptDelivery
 
 
 @pytest.fixture(params=BACKENDS)
@@ -211,12 +209,15 @@ def test_holding_prompts_to_their_alerts_patient_keeps_every_row_both_ways(empty
     before_it = ScriptDirectory.from_config(cfg).get_revision(_PROMPTS_HELD).down_revision
     command.upgrade(cfg, before_it)
     engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as s:
-        patient = make_patient(s)
-        alert_id = open_alert(s, patient.id, "cough", "soon", ["persistent"])
-        [prompt_id] = s.scalars(select(Prompt.id).where(Prompt.alert_id == alert_id)).all()
-        s.add(PromptDelivery(prompt_id=prompt_id, patient_id=patient.id))
-        s.commit()
+    # Rows written as the schema then was: the models describe the schema of today.
+    with engine.begin() as conn:
+        patient = _a_patient(conn)
+        alert_id = insert_row(conn, "alerts", patient_id=patient, symptom_code="cough", **OPEN)
+        insert_row(conn, "alert_events", alert_id=alert_id, **OPEN)
+        prompt_id = insert_row(
+            conn, "prompts", alert_id=alert_id, patient_id=patient, urgency="soon"
+        )
+        insert_row(conn, "prompt_deliveries", prompt_id=prompt_id, patient_id=patient, state="sent")
     counted = ("alerts", "alert_events", "prompts", "prompt_deliveries")
     before = _row_counts(url, counted)
     assert all(before.values()), before
@@ -227,9 +228,108 @@ def test_holding_prompts_to_their_alerts_patient_keeps_every_row_both_ways(empty
         [(held_alert, held_patient)] = conn.execute(
             text("SELECT alert_id, patient_id FROM prompts")
         )
-    assert (held_alert, held_patient) == (alert_id, patient.id)
+    assert (held_alert, held_patient) == (alert_id, patient)
 
     engine.dispose()
 
     command.downgrade(cfg, before_it)
     assert _row_counts(url, counted) == before
+
+
+_NAMED_SERIES = "a1c5e9d3b7f2"  # rules v2: `other` is named, a red flag needs no severity
+
+
+def test_existing_other_entries_and_alerts_are_named_something_else(empty_database_url):
+    """Every `other` entry, mark, revision and alert becomes the series "something else"; every
+    other row's series is its code; and the way back drops the names again."""
+    url = empty_database_url
+    cfg = alembic_config(url)
+    before_it = ScriptDirectory.from_config(cfg).get_revision(_NAMED_SERIES).down_revision
+    command.upgrade(cfg, before_it)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        patient = _a_patient(conn)
+        day = date(2026, 11, 1)
+        rows = [
+            ("symptom", "other", 4),
+            ("resolved", "other", None),
+            ("symptom", "cough", 3),
+            ("check_in", None, None),
+        ]
+        for kind, code, severity in rows:
+            entry = insert_row(
+                conn,
+                "diary_entries",
+                patient_id=patient,
+                kind=kind,
+                symptom_code=code,
+                severity=severity,
+                entry_date=day,
+            )
+            if kind == "symptom":
+                insert_row(conn, "diary_entry_revisions", entry_id=entry, symptom_code=code)
+        for code in ("other", "cough"):
+            insert_row(conn, "alerts", patient_id=patient, symptom_code=code, **OPEN)
+
+    command.upgrade(cfg, _NAMED_SERIES)
+    with engine.connect() as conn:
+        entries = conn.execute(
+            text("SELECT kind, symptom_code, name, series FROM diary_entries ORDER BY id")
+        ).all()
+        revisions = conn.execute(
+            text("SELECT symptom_code, name FROM diary_entry_revisions ORDER BY id")
+        ).all()
+        alerts = conn.execute(text("SELECT symptom_code, series FROM alerts ORDER BY id")).all()
+    assert entries == [
+        ("symptom", "other", "Something else", "other:something else"),
+        ("resolved", "other", "Something else", "other:something else"),
+        ("symptom", "cough", None, "cough"),
+        ("check_in", None, None, None),
+    ]
+    assert revisions == [("other", "Something else"), ("cough", None)]
+    assert alerts == [("other", "other:something else"), ("cough", "cough")]
+
+    command.downgrade(cfg, before_it)
+    with engine.connect() as conn:
+        assert "name" not in {c["name"] for c in inspect(conn).get_columns("diary_entries")}
+        assert conn.execute(text("SELECT count(*) FROM alerts")).scalar() == 2
+    engine.dispose()
+
+
+OPEN = {"status": "open", "urgency": "soon"}
+
+
+def _a_patient(conn) -> int:
+    team = insert_row(conn, "teams")
+    return insert_row(conn, "patients", team_id=team, email="p@example.test")
+
+
+def insert_row(conn, table: str, **given) -> int | None:
+    """Insert a row into `table` as the database has it now, whatever the models say: the given
+    values, and a plain value for every other column that must have one. Returns its id, if
+    it has one."""
+    values = dict(given)
+    columns = inspect(conn).get_columns(table)
+    for column in columns:
+        name = column["name"]
+        if name in values or name == "id" or column["nullable"] or column.get("default"):
+            continue
+        values[name] = _plain_value(column["type"].python_type)
+    names = ", ".join(values)
+    params = ", ".join(f":{name}" for name in values)
+    returning = " RETURNING id" if any(c["name"] == "id" for c in columns) else ""
+    sql = f"INSERT INTO {table} ({names}) VALUES ({params}){returning}"  # noqa: S608
+    result = conn.execute(text(sql), values)
+    return result.scalar_one() if returning else None
+
+
+def _plain_value(kind: type):
+    from datetime import UTC, datetime
+
+    return {
+        str: "x",
+        int: 1,
+        bool: False,
+        date: date(2026, 11, 1),
+        datetime: datetime(2026, 11, 1, tzinfo=UTC),
+    }[kind]

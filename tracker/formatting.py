@@ -30,7 +30,13 @@ def symptom_label(code: str | None) -> str:
     return rules.symptom(code).label if rules.is_known(code) else code
 
 
+def entry_label(entry) -> str:
+    """What the patient calls an entry's symptom: a named `something else`'s own name."""
+    return entry.name or symptom_label(entry.symptom_code)
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(entry_label)
     app.add_template_filter(long_date)
     app.add_template_filter(short_date)
     app.add_template_filter(symptom_label)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.axe import assert_accessible
+from tracker import clock
 
 pytestmark = pytest.mark.browser
 
@@ -117,4 +119,51 @@ def test_numbness_new_in_rules_version_2_is_logged_under_its_area_and_read_back(
     assert_accessible(page)
     page.goto("/diary/history")
     expect(page.get_by_role("link", name=f"{label}: 3 out of 10")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_a_seizure_logged_for_19_days_ago_gets_the_same_day_advice_first(signed_in_page, app):
+    """Rules v2: a red flag is never lost to a date. A fit weeks ago is not a 999 call now, but
+    the team must hear about it today; the advice comes before the details, and the details
+    can be saved without scoring the fit."""
+    page = signed_in_page
+    assert_accessible(page)
+    day = clock.of(app).today("Europe/London") - timedelta(days=19)
+    page.get_by_role("button", name="Add symptoms").click()
+    for part, value in (("day", day.day), ("month", day.month), ("year", day.year)):
+        page.locator(f'input[name="entry_date[{part}]"]').fill(str(value))
+    choose_symptom(page, "seizure")
+
+    advice = page.locator(".nhsuk-card--care").first
+    expect(advice).to_contain_text("Contact your treating team today")
+    expect(advice).not_to_contain_text("999 now")
+    heading = page.get_by_role("heading", level=1, name="Tell us more")
+    assert advice.bounding_box()["y"] < heading.bounding_box()["y"]  # what to do comes first
+    expect(page.get_by_text("How bad is it? (optional)")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Save to my diary").click()  # no severity given
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Contact your treating team today")
+    assert_accessible(page)
+
+
+def test_something_else_is_named_and_kept_as_its_own_series(signed_in_page):
+    page = signed_in_page
+    assert_accessible(page)
+    page.get_by_role("button", name="Add symptoms").click()
+    choose_symptom(page, "other")
+    page.get_by_label("What would you call it?").fill("Rash on my arm")
+    page.locator('input[name="severity-other"][value="3"]').check()
+    assert_accessible(page)
+    page.get_by_role("button", name="Save to my diary").click()
+    expect(page).to_have_url(re.compile(r"/diary/$"))
+    expect(page.get_by_role("heading", name="Rash on my arm")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Add symptoms").click()
+    choose_symptom(page, "other")
+    expect(page.get_by_label("Rash on my arm")).to_be_visible()  # offered again
+    page.get_by_label("Or give it a new name").fill("x" * 41)
+    page.get_by_role("button", name="Save to my diary").click()
+    expect(page.locator("#name-other-new-error")).to_contain_text("40 characters or fewer")
     assert_accessible(page)

@@ -29,6 +29,7 @@ class Row:
     onset: date | None = None
     worrying: bool = False
     deleted: bool = False
+    name: str | None = None  # for `other`: the patient's name for it
 
 
 def symptom(day: date, code: str = "bone_pain", severity: int = 3, **kw) -> Row:
@@ -36,9 +37,11 @@ def symptom(day: date, code: str = "bone_pain", severity: int = 3, **kw) -> Row:
     return Row(SYMPTOM, day, code, severity, **kw)
 
 
-def resolved(day: date, code: str = "bone_pain", deleted: bool = False) -> Row:
+def resolved(
+    day: date, code: str = "bone_pain", deleted: bool = False, name: str | None = None
+) -> Row:
     """A resolved-mark row."""
-    return Row(RESOLVED, day, code, deleted=deleted)
+    return Row(RESOLVED, day, code, deleted=deleted, name=name)
 
 
 def check_in(day: date) -> Row:
@@ -54,6 +57,7 @@ def store(s, patient_id: int, rows: Iterable[Row], known: Iterable[str] = ()) ->
             kind=r.kind,
             entry_date=r.day,
             symptom_code=r.symptom,
+            name=r.name,
             severity=r.severity,
             onset_date=r.onset,
             worrying=r.worrying,
@@ -72,9 +76,9 @@ def engine_input(rows: Iterable[Row]) -> tuple[list[Entry], list[ResolvedMark]]:
         if r.deleted or r.kind == CHECK_IN:
             continue
         if r.kind == SYMPTOM:
-            entries.append(Entry(r.day, r.symptom, r.severity, r.onset, r.worrying))
+            entries.append(Entry(r.day, r.symptom, r.severity, r.onset, r.worrying, r.name))
         else:
-            marks.append(ResolvedMark(r.day, r.symptom))
+            marks.append(ResolvedMark(r.day, r.symptom, r.name))
     return entries, marks
 
 

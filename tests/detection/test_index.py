@@ -17,7 +17,7 @@ from tracker.detection.diaries import _older_rows, window_rows
 from tracker.rules.catalogue import load_rules
 from tracker.rules.engine import compile_rules
 
-INDEX = "ix_diary_entries_live_symptom_days"
+INDEX = "ix_diary_entries_live_series_days"
 RULES = compile_rules(load_rules())
 TODAY = date(2026, 11, 20)
 
@@ -71,5 +71,5 @@ def test_reading_further_back_reads_the_covering_index_alone(session):
         # Which of two indexes with the same leading columns SQLite picks depends on its
         # statistics; what matters is that each pair is one range of an index, not a scan.
         assert reads[0].startswith("SEARCH diary_entries USING"), reads
-        assert "(patient_id=? AND symptom_code=? AND entry_date>? AND entry_date<?)" in reads[0]
+        assert "(patient_id=? AND series=? AND entry_date>? AND entry_date<?)" in reads[0]
     session.rollback()

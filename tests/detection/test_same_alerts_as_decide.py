@@ -40,6 +40,7 @@ from tracker.alerts.models import Alert, AlertEvent, Prompt
 from tracker.alerts.services import DETECTION, apply_findings
 from tracker.detection.run import detect
 from tracker.rules.catalogue import load_rules
+from tracker.rules.data import split_series
 from tracker.rules.engine import REASONS, assess
 from tracker.rules.urgency import Urgency
 
@@ -109,11 +110,11 @@ def history(near):
 
 @st.composite
 def patients(draw) -> list[tuple]:
-    """Patients as (diary rows, known conditions, {symptom: alert history})."""
+    """Patients as (diary rows, known conditions, {series: alert history})."""
     drawn = []
     for rows, known in draw(st.lists(diaries(), min_size=1, max_size=4)):
         entries, marks = engine_input(rows)
-        found = {f.symptom: f for f in assess(entries, marks, known, TODAY, RULES)}
+        found = {f.series: f for f in assess(entries, marks, known, TODAY, RULES)}
         # Histories for most findings, and now and then for a symptom without one.
         codes = [c for c in found if draw(st.integers(0, 4))] + draw(
             st.lists(st.sampled_from(CODES), max_size=1)
@@ -130,7 +131,7 @@ def state(s) -> tuple[Counter, Counter, Counter]:
     that symptom's alerts (ids differ between backends and runs)."""
     places: dict[int, tuple] = {}
     alerts = Counter()
-    query = select(A.id, A.patient_id, A.symptom_code, *ALERT_COLUMNS).order_by(A.id)
+    query = select(A.id, A.patient_id, A.series, *ALERT_COLUMNS).order_by(A.id)
     for alert_id, pid, code, *values in s.execute(query):
         places[alert_id] = (pid, code, sum(1 for p in places.values() if p[:2] == (pid, code)))
         alerts[(*places[alert_id], *values)] += 1
@@ -161,11 +162,11 @@ def expected(s, pids: list[int], stored: list[tuple], path: str) -> tuple[tuple,
     for pid, (rows, known, _histories) in zip(pids, stored, strict=True):
         entries, marks = engine_input(rows)
         for f in assess(entries, marks, known, TODAY, RULES):
-            action = decide(as_stored(rows_by_place, pid, f.symptom), f)
+            action = decide(as_stored(rows_by_place, pid, f.series), f)
             event(f"action: {action.kind}")
             counts[COUNTED_AS[action.kind]] += 1
             counts["findings"] += 1
-            places = sorted(p for p in rows_by_place if p[:2] == (pid, f.symptom))
+            places = sorted(p for p in rows_by_place if p[:2] == (pid, f.series))
             if action.kind == UNCHANGED:
                 continue
             if action.was is not None:
@@ -194,7 +195,7 @@ def expected(s, pids: list[int], stored: list[tuple], path: str) -> tuple[tuple,
                 rows_by_place[place] = new
             if action.kind in (OPEN_NEW, SUPERSEDE_AND_OPEN):
                 a = action.alert
-                place = (pid, f.symptom, len(places))
+                place = (pid, f.series, len(places))
                 said = (a.urgency, ",".join(a.reasons))
                 dates = (a.episode_start, a.first_entry, a.last_entry, a.duration_days)
                 new = (*place, OPEN, *said, *dates, a.rules_version, NOW, NOW, None)
@@ -214,7 +215,7 @@ def answer_by_marks(pids, stored, rows_by_place, alerts, events) -> None:
         for place, row in sorted(rows_by_place.items()):
             if place[0] != pid or row[3] != OPEN:
                 continue
-            if any(m.symptom == place[1] and row[8] <= m.day <= TODAY for m in marks):
+            if any(m.series == place[1] and row[8] <= m.day <= TODAY for m in marks):
                 new = (*row[:3], RESOLVED, *row[4:12], NOW, NOW)
                 alerts[row] -= 1
                 alerts[new] += 1
@@ -243,7 +244,10 @@ def store_patients(session, drawn) -> list[int]:
     for pid, (rows, known, histories) in zip(pids, drawn, strict=True):
         store(session, pid, rows, known)
         for code, alerts in histories.items():
-            session.add_all(Alert(patient_id=pid, symptom_code=code, **a) for a in alerts)
+            session.add_all(
+                Alert(patient_id=pid, symptom_code=split_series(code)[0], series=code, **a)
+                for a in alerts
+            )
     session.commit()
     return pids
 

@@ -44,6 +44,10 @@ CODES = (
     "spinal_cord_signs",
     "retired_code",
 )
+# Named `other` series: two names, one of them typed two ways (the same series, rules §2).
+OTHER_NAMES = ("Tingling", " tingling ", "Rash")
+# Red flags, whose entries may have no severity (rules §2).
+NO_SEVERITY_ALLOWED = ("fracture", "spinal_cord_signs")
 
 DB_SETTINGS = settings(
     max_examples=40,
@@ -59,7 +63,8 @@ def runs_of_entries(draw) -> list[Row]:
     Most runs end near today, where findings are; the rest end anywhere in the past year, as
     earlier episodes and baseline entries.
     """
-    code = draw(st.sampled_from(CODES))
+    code = draw(st.sampled_from((*CODES, "other")))
+    name = draw(st.sampled_from(OTHER_NAMES)) if code == "other" else None
     last = draw(st.one_of(st.integers(-12, 2), st.integers(-420, 2)))
     step = draw(st.integers(0, 12))
     count = draw(st.integers(1, 14))
@@ -72,13 +77,20 @@ def runs_of_entries(draw) -> list[Row]:
             symptom(
                 day,
                 code,
-                draw(st.integers(1, 10)),
+                draw(_severity(code)),
                 onset=None if onset_back is None else day - timedelta(days=onset_back),
                 worrying=draw(st.sampled_from((False,) * 9 + (True,))),
                 deleted=draw(st.sampled_from((False,) * 7 + (True,))),
+                name=name,
             )
         )
     return rows
+
+
+def _severity(code: str):
+    if code in NO_SEVERITY_ALLOWED:
+        return st.one_of(st.none(), st.integers(1, 10))
+    return st.integers(1, 10)
 
 
 @st.composite
@@ -89,7 +101,9 @@ def diaries(draw) -> tuple[list[Row], frozenset[str]]:
         rows.extend(run)
     for _ in range(draw(st.integers(0, 3))):
         day = TODAY + timedelta(days=draw(st.integers(-420, 3)))
-        rows.append(resolved(day, draw(st.sampled_from(CODES)), deleted=draw(st.booleans())))
+        code = draw(st.sampled_from((*CODES, "other")))
+        name = draw(st.sampled_from(OTHER_NAMES)) if code == "other" else None
+        rows.append(resolved(day, code, deleted=draw(st.booleans()), name=name))
     for _ in range(draw(st.integers(0, 2))):
         rows.append(check_in(TODAY + timedelta(days=draw(st.integers(-60, 0)))))
     known = frozenset(draw(st.lists(st.sampled_from(CODES), max_size=2)))

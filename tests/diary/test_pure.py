@@ -10,6 +10,7 @@ import pytest
 from tracker.diary.charts import severity_chart
 from tracker.diary.forms import FieldError, check_entry_date, parse_date, parse_note, parse_severity
 from tracker.diary.summary import tracked_symptoms
+from tracker.rules.data import series_key
 
 
 @pytest.mark.parametrize(
@@ -51,8 +52,16 @@ def test_severity_and_note_limits():
         parse_note("x" * 2001)
 
 
-def entry(id, kind, code, day, severity=None):
-    return SimpleNamespace(id=id, kind=kind, symptom_code=code, entry_date=day, severity=severity)
+def entry(id, kind, code, day, severity=None, name=None):
+    return SimpleNamespace(
+        id=id,
+        kind=kind,
+        symptom_code=code,
+        name=name,
+        series=series_key(code, name),
+        entry_date=day,
+        severity=severity,
+    )
 
 
 def test_tracked_symptoms_drops_resolved_old_and_future_ones():
@@ -68,7 +77,21 @@ def test_tracked_symptoms_drops_resolved_old_and_future_ones():
         ],
         today,
     )
-    assert [(r.symptom_code, r.last_severity, r.entry_days) for r in rows] == [("cough", 5, 2)]
+    assert [(r.series, r.last.severity, r.entry_days) for r in rows] == [("cough", 5, 2)]
+
+
+def test_each_named_something_else_is_tracked_on_its_own():
+    today = date(2026, 11, 21)
+    rows = tracked_symptoms(
+        [
+            entry(1, "symptom", "other", date(2026, 11, 18), 3, "Rash"),
+            entry(2, "symptom", "other", date(2026, 11, 19), 4, "Tingling"),
+            entry(3, "symptom", "other", date(2026, 11, 20), None, " rash "),
+            entry(4, "resolved", "other", date(2026, 11, 20), name="tingling"),
+        ],
+        today,
+    )
+    assert [(r.series, r.last.id, r.entry_days) for r in rows] == [("other:rash", 3, 2)]
 
 
 def test_chart_lays_points_on_a_one_to_ten_scale():

@@ -31,6 +31,7 @@ from tracker.alerts.lifecycle import (
 )
 from tracker.alerts.models import Alert, AlertEvent, Prompt
 from tracker.db import UTCDateTime
+from tracker.rules.data import split_series
 
 ALERTS, EVENTS, PROMPTS = Alert.__table__, AlertEvent.__table__, Prompt.__table__
 _DATES = ("episode_start", "first_entry", "last_entry", "duration_days")
@@ -68,15 +69,15 @@ class Outcome:
 def read_alerts(
     s: Session, first_patient: int, last_patient: int
 ) -> dict[tuple[int, str], SymptomAlerts]:
-    """The open and latest alert per (patient, symptom) for patients first..last, as read now."""
+    """The open and latest alert per (patient, series) for patients first..last, as read now."""
     c = ALERTS.c
     rows = (
         s.connection()
         .execute(
-            select(c.patient_id, c.id, c.symptom_code, c.status, c.urgency, c.reasons)
+            select(c.patient_id, c.id, c.series, c.status, c.urgency, c.reasons)
             .add_columns(*(c[name] for name in _DATES), c.rules_version)
             .where(c.patient_id.between(first_patient, last_patient))
-            .order_by(c.patient_id, c.symptom_code, c.id)
+            .order_by(c.patient_id, c.series, c.id)
         )
         .yield_per(1000)
     )
@@ -164,19 +165,20 @@ def _insert_alerts(
     conn.execute(
         insert(ALERTS),
         [
-            {"patient_id": patient_id, "symptom_code": a.symptom, **_dates(a), **_said(a)}
+            {"patient_id": patient_id, "symptom_code": split_series(a.symptom)[0]}
+            | {"series": a.symptom, **_dates(a), **_said(a)}
             | {"status": OPEN, "opened_at": now, "updated_at": now}
             for patient_id, a in opened
         ],
     )
-    # Each is the one open alert of its patient and symptom (a unique index says so): read
+    # Each is the one open alert of its patient and series (a unique index says so): read
     # their ids back so, rather than have each insert return its own, which costs more.
     pids = [patient_id for patient_id, _ in opened]
     c = ALERTS.c
     ids = {
-        (pid, code): alert_id
-        for alert_id, pid, code in conn.execute(
-            select(c.id, c.patient_id, c.symptom_code).where(
+        (pid, series): alert_id
+        for alert_id, pid, series in conn.execute(
+            select(c.id, c.patient_id, c.series).where(
                 c.patient_id.between(min(pids), max(pids)), c.status == OPEN
             )
         )

@@ -39,7 +39,7 @@ class AlertState(NamedTuple):
     """
 
     id: int | None
-    symptom: str
+    symptom: str  # the series key (`tracker.rules.data.series_key`): a code, or `other`'s name
     status: str
     urgency: str
     reasons: tuple[str, ...]  # in the order of the rules' table (rules §3)
@@ -116,7 +116,7 @@ def decide(alerts: SymptomAlerts, finding: Finding) -> Action:
 def _opened(finding: Finding) -> AlertState:
     return AlertState(
         id=None,
-        symptom=finding.symptom,
+        symptom=finding.series,
         status=OPEN,
         urgency=finding.urgency,
         reasons=tuple(finding.reasons),

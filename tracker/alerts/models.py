@@ -24,6 +24,7 @@ from tracker.alerts.lifecycle import OPEN, STATUSES
 from tracker.alerts.lifecycle import RESOLVED as RESOLVED
 from tracker.alerts.lifecycle import SUPERSEDED as SUPERSEDED
 from tracker.db import Base, UTCDateTime
+from tracker.diary.models import series_of_row
 from tracker.rules.urgency import Urgency
 
 # The statuses are the lifecycle's words (lifecycle.py), imported from here too; the urgencies
@@ -42,16 +43,16 @@ class Alert(Base):
     __tablename__ = "alerts"
     __table_args__ = (
         # At most one open alert per episode, enforced by the database: while an episode lasts
-        # it is known by its patient and symptom (rules §4), so one open alert per pair.
+        # it is known by its patient and series (rules §4), so one open alert per pair.
         Index(
-            "uq_alerts_one_open_per_symptom",
+            "uq_alerts_one_open_per_series",
             "patient_id",
-            "symptom_code",
+            "series",
             unique=True,
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
-        Index("ix_alerts_patient_symptom", "patient_id", "symptom_code", "id"),
+        Index("ix_alerts_patient_series", "patient_id", "series", "id"),
         # What a prompt's foreign key refers to, so that the database itself holds each prompt
         # to its alert's patient (see Prompt). An index rather than a constraint: SQLite can
         # add one without rebuilding the table.
@@ -68,6 +69,8 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     symptom_code: Mapped[str] = mapped_column(String(40))
+    # The series (`tracker.rules.data.series_key`): the code, or for `other` the code and name.
+    series: Mapped[str] = mapped_column(String(90), default=series_of_row)
     episode_start: Mapped[date] = mapped_column(Date)
     first_entry: Mapped[date] = mapped_column(Date)
     last_entry: Mapped[date] = mapped_column(Date)

@@ -23,6 +23,7 @@ from tracker.diary.models import RESOLVED as RESOLVED_MARK
 from tracker.diary.models import DiaryEntry
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
+from tracker.rules.data import split_series
 from tracker.rules.engine import Finding
 from tracker.rules.urgency import rank
 
@@ -107,7 +108,7 @@ def _decide(s: Session, assessed: list[tuple[int, list[Finding]]]) -> list[tuple
     pids = [pid for pid, _ in assessed]
     alerts = read_alerts(s, min(pids), max(pids))
     return [
-        (pid, decide(alerts.get((pid, f.symptom), NONE_YET), f))
+        (pid, decide(alerts.get((pid, f.series), NONE_YET), f))
         for pid, findings in assessed
         for f in findings
     ]
@@ -161,7 +162,7 @@ def open_alert_cards(s: Session, patient: Patient) -> list[wording.AlertCard]:
     """The patient's open alerts as the diary's home page shows them, most urgent first."""
     rules = load_rules()
     return [
-        wording.alert_card(a.id, a.symptom_code, a.urgency, a.reason_list, a.episode_start, rules)
+        wording.alert_card(a.id, a.series, a.urgency, a.reason_list, a.episode_start, rules)
         for a in open_alerts(s, patient)
     ]
 
@@ -183,19 +184,19 @@ def resolve(
     if alert is None:
         raise NotAnswerable(alert_id)
     _change_status(s, alert, RESOLVED, diary.actor_for(patient), now or clock.now())
-    diary.record_resolved(s, patient, alert.symptom_code, today)
+    diary.record_resolved(s, patient, alert.symptom_code, today, split_series(alert.series)[1])
     return alert
 
 
 def answer_by_mark(
-    s: Session, patient: Patient, symptom_code: str, day: date, now: datetime | None = None
+    s: Session, patient: Patient, series: str, day: date, now: datetime | None = None
 ) -> Alert | None:
-    """A resolved mark saved in the diary answers the symptom's open alert like "this has gone
+    """A resolved mark saved in the diary answers its series' open alert like "this has gone
     away" (rules §4): the open alert whose episode the mark ends, if there is one."""
     alert = s.scalar(
         select(Alert).where(
             Alert.patient_id == patient.id,
-            Alert.symptom_code == symptom_code,
+            Alert.series == series,
             Alert.status == OPEN,
             Alert.last_entry <= day,
         )
@@ -203,6 +204,16 @@ def answer_by_mark(
     if alert is not None:
         _change_status(s, alert, RESOLVED, diary.actor_for(patient), now or clock.now())
     return alert
+
+
+def follow_rename(s: Session, patient: Patient, old_series: str, new_series: str) -> None:
+    """A renamed series keeps its alerts: the episode is the same, only its name changed."""
+    s.execute(
+        update(Alert)
+        .where(Alert.patient_id == patient.id, Alert.series == old_series)
+        .values(series=new_series)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def answer_marked(s: Session, now: datetime, today: date) -> int:
@@ -216,7 +227,7 @@ def answer_marked(s: Session, now: datetime, today: date) -> int:
             exists().where(
                 DiaryEntry.patient_id == Alert.patient_id,
                 DiaryEntry.kind == RESOLVED_MARK,
-                DiaryEntry.symptom_code == Alert.symptom_code,
+                DiaryEntry.series == Alert.series,
                 DiaryEntry.deleted_at.is_(None),
                 DiaryEntry.entry_date.between(Alert.last_entry, today),
             ),

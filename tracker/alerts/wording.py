@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from tracker.rules.catalogue import Catalogue
+from tracker.rules.data import series_label, split_series
 from tracker.rules.urgency import RAISED_AT_ONCE, Urgency, rank
 
 HEADINGS = {
@@ -107,20 +108,22 @@ class AlertCard:
     urgency: str
     heading: str
     care_card: str
-    symptom: str  # the symptom's label from the rules file
+    symptom: str  # the symptom's label from the rules file, or the patient's own name for it
     since: date
     reasons: list[str]
 
 
 def alert_card(
     alert_id: int,
-    symptom_code: str,
+    series: str,
     urgency: str,
     reason_codes: Iterable[str],
     since: date,
     rules: Catalogue,
 ) -> AlertCard:
-    label = rules.symptom(symptom_code).label if rules.is_known(symptom_code) else "A symptom"
+    """An alert on a series (a symptom, or a named `something else`), in the patient's words."""
+    label = series_label(series, rules)
+    symptom_code = split_series(series)[0]
     return AlertCard(
         id=alert_id,
         urgency=urgency,

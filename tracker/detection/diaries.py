@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 _PAIRS_PER_QUERY = 400  # symptoms read further back per query, four parameters each
 
-Pair = tuple[int, str]  # (patient id, symptom code)
+Pair = tuple[int, str]  # (patient id, series key: a symptom code, or `other` and a name)
 DaysBySymptom = dict[str, list[EntryDay]]
 MarksBySymptom = dict[str, list[date]]
 Diary = tuple[int, DaysBySymptom, MarksBySymptom, frozenset[str]]  # and its known conditions
@@ -90,7 +90,7 @@ def _live_rows(*conditions, has_older=None) -> Select:
     return (
         select(
             DiaryEntry.patient_id,
-            DiaryEntry.symptom_code,
+            DiaryEntry.series,
             DiaryEntry.kind,
             DiaryEntry.entry_date,
             DiaryEntry.severity,
@@ -99,7 +99,7 @@ def _live_rows(*conditions, has_older=None) -> Select:
             (false() if has_older is None else has_older).label("has_older"),
         )
         .where(LIVE_SYMPTOM, *conditions)
-        .order_by(DiaryEntry.patient_id, DiaryEntry.symptom_code, DiaryEntry.entry_date)
+        .order_by(DiaryEntry.patient_id, DiaryEntry.series, DiaryEntry.entry_date)
     )
 
 
@@ -111,7 +111,7 @@ def window_rows(first_id: int, last_id: int, today: date, rules: Rules) -> Selec
     only those can need reading back. A batch is a range of ids: one index scan, not an IN list.
     """
     logged = (
-        select(DiaryEntry.patient_id, DiaryEntry.symptom_code)
+        select(DiaryEntry.patient_id, DiaryEntry.series)
         .where(
             DiaryEntry.patient_id.between(first_id, last_id),
             LIVE_SYMPTOM,
@@ -127,7 +127,7 @@ def window_rows(first_id: int, last_id: int, today: date, rules: Rules) -> Selec
         select(older.id)
         .where(
             older.patient_id == logged.c.patient_id,
-            older.symptom_code == logged.c.symptom_code,
+            older.series == logged.c.series,
             older.entry_date < window_start(today, rules),
             LIVE_SYMPTOM,  # unqualified, as in the index: in this subquery it means `older`
         )
@@ -135,7 +135,7 @@ def window_rows(first_id: int, last_id: int, today: date, rules: Rules) -> Selec
     )
     # MATERIALIZED: the probe runs once per symptom, not once per row joined to it.
     recent = (
-        select(logged.c.patient_id, logged.c.symptom_code, has_older.label("has_older"))
+        select(logged.c.patient_id, logged.c.series, has_older.label("has_older"))
         .cte("recent")
         .prefix_with("MATERIALIZED")
     )
@@ -156,7 +156,7 @@ def _could_give_a_finding(today: date, rules: Rules) -> ColumnElement[bool]:
     return or_(
         recent,
         and_(
-            DiaryEntry.symptom_code.in_(red_flags),
+            DiaryEntry.series.in_(red_flags),
             DiaryEntry.entry_date >= recent_from(today, rules),
         ),
     )
@@ -244,7 +244,7 @@ def _older_rows(ranges: dict[Pair, tuple[date, date]]) -> Select:
     wanted = (
         values(
             column("patient_id", Integer),
-            column("symptom_code", String),
+            column("series", String),
             column("since", Date),
             column("before", Date),
             name="wanted",
@@ -258,6 +258,6 @@ def _older_rows(ranges: dict[Pair, tuple[date, date]]) -> Select:
 
 
 def _same_pair(pairs) -> ColumnElement[bool]:
-    """A diary row of one of `pairs`' (patient_id, symptom_code)."""
+    """A diary row of one of `pairs`' (patient_id, series)."""
     c = pairs.c
-    return and_(DiaryEntry.patient_id == c.patient_id, DiaryEntry.symptom_code == c.symptom_code)
+    return and_(DiaryEntry.patient_id == c.patient_id, DiaryEntry.series == c.series)

@@ -18,9 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.db import insert_on_conflict
-from tracker.diary.models import CheckIn
+from tracker.diary.models import SYMPTOM, CheckIn, DiaryEntry
 from tracker.diary.reading import read_diary
 from tracker.rules.catalogue import Catalogue
+from tracker.rules.data import series_label, split_series
 from tracker.rules.engine import lapsed_episodes
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ class Question:
     symptom_code: str
     label: str
     last_entry: date
+    # For a named `something else`: one of its entries, which its pages go by (its URLs never
+    # carry the patient's words).
+    entry_id: int | None = None
 
 
 def pending(s: Session, patient_id: int, today: date, rules: Catalogue) -> list[CheckIn]:
@@ -50,25 +54,26 @@ def pending(s: Session, patient_id: int, today: date, rules: Catalogue) -> list[
         lapsed_on = last + timedelta(days=max_gap + 1)
         if today - lapsed_on > ASK_WITHIN:
             continue
-        current[episode.symptom] = last
+        current[episode.series] = last
         s.execute(
             insert_on_conflict(s)(CheckIn)
             .values(
                 patient_id=patient_id,
                 symptom_code=episode.symptom,
+                series=episode.series,
                 last_entry=last,
                 lapsed_on=lapsed_on,
             )
-            .on_conflict_do_nothing(index_elements=["patient_id", "symptom_code", "lapsed_on"])
+            .on_conflict_do_nothing(index_elements=["patient_id", "series", "lapsed_on"])
         )
     if not current:
         return []
     rows = s.scalars(
         select(CheckIn)
-        .where(CheckIn.patient_id == patient_id, CheckIn.symptom_code.in_(sorted(current)))
+        .where(CheckIn.patient_id == patient_id, CheckIn.series.in_(sorted(current)))
         .order_by(CheckIn.lapsed_on, CheckIn.id)
     )
-    return [r for r in rows if current.get(r.symptom_code) == r.last_entry]
+    return [r for r in rows if current.get(r.series) == r.last_entry]
 
 
 def for_reminder(
@@ -89,13 +94,31 @@ def for_visit(s: Session, patient_id: int, today: date, rules: Catalogue) -> lis
         if check_in.shown_on is None:
             check_in.shown_on = today
         if check_in.shown_on == today:
-            label = (
-                rules.symptom(check_in.symptom_code).label
-                if rules.is_known(check_in.symptom_code)
-                else "A symptom"
+            named = split_series(check_in.series)[1] is not None
+            shown.append(
+                Question(
+                    check_in.id,
+                    check_in.symptom_code,
+                    series_label(check_in.series, rules),
+                    check_in.last_entry,
+                    _latest_entry_id(s, patient_id, check_in.series) if named else None,
+                )
             )
-            shown.append(Question(check_in.id, check_in.symptom_code, label, check_in.last_entry))
     return shown
+
+
+def _latest_entry_id(s: Session, patient_id: int, series: str) -> int | None:
+    return s.scalar(
+        select(DiaryEntry.id)
+        .where(
+            DiaryEntry.patient_id == patient_id,
+            DiaryEntry.series == series,
+            DiaryEntry.kind == SYMPTOM,
+            DiaryEntry.deleted_at.is_(None),
+        )
+        .order_by(DiaryEntry.entry_date.desc(), DiaryEntry.id.desc())
+        .limit(1)
+    )
 
 
 def questions_to_show(

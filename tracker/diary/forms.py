@@ -15,6 +15,7 @@ from tracker.diary.models import NOTE_MAX
 from tracker.diary.services import SymptomReport
 from tracker.forms import Errors, FieldError, check_text, parse_int
 from tracker.rules import Catalogue
+from tracker.rules.data import NAME_MAX, NAMED_SYMPTOM
 
 
 def date_parts(form: Mapping[str, str], prefix: str) -> dict[str, str]:
@@ -88,13 +89,28 @@ def check_onset(onset: date | None, day: date | None) -> date | None:
     return onset
 
 
-def parse_severity(raw: str | None) -> int:
+def parse_severity(raw: str | None, optional: bool = False) -> int | None:
+    """A severity from 1 to 10; for a red flag (`optional`) it may be left out (rules §2)."""
     if raw is None or raw.strip() == "":
+        if optional:
+            return None
         raise FieldError("Select how bad it is, from 1 to 10")
     severity = parse_int(raw, 1, 10)
     if severity is None:
         raise FieldError("Select a number from 1 to 10")
     return severity
+
+
+def parse_name(values: SymptomValues) -> str:
+    """The name for a `something else` entry (rules §2): a new one typed, or else one used
+    before and chosen from the list."""
+    raw = values.new_name if values.new_name.strip() else values.name_choice
+    name = " ".join(check_text(raw or "", "The name").split())
+    if not name:
+        raise FieldError("Enter a short name for it, for example 'rash on my arm'")
+    if len(name) > NAME_MAX:
+        raise FieldError(f"The name must be {NAME_MAX} characters or fewer")
+    return name
 
 
 def parse_note(raw: str | None) -> str | None:
@@ -118,6 +134,9 @@ class SymptomValues:
     onset: dict[str, str] = field(default_factory=lambda: {"day": "", "month": "", "year": ""})
     worrying: bool = False
     note: str = ""
+    # For `something else`: a name used before, chosen; or a new one typed (which wins).
+    name_choice: str = ""
+    new_name: str = ""
 
 
 def read_symptom(form: Mapping[str, str], code: str) -> SymptomValues:
@@ -126,16 +145,30 @@ def read_symptom(form: Mapping[str, str], code: str) -> SymptomValues:
         onset=date_parts(form, f"onset-{code}"),
         worrying=form.get(f"worrying-{code}") == "yes",
         note=form.get(f"note-{code}") or "",
+        name_choice=form.get(f"name-{code}") or "",
+        new_name=form.get(f"name-{code}-new") or "",
     )
 
 
 def validate_symptom(
-    values: SymptomValues, code: str, label: str, day: date | None, errors: Errors
+    values: SymptomValues,
+    code: str,
+    label: str,
+    day: date | None,
+    errors: Errors,
+    rules: Catalogue,
 ) -> SymptomReport | None:
     """Check one symptom's fields; add any errors (prefixed with the symptom) and return None."""
     report_ok = True
+    name = None
+    if code == NAMED_SYMPTOM:
+        try:
+            name = parse_name(values)
+        except FieldError as exc:
+            errors.add(f"name-{code}-new", _about(label, exc))
+            report_ok = False
     try:
-        severity = parse_severity(values.severity)
+        severity = parse_severity(values.severity, optional=rules.may_skip_severity(code))
     except FieldError as exc:
         errors.add(f"severity-{code}", _about(label, exc))
         report_ok = False
@@ -152,7 +185,12 @@ def validate_symptom(
     if not report_ok:
         return None
     return SymptomReport(
-        symptom_code=code, severity=severity, onset_date=onset, worrying=values.worrying, note=note
+        symptom_code=code,
+        severity=severity,
+        onset_date=onset,
+        worrying=values.worrying,
+        note=note,
+        name=name,
     )
 
 
@@ -200,7 +238,7 @@ def parse_details(form, choice: Choice, rules: Catalogue) -> Details:
     reports = []
     for code, symptom_values in values.items():
         report = validate_symptom(
-            symptom_values, code, rules.symptom(code).label, choice.day, errors
+            symptom_values, code, rules.symptom(code).label, choice.day, errors, rules
         )
         if report is not None:
             reports.append(report)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker import clock
 from tracker.db import Base, UTCDateTime
+from tracker.rules.data import series_key
 
 # What a row records: a symptom on a day, "this has gone away", or "no new symptoms today".
 SYMPTOM = "symptom"
@@ -38,7 +39,7 @@ LIVE_SYMPTOM_ROWS = "deleted_at IS NULL AND kind IN ('symptom', 'resolved')"
 LIVE_SYMPTOM = text(LIVE_SYMPTOM_ROWS)
 LIVE_SYMPTOM_DAY_COLUMNS = (
     "patient_id",
-    "symptom_code",
+    "series",
     "entry_date",
     "kind",
     "severity",
@@ -50,16 +51,25 @@ LIVE_SYMPTOM_DAY_COLUMNS = (
 )
 
 
+def series_of_row(context) -> str | None:
+    """The series of a row being inserted (`tracker.rules.data.series_key`); none for a
+    check-in, which has no symptom."""
+    row = context.get_current_parameters()
+    code = row.get("symptom_code")
+    return None if code is None else series_key(code, row.get("name"))
+
+
 class DiaryEntry(Base):
     __tablename__ = "diary_entries"
     __table_args__ = (
         CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
         CheckConstraint("severity IS NULL OR severity BETWEEN 1 AND 10", name="severity_range"),
-        # A symptom entry always has a severity; a resolved mark or a check-in never has one.
+        # Only a symptom entry has a severity, and a red flag's may be left out (rules §2: the
+        # app says which symptoms may go without).
+        CheckConstraint("kind = 'symptom' OR severity IS NULL", name="no_severity_unless_symptom"),
         CheckConstraint(
-            "(kind = 'symptom' AND severity IS NOT NULL) "
-            "OR (kind <> 'symptom' AND severity IS NULL)",
-            name="severity_only_for_symptoms",
+            "(kind = 'check_in' AND series IS NULL) OR (kind <> 'check_in' AND series IS NOT NULL)",
+            name="series_unless_check_in",
         ),
         CheckConstraint(
             "(kind = 'check_in' AND symptom_code IS NULL) "
@@ -73,7 +83,7 @@ class DiaryEntry(Base):
         # reads them, so a batch is one ordered index-only range scan. Diaries are stored in
         # date order, and reading one batch's rows from the table would touch most of its pages.
         Index(
-            "ix_diary_entries_live_symptom_days",
+            "ix_diary_entries_live_series_days",
             *LIVE_SYMPTOM_DAY_COLUMNS,
             sqlite_where=text(LIVE_SYMPTOM_ROWS),
             postgresql_where=text(LIVE_SYMPTOM_ROWS),
@@ -85,6 +95,11 @@ class DiaryEntry(Base):
     kind: Mapped[str] = mapped_column(String(16))
     entry_date: Mapped[date] = mapped_column(Date)
     symptom_code: Mapped[str | None] = mapped_column(String(40))
+    # For `other`, the patient's own name for it (rules §2), as they typed it.
+    name: Mapped[str | None] = mapped_column(String(40))
+    # The series the rules run over, stored so that the detection pass reads it from its index;
+    # filled in from the code and name when the row is written (a rename sets it again).
+    series: Mapped[str | None] = mapped_column(String(90), default=series_of_row)
     severity: Mapped[int | None] = mapped_column(SmallInteger)
     onset_date: Mapped[date | None] = mapped_column(Date)
     worrying: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -116,6 +131,7 @@ class EntryRevision(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     entry_date: Mapped[date] = mapped_column(Date)
     symptom_code: Mapped[str | None] = mapped_column(String(40))
+    name: Mapped[str | None] = mapped_column(String(40))
     severity: Mapped[int | None] = mapped_column(SmallInteger)
     onset_date: Mapped[date | None] = mapped_column(Date)
     worrying: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -129,11 +145,12 @@ class CheckIn(Base):
     on their next visit to the diary. The question never names the symptom outside the diary."""
 
     __tablename__ = "check_ins"
-    __table_args__ = (UniqueConstraint("patient_id", "symptom_code", "lapsed_on"),)
+    __table_args__ = (UniqueConstraint("patient_id", "series", "lapsed_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     symptom_code: Mapped[str] = mapped_column(String(40))
+    series: Mapped[str] = mapped_column(String(90), default=series_of_row)
     last_entry: Mapped[date] = mapped_column(Date)
     lapsed_on: Mapped[date] = mapped_column(Date)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

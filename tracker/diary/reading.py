@@ -23,6 +23,7 @@ def read_diary(
             DiaryEntry.kind,
             DiaryEntry.entry_date,
             DiaryEntry.symptom_code,
+            DiaryEntry.name,
             DiaryEntry.severity,
             DiaryEntry.onset_date,
             DiaryEntry.worrying,
@@ -34,11 +35,11 @@ def read_diary(
     )
     entries: list[engine.Entry] = []
     marks: list[engine.ResolvedMark] = []
-    for kind, day, code, severity, onset, worrying in rows:
+    for kind, day, code, name, severity, onset, worrying in rows:
         if kind == SYMPTOM:
-            entries.append(engine.Entry(day, code, severity, onset, bool(worrying)))
+            entries.append(engine.Entry(day, code, severity, onset, bool(worrying), name))
         else:
-            marks.append(engine.ResolvedMark(day, code))
+            marks.append(engine.ResolvedMark(day, code, name))
     known_query = select(KnownCondition.symptom_code).where(KnownCondition.patient_id == patient_id)
     known = frozenset(s.scalars(known_query))
     return entries, marks, known

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tracker import clock
 from tracker.diary.models import CHECK_IN, RESOLVED, SYMPTOM, DiaryEntry, EntryRevision
 from tracker.patients.models import Patient
+from tracker.rules.data import NAMED_SYMPTOM, series_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,10 +19,16 @@ class SymptomReport:
     """One validated symptom, as the patient described it."""
 
     symptom_code: str
-    severity: int
+    severity: int | None  # None only for a red flag (rules §2)
     onset_date: date | None = None
     worrying: bool = False
     note: str | None = None
+    name: str | None = None  # for `other`: the patient's name for it, trimmed
+
+    @property
+    def series(self) -> str:
+        """The series the report belongs to (rules §2)."""
+        return series_key(self.symptom_code, self.name)
 
 
 def actor_for(patient: Patient) -> str:
@@ -38,6 +45,7 @@ def record_symptoms(
             kind=SYMPTOM,
             entry_date=day,
             symptom_code=r.symptom_code,
+            name=r.name,
             severity=r.severity,
             onset_date=r.onset_date,
             worrying=r.worrying,
@@ -57,10 +65,16 @@ def record_check_in(db: Session, patient: Patient, day: date) -> DiaryEntry:
     return entry
 
 
-def record_resolved(db: Session, patient: Patient, symptom_code: str, day: date) -> DiaryEntry:
-    """ "This has gone away": a resolved mark for one symptom (rules §2)."""
+def record_resolved(
+    db: Session, patient: Patient, symptom_code: str, day: date, name: str | None = None
+) -> DiaryEntry:
+    """ "This has gone away": a resolved mark for one symptom, or one named `other` (rules §2)."""
     entry = DiaryEntry(
-        patient_id=patient.id, kind=RESOLVED, entry_date=day, symptom_code=symptom_code
+        patient_id=patient.id,
+        kind=RESOLVED,
+        entry_date=day,
+        symptom_code=symptom_code,
+        name=name,
     )
     _save_new(db, entry, actor_for(patient))
     return entry
@@ -97,16 +111,63 @@ def own_entry(db: Session, patient: Patient, entry_id: int) -> DiaryEntry | None
     )
 
 
-def live_entries(
-    db: Session, patient: Patient, symptom_code: str | None = None
-) -> list[DiaryEntry]:
-    """The patient's entries that have not been deleted, newest first."""
+def live_entries(db: Session, patient: Patient, series: str | None = None) -> list[DiaryEntry]:
+    """The patient's entries that have not been deleted (of one series, if given), newest
+    first."""
     query = select(DiaryEntry).where(
         DiaryEntry.patient_id == patient.id, DiaryEntry.deleted_at.is_(None)
     )
-    if symptom_code is not None:
-        query = query.where(DiaryEntry.symptom_code == symptom_code)
+    if series is not None:
+        query = query.where(DiaryEntry.series == series)
     return list(db.scalars(query.order_by(DiaryEntry.entry_date.desc(), DiaryEntry.id.desc())))
+
+
+def names_used(db: Session, patient: Patient) -> list[str]:
+    """The names the patient has given `something else`, one per series, most recent first, as
+    last typed (rules §2: names are compared trimmed and without regard to case)."""
+    rows = db.execute(
+        select(DiaryEntry.series, DiaryEntry.name)
+        .where(
+            DiaryEntry.patient_id == patient.id,
+            DiaryEntry.symptom_code == NAMED_SYMPTOM,
+            DiaryEntry.deleted_at.is_(None),
+            DiaryEntry.name.is_not(None),
+        )
+        .order_by(DiaryEntry.entry_date.desc(), DiaryEntry.id.desc())
+    )
+    latest: dict[str, str] = {}
+    for series, name in rows:
+        latest.setdefault(series, name)
+    return list(latest.values())
+
+
+class NameTaken(Exception):
+    """Renaming a series to a name another of the patient's series already has."""
+
+
+def rename_series(db: Session, patient: Patient, series: str, name: str) -> str:
+    """Give a named series a new name (rules §2): every entry and mark of it, deleted ones
+    too, with a revision for each symptom entry. Returns the new series key; the caller moves
+    the series' alerts to it (`tracker.alerts.services.follow_rename`).
+
+    Raises NameTaken if another series has that name: two series are not merged here.
+    """
+    new_series = series_key(NAMED_SYMPTOM, name)
+    if new_series != series and db.scalar(
+        select(DiaryEntry.id).where(
+            DiaryEntry.patient_id == patient.id, DiaryEntry.series == new_series
+        )
+    ):
+        raise NameTaken(name)
+    rows = db.scalars(
+        select(DiaryEntry).where(DiaryEntry.patient_id == patient.id, DiaryEntry.series == series)
+    )
+    for entry in rows:
+        entry.name, entry.series = name, new_series
+        if entry.kind == SYMPTOM:
+            entry.updated_at = clock.now()
+            _add_revision(db, entry, "renamed", actor_for(patient))
+    return new_series
 
 
 def _save_new(db: Session, entry: DiaryEntry, actor: str) -> None:
@@ -124,6 +185,7 @@ def _add_revision(db: Session, entry: DiaryEntry, action: str, actor: str) -> No
             actor=actor,
             entry_date=entry.entry_date,
             symptom_code=entry.symptom_code,
+            name=entry.name,
             severity=entry.severity,
             onset_date=entry.onset_date,
             worrying=entry.worrying,

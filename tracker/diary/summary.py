@@ -13,16 +13,19 @@ RECENT_DAYS = 30
 
 @dataclass(frozen=True, slots=True)
 class Tracked:
-    symptom_code: str
-    last_date: date
-    last_severity: int
+    series: str  # one symptom, or one named `something else` (rules §2)
+    last: object  # the latest entry: its date, severity, code and name, and the series' URLs
     entry_days: int
+
+    @property
+    def last_date(self) -> date:
+        return self.last.entry_date
 
 
 def tracked_symptoms(
     entries: Iterable, today: date, recent_days: int = RECENT_DAYS
 ) -> list[Tracked]:
-    """Symptoms logged in the last `recent_days` that have not been marked as gone since."""
+    """Series logged in the last `recent_days` that have not been marked as gone since."""
     latest: dict[str, object] = {}
     days: dict[str, set[date]] = {}
     gone: dict[str, date] = {}
@@ -30,17 +33,17 @@ def tracked_symptoms(
         if e.entry_date > today:
             continue
         if e.kind == RESOLVED:
-            gone[e.symptom_code] = max(gone.get(e.symptom_code, e.entry_date), e.entry_date)
+            gone[e.series] = max(gone.get(e.series, e.entry_date), e.entry_date)
         elif e.kind == SYMPTOM:
-            days.setdefault(e.symptom_code, set()).add(e.entry_date)
-            current = latest.get(e.symptom_code)
+            days.setdefault(e.series, set()).add(e.entry_date)
+            current = latest.get(e.series)
             if current is None or (e.entry_date, e.id) > (current.entry_date, current.id):
-                latest[e.symptom_code] = e
+                latest[e.series] = e
     cutoff = today - timedelta(days=recent_days)
     rows = [
-        Tracked(code, e.entry_date, e.severity, len(days[code]))
-        for code, e in latest.items()
+        Tracked(series, e, len(days[series]))
+        for series, e in latest.items()
         # A mark on the same day as the last entry counts as coming after it (rules §3).
-        if e.entry_date >= cutoff and not (code in gone and gone[code] >= e.entry_date)
+        if e.entry_date >= cutoff and not (series in gone and gone[series] >= e.entry_date)
     ]
-    return sorted(rows, key=lambda r: (r.last_date, r.symptom_code), reverse=True)
+    return sorted(rows, key=lambda r: (r.last_date, r.series), reverse=True)

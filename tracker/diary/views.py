@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     abort,
@@ -17,7 +19,8 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from tracker import clock, config, db
-from tracker.alerts.services import answer_by_mark, open_alert_cards
+from tracker.alerts import wording
+from tracker.alerts.services import answer_by_mark, follow_rename, open_alert_cards
 from tracker.alerts.urgent import raise_urgent
 from tracker.diary import checkins, forms, services
 from tracker.diary.charts import severity_chart
@@ -27,6 +30,8 @@ from tracker.forms import Errors, FieldError, render_form
 from tracker.notify.prompts import undelivered_prompts
 from tracker.patients import from_team
 from tracker.rules import load_rules
+from tracker.rules.data import NAME_MAX, NAMED_SYMPTOM, normal_name, series_key
+from tracker.rules.engine import red_flag_urgency
 
 bp = Blueprint("diary", __name__, url_prefix="/diary")
 
@@ -85,11 +90,16 @@ def log():
 
 @bp.post("/log/symptom")
 def log_symptom():
-    """Start logging one symptom for today (from that symptom's history page)."""
+    """Start logging one symptom for today (from that symptom's history page); for a named
+    series, with its name already chosen."""
     code = request.form.get("symptom", "")
     if not load_rules().is_known(code):
         abort(404)
-    session[CHOICE_KEY] = {"day_parts": _parts(_today()), "chosen": [code]}
+    session[CHOICE_KEY] = {
+        "day_parts": _parts(_today()),
+        "chosen": [code],
+        "name": request.form.get("name", "")[:NAME_MAX],
+    }
     return redirect(url_for("diary.log_details"))
 
 
@@ -114,7 +124,12 @@ def log_details():
     if choice.errors:  # for example the day has slipped out of the back-dating window
         return _choose_page(choice)
     if request.method == "GET":
-        return _details_page(choice, forms.Details(values={}, errors=Errors(), reports=[]))
+        name = saved.get("name", "")
+        # As the patient last typed it, so that its choice is the one ticked.
+        used = services.names_used(db.session(), _patient())
+        name = next((n for n in used if normal_name(n) == normal_name(name)), name)
+        named = {NAMED_SYMPTOM: forms.SymptomValues(name_choice=name)}
+        return _details_page(choice, forms.Details(values=named, errors=Errors(), reports=[]))
     details = forms.parse_details(request.form, choice, rules)
     if details.errors:
         return _details_page(choice, details)
@@ -144,13 +159,22 @@ def _choose_page(choice: forms.Choice):
 
 
 def _details_page(choice: forms.Choice, details: forms.Details):
+    rules = load_rules()
+    red_flags = [code for code in choice.chosen if rules.may_skip_severity(code)]
     return render_form(
         "diary/log_details.html",
         details.errors,
         choice=choice,
         details=details,
-        rules=load_rules(),
+        rules=rules,
         empty=forms.SymptomValues(),
+        names=services.names_used(db.session(), _patient()),
+        # When a red flag is chosen, what to do now comes before anything else (rules §2), as
+        # urgent as the rules will find it for that day: a fit weeks ago is for today, not 999.
+        advice=wording.most_urgent(
+            (red_flag_urgency(code, choice.day, _today(), rules), code) for code in red_flags
+        ),
+        team=_patient().team,
     )
 
 
@@ -165,13 +189,22 @@ def check_in():
 @bp.route("/symptoms/<code>/gone", methods=["GET", "POST"])
 def gone_away(code: str):
     rules = load_rules()
-    if not rules.is_known(code):
+    if not rules.is_known(code) or code == NAMED_SYMPTOM:
         abort(404)
-    symptom = rules.symptom(code)
+    return _gone_away_page(code, None, rules.symptom(code).label)
+
+
+@bp.route("/something-else/<int:entry_id>/gone", methods=["GET", "POST"])
+def named_gone_away(entry_id: int):
+    series = _named_series_or_404(entry_id)
+    return _gone_away_page(NAMED_SYMPTOM, series.name, series.label)
+
+
+def _gone_away_page(code: str, name: str | None, label: str):
     today = _today()
     backdate = config.current().web.backdate_days
     errors = Errors()
-    day_parts = {"day": str(today.day), "month": str(today.month), "year": str(today.year)}
+    day_parts = _parts(today)
     if request.method == "POST":
         day_parts = forms.date_parts(request.form, "gone_date")
         try:
@@ -180,12 +213,12 @@ def gone_away(code: str):
             errors.add("gone_date-day", str(exc))
         else:
             with db.transaction() as s:
-                services.record_resolved(s, _patient(), code, day)
+                mark = services.record_resolved(s, _patient(), code, day, name)
                 # The same answer as "this has gone away" on the alert (rules §4).
-                answer_by_mark(s, _patient(), code, day)
-            flash(f"Saved: {symptom.label} has gone away.", "success")
+                answer_by_mark(s, _patient(), mark.series, day)
+            flash(f"Saved: {label} has gone away.", "success")
             return redirect(url_for("diary.home"))
-    return render_form("diary/gone_away.html", errors, symptom=symptom, day_parts=day_parts)
+    return render_form("diary/gone_away.html", errors, label=label, day_parts=day_parts)
 
 
 @bp.get("/history")
@@ -197,16 +230,48 @@ def history():
 @bp.get("/symptoms/<code>")
 def symptom(code: str):
     rules = load_rules()
-    if not rules.is_known(code):
+    if not rules.is_known(code) or code == NAMED_SYMPTOM:
         abort(404)
-    entries = services.live_entries(db.session(), _patient(), code)
-    points = sorted((e.entry_date, e.severity) for e in entries if e.kind == SYMPTOM)
+    return _series_page(Series(code, None, rules.symptom(code).label, None))
+
+
+@bp.get("/something-else/<int:entry_id>")
+def named(entry_id: int):
+    return _series_page(_named_series_or_404(entry_id))
+
+
+def _series_page(series: Series):
+    entries = services.live_entries(db.session(), _patient(), series.key)
+    points = sorted((e.entry_date, e.severity) for e in entries if e.kind == SYMPTOM and e.severity)
     return render_template(
-        "diary/symptom.html",
-        symptom=rules.symptom(code),
-        entries=entries,
-        chart=severity_chart(points),
+        "diary/symptom.html", series=series, entries=entries, chart=severity_chart(points)
     )
+
+
+@bp.route("/something-else/<int:entry_id>/rename", methods=["GET", "POST"])
+def rename(entry_id: int):
+    """Rename a named series: every entry of it, and its alerts, follow (rules §2)."""
+    series = _named_series_or_404(entry_id)
+    values = forms.SymptomValues(new_name=series.name or "")
+    errors = Errors()
+    if request.method == "POST":
+        values.new_name = request.form.get("name-other-new", "")
+        try:
+            name = forms.parse_name(values)
+            with db.transaction() as s:
+                new = services.rename_series(s, _patient(), series.key, name)
+                follow_rename(s, _patient(), series.key, new)
+        except FieldError as exc:
+            errors.add("name-other-new", str(exc))
+        except services.NameTaken:
+            errors.add(
+                "name-other-new",
+                f"You already use the name '{values.new_name.strip()}'. Choose a different name",
+            )
+        else:
+            flash(f"Renamed to '{name}'. Everything you noted before is kept.", "success")
+            return redirect(url_for("diary.named", entry_id=entry_id))
+    return render_form("diary/rename.html", errors, series=series, values=values)
 
 
 @bp.get("/entries/<int:entry_id>")
@@ -225,7 +290,7 @@ def edit(entry_id: int):
     errors = Errors()
     if request.method == "GET":
         values = forms.SymptomValues(
-            severity=str(found.severity),
+            severity="" if found.severity is None else str(found.severity),
             onset=_parts(found.onset_date),
             worrying=found.worrying,
             note=found.note or "",
@@ -243,7 +308,10 @@ def edit(entry_id: int):
             )
         except FieldError as exc:
             errors.add("entry_date-day", str(exc))
-        report = forms.validate_symptom(values, found.symptom_code, symptom.label, day, errors)
+        values.name_choice = found.name or ""  # a series is renamed as a whole, not here
+        report = forms.validate_symptom(
+            values, found.symptom_code, symptom.label, day, errors, rules
+        )
         if not errors:
             with db.transaction() as s:
                 services.edit_entry(s, _patient(), found, report, day)
@@ -254,7 +322,13 @@ def edit(entry_id: int):
             )
             return redirect(url_for("diary.entry", entry_id=found.id))
     return render_form(
-        "diary/edit.html", errors, entry=found, symptom=symptom, values=values, day_parts=day_parts
+        "diary/edit.html",
+        errors,
+        entry=found,
+        symptom=symptom,
+        values=values,
+        day_parts=day_parts,
+        rules=rules,
     )
 
 
@@ -280,6 +354,29 @@ def _own_entry_or_404(entry_id: int):
     if found is None:
         abort(404)
     return found
+
+
+@dataclass(frozen=True)
+class Series:
+    """A series as its pages show it: a symptom, or a named `something else` (rules §2)."""
+
+    code: str
+    name: str | None  # as the patient last typed it
+    label: str
+    entry_id: int | None  # for a named series: one of its entries, which its URLs go by
+
+    @property
+    def key(self) -> str:
+        return series_key(self.code, self.name)
+
+
+def _named_series_or_404(entry_id: int) -> Series:
+    # Named series go by one of their entries' ids: the patient's own words stay out of URLs
+    # (they end up in access logs and browser history), and the id survives a rename.
+    found = services.own_entry(db.session(), _patient(), entry_id)
+    if found is None or found.symptom_code != NAMED_SYMPTOM or not found.name:
+        abort(404)
+    return Series(NAMED_SYMPTOM, found.name, found.name, entry_id)
 
 
 def _parts(day) -> dict[str, str]:

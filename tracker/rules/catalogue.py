@@ -11,7 +11,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from tracker.rules.urgency import Urgency
+from tracker.rules.urgency import RAISED_AT_ONCE, Urgency
 
 # A symptom's class: the urgency it is reported with, `watch` (reported only when a rule fires)
 # or `record` (a common complaint: reported only when worrying or severe).
@@ -84,6 +84,10 @@ class Catalogue:
 
     def is_known(self, code: str) -> bool:
         return code in self.symptoms
+
+    def may_skip_severity(self, code: str) -> bool:
+        """A red flag may be saved without a severity (§2): the advice must come first."""
+        return code in self.symptoms and self.symptoms[code].symptom_class in RAISED_AT_ONCE
 
     def threshold_for(self, name: str, code: str) -> int:
         """A threshold a symptom may set for itself (`new_days`, `persistent_days`)."""

@@ -18,6 +18,10 @@ from tracker.rules.catalogue import Catalogue
 from tracker.rules.thresholds import Rules, compile_rules
 from tracker.rules.urgency import Urgency
 
+# The symptom whose entries carry the patient's own name for it, each name a series (§2).
+NAMED_SYMPTOM = "other"
+NAME_MAX = 40
+
 # Codes are lower-case letters, digits and _ (the catalogue checks): the first separator in a
 # series key ends the code, whatever the name holds.
 _SEPARATOR = ":"
@@ -37,6 +41,18 @@ def split_series(key: str) -> tuple[str, str | None]:
     """A series key's symptom code and name (None for a symptom without one)."""
     code, separator, name = key.partition(_SEPARATOR)
     return code, (name if separator else None)
+
+
+def series_label(series: str, rules: Catalogue, for_team: bool = False) -> str:
+    """What a patient calls a series: a named `other`'s name, or the symptom's label. For the
+    team, a name is shown as the patient's own words for something else."""
+    code, name = split_series(series)
+    label = rules.symptom(code).label if rules.is_known(code) else "A symptom"
+    if name and for_team:
+        return f"{label}: {name}"
+    if name:
+        return name[0].upper() + name[1:]
+    return label
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from tracker.alerts.wording import how_long
 from tracker.notify.queueing import prompt_states
 from tracker.patients.models import Patient
 from tracker.rules.catalogue import Catalogue
+from tracker.rules.data import series_label
 from tracker.rules.urgency import rank
 from tracker.team import wording
 from tracker.team.models import Staff
@@ -164,11 +165,7 @@ def prompts_by_alert(s: Session, alert_ids: list[int]) -> dict[int, list[PromptF
 
 
 def _row(alert: Alert, patient: Patient, prompts: list[PromptFact], rules: Catalogue) -> QueueRow:
-    label = (
-        rules.symptom(alert.symptom_code).label
-        if rules.is_known(alert.symptom_code)
-        else (alert.symptom_code)
-    )
+    label = series_label(alert.series, rules, for_team=True)
     return QueueRow(
         alert_id=alert.id,
         patient_id=patient.id,

@@ -15,6 +15,7 @@ from tracker.diary.models import SYMPTOM, DiaryEntry
 from tracker.diary.services import live_entries
 from tracker.patients.models import Patient
 from tracker.rules.catalogue import Catalogue
+from tracker.rules.data import series_label
 from tracker.team import wording
 from tracker.team.models import AlertOutcome
 from tracker.team.queue import is_waiting, waiting
@@ -48,23 +49,19 @@ class Record:
     alerts: list[AlertView]  # newest first
 
 
-def _label(code: str | None, rules: Catalogue) -> str:
-    if code is None:
-        return ""
-    return rules.symptom(code).label if rules.is_known(code) else code
-
-
 def charts_for(entries: list[DiaryEntry], rules: Catalogue) -> list[SymptomChart]:
-    """One chart per symptom with severity entries, most recently noted first."""
-    by_code: dict[str, list[DiaryEntry]] = {}
+    """One chart per series (a symptom, or a named `something else`) with entries, most
+    recently noted first."""
+    by_series: dict[str, list[DiaryEntry]] = {}
     for e in entries:
-        if e.kind == SYMPTOM and e.symptom_code is not None:
-            by_code.setdefault(e.symptom_code, []).append(e)
+        if e.kind == SYMPTOM and e.series is not None:
+            by_series.setdefault(e.series, []).append(e)
     charts = []
-    for code, rows in by_code.items():
+    for series, rows in by_series.items():
         rows = sorted(rows, key=lambda e: (e.entry_date, e.id))
         points = [(e.entry_date, e.severity) for e in rows if e.severity is not None]
-        charts.append(SymptomChart(code, _label(code, rules), severity_chart(points), rows))
+        label = series_label(series, rules, for_team=True)
+        charts.append(SymptomChart(series, label, severity_chart(points), rows))
     return sorted(charts, key=lambda c: (c.chart.last, c.code), reverse=True)
 
 
@@ -90,7 +87,7 @@ def alert_views(s: Session, alerts: list[Alert], rules: Catalogue) -> list[Alert
     return [
         AlertView(
             alert=a,
-            symptom=_label(a.symptom_code, rules),
+            symptom=series_label(a.series, rules, for_team=True),
             urgency_label=wording.urgency_label(a.urgency),
             urgency_tag=wording.urgency_tag(a.urgency),
             reasons=wording.reasons(a.reason_list, a.urgency, rules, symptom=a.symptom_code),
