@@ -42,7 +42,7 @@ def _patient():
 @bp.before_app_request
 def _note_reach() -> None:
     """On a diary page, whether no channel reaches the patient for prompts (for the banner)."""
-    if request.blueprint not in DIARY_BLUEPRINTS or request.method != "GET":
+    if request.blueprint not in DIARY_BLUEPRINTS:
         return
     if not current_user.is_authenticated or getattr(current_user, "patient", None) is None:
         return
