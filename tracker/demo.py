@@ -13,7 +13,7 @@ from tracker import clock, config, db
 from tracker.auth.passwords import hash_password
 from tracker.diary import services
 from tracker.diary.services import SymptomReport
-from tracker.patients.models import KnownCondition, Patient
+from tracker.patients.models import ContactPreference, KnownCondition, Patient
 from tracker.support.seed import load_demo_directory
 from tracker.team.accounts import NewStaff, create_staff
 from tracker.team.models import CLINICIAN, Team
@@ -80,6 +80,8 @@ def load_demo(s: Session, today: date) -> Patient:
     patient.known_conditions.append(KnownCondition(symptom_code="fatigue"))
     s.add(patient)
     s.flush()
+    # Reminders are their own consent (rules §4a): Alex chose them by both channels.
+    s.add(ContactPreference(patient_id=patient.id, remind_by_email=True, remind_by_sms=True))
 
     for days_ago, severity, note in BONE_PAIN:
         onset = today - timedelta(days=28) if days_ago == 27 else None
@@ -140,6 +142,7 @@ def _load_team_demo(s: Session, team: Team, today: date) -> None:
     )
     s.add(sam)
     s.flush()
+    s.add(ContactPreference(patient_id=sam.id, remind_by_email=True))
     for days_ago, severity in ((6, 3), (2, 4)):
         services.record_symptoms(
             s, sam, today - timedelta(days=days_ago), [SymptomReport("headache", severity)]

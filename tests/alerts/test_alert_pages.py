@@ -255,8 +255,10 @@ def test_the_page_promises_a_reminder_only_by_a_channel_the_patient_agreed_to(
 
 def test_without_consent_to_any_channel_no_message_is_promised(patient_client, patient):
     words = main_text(log(patient_client, "coughing_blood", follow_redirects=True))
-    assert "reminder" not in words and "send you" not in words
+    assert "reminder" not in words and "We will also send you" not in words
     assert "stay at the top of your diary" in words
+    # Rules v2 §4: instead, the banner every diary page shows to a patient no channel reaches.
+    assert "We cannot send you messages about your diary" in words
 
 
 # ---- when queueing fails --------------------------------------------------------------------

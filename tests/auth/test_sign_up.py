@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tests.auth.conftest import database, is_signed_in, read, sign_in_form, text_of
 from tests.conftest import csrf_from, make_team, reconfigure
 from tracker.auth.passwords import MAX_LENGTH
-from tracker.patients.models import Patient
+from tracker.patients.models import ConsentChange, ContactPreference, Patient
 
 GOOD_PASSWORD = "three plain words"
 
@@ -75,10 +75,34 @@ def test_sign_up_creates_the_account_and_signs_in(client, app, team_id, clock):
     assert patient.email_consent_at is not None and patient.sms_consent_at is not None
 
 
-def test_reminder_consent_is_only_recorded_when_ticked(client, app, team_id):
+def test_prompts_go_by_every_channel_and_reminders_only_when_ticked(client, app, team_id):
+    """Rules v2 §4: leaving "Reminders (optional)" unticked no longer turns off prompts."""
+    _post(client, _form(team_id, mobile="07700 900123", reminders=["email"]))
+    patient = read(app, lambda s: s.scalar(select(Patient)))
+    assert patient.email_consent_at is not None and patient.sms_consent_at is not None
+    pref = read(app, lambda s: s.get(ContactPreference, patient.id))
+    assert pref.remind_by_email and not pref.remind_by_sms
+    changes = read(app, lambda s: s.scalars(select(ConsentChange).order_by(ConsentChange.id)).all())
+    assert [(c.channel, c.scope, c.given, c.source) for c in changes] == [
+        ("email", "prompts", True, "sign_up"),
+        ("sms", "prompts", True, "sign_up"),
+        ("email", "reminders", True, "sign_up"),
+    ]
+
+
+def test_no_reminders_ticked_means_no_reminders_but_prompts_all_the_same(client, app, team_id):
     _post(client, _form(team_id, mobile="07700 900123"))
     patient = read(app, lambda s: s.scalar(select(Patient)))
-    assert patient.email_consent_at is None and patient.sms_consent_at is None
+    assert patient.email_consent_at is not None and patient.sms_consent_at is not None
+    pref = read(app, lambda s: s.get(ContactPreference, patient.id))
+    assert not pref.remind_by_email and not pref.remind_by_sms
+
+
+def test_the_sign_up_page_explains_prompts_and_offers_reminders_apart(client, team_id):
+    html = client.get("/sign-up").get_data(as_text=True)
+    assert "Messages about your diary" in html
+    assert "Reminders to fill in your diary (optional)" in html
+    assert "reminders and prompts" not in html
 
 
 @pytest.mark.parametrize("length", [64, MAX_LENGTH])

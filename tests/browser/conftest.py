@@ -23,6 +23,7 @@ from werkzeug.serving import make_server
 
 from tests.browser import axe
 from tests.conftest import PASSWORD, make_patient, make_team
+from tracker.clock import SYSTEM
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -98,7 +99,9 @@ def live_server(app) -> Iterator[LiveServer]:
 
     with app.app_context():
         s = db.session()
-        make_patient(s, make_team(s), email=PATIENT_EMAIL)
+        # Prompts by email, as every sign-up has them (rules v2 §4): a patient reached by no
+        # channel sees a banner on every diary page (tests/browser/test_consents.py).
+        make_patient(s, make_team(s), email=PATIENT_EMAIL, email_consent_at=SYSTEM.now())
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

@@ -19,6 +19,7 @@ from tests.notify import standin
 from tracker import clock as tracker_clock
 from tracker.alerts.models import Prompt
 from tracker.alerts.services import apply_findings
+from tracker.patients.models import ContactPreference
 from tracker.rules.engine import Finding
 
 
@@ -158,10 +159,13 @@ EMAIL = "alex.patient@example.test"
 MORNING = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
-def add_patient(session, *, sms=True, email=True, mobile=MOBILE, address=EMAIL, team=None, **kw):
-    """A patient with consent to the channels asked for."""
+def add_patient(
+    session, *, sms=True, email=True, mobile=MOBILE, address=EMAIL, team=None, reminders=None, **kw
+):
+    """A patient taking prompts by the channels asked for, and reminders by the same ones
+    unless `reminders` says otherwise (a set of channels): since rules v2 they are separate."""
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    return make_patient(
+    patient = make_patient(
         session,
         team,
         email=address,
@@ -170,6 +174,17 @@ def add_patient(session, *, sms=True, email=True, mobile=MOBILE, address=EMAIL, 
         email_consent_at=now if email else None,
         **kw,
     )
+    if reminders is None:
+        reminders = {c for c, on in (("sms", sms), ("email", email)) if on}
+    session.add(
+        ContactPreference(
+            patient_id=patient.id,
+            remind_by_sms="sms" in reminders,
+            remind_by_email="email" in reminders,
+        )
+    )
+    session.commit()
+    return patient
 
 
 def add_prompt(session, patient_id: int, urgency: str = "soon", code: str = "cough", at=None):

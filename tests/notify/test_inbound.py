@@ -23,7 +23,7 @@ from tracker.notify import messages
 from tracker.notify.inbound import DONE, HELP, OTHER, START, STOP, keyword
 from tracker.notify.models import InboundSms, SmsOptOut
 from tracker.notify.outbox import queue
-from tracker.patients.models import ConsentChange
+from tracker.patients.models import ConsentChange, ContactPreference
 
 
 @pytest.mark.parametrize(
@@ -78,8 +78,83 @@ def test_stop_means_no_further_texts_and_start_means_texts_again(app, peers, ses
     assert any(text.startswith("You will get texts") for text in texts)
     session.expire_all()
     assert patient.sms_consent_at is not None
-    sources = session.scalars(select(ConsentChange.source).order_by(ConsentChange.id)).all()
-    assert sources == ["sms_stop", "sms_start"]
+    # Rules v2: STOP turned texts off for prompts and for reminders, and START gave back both.
+    changes = session.scalars(select(ConsentChange).order_by(ConsentChange.id)).all()
+    assert [(c.scope, c.given, c.source) for c in changes] == [
+        ("prompts", False, "sms_stop"),
+        ("reminders", False, "sms_stop"),
+        ("prompts", True, "sms_start"),
+        ("reminders", True, "sms_start"),
+    ]
+    assert session.get(ContactPreference, patient.id).remind_by_sms
+
+
+def test_start_gives_back_only_what_stop_took(app, peers, session):
+    """Reminders by text were off before STOP: START turns prompts back on, not reminders."""
+    patient = add_patient(session, reminders={"email"})
+    peers.twilio.send_text(peers.url, MOBILE, "STOP")
+    peers.twilio.send_text(peers.url, MOBILE, "START")
+    session.expire_all()
+    assert patient.sms_consent_at is not None
+    assert not session.get(ContactPreference, patient.id).remind_by_sms
+    changes = session.scalars(select(ConsentChange).order_by(ConsentChange.id)).all()
+    assert [(c.scope, c.given, c.source) for c in changes] == [
+        ("prompts", False, "sms_stop"),
+        ("prompts", True, "sms_start"),
+    ]
+
+
+def test_start_after_a_version_1_stop_gives_back_prompts_but_not_reminders(app, peers, session):
+    """A STOP recorded before rules v2 (scope "messages") then the migration's carried-over
+    records: START restores prompts by text, and leaves reminders for the patient to choose."""
+    patient = add_patient(session, sms=False, reminders={"email"})
+    stopped = MORNING - timedelta(days=30)
+    session.add_all(
+        [
+            SmsOptOut(number=MOBILE, opted_out=True, source="keyword", changed_at=stopped),
+            ConsentChange(
+                patient_id=patient.id,
+                channel="sms",
+                scope="messages",
+                given=False,
+                source="sms_stop",
+                at=stopped,
+            ),
+            ConsentChange(
+                patient_id=patient.id,
+                channel="sms",
+                scope="prompts",
+                given=False,
+                source="rules_v2",
+                at=MORNING - timedelta(days=1),
+            ),
+        ]
+    )
+    session.commit()
+    peers.twilio.send_text(peers.url, MOBILE, "START")
+    session.expire_all()
+    assert patient.sms_consent_at is not None
+    assert not session.get(ContactPreference, patient.id).remind_by_sms
+
+
+def test_start_never_turns_on_texts_the_patient_turned_off_themselves(app, peers, session):
+    patient = add_patient(session, sms=False, reminders={"email"})
+    session.add(
+        ConsentChange(
+            patient_id=patient.id,
+            channel="sms",
+            scope="prompts",
+            given=False,
+            source="settings",
+            at=MORNING,
+        )
+    )
+    session.commit()
+    peers.twilio.send_text(peers.url, MOBILE, "STOP")
+    peers.twilio.send_text(peers.url, MOBILE, "START")
+    session.expire_all()
+    assert patient.sms_consent_at is None
+    assert not session.get(ContactPreference, patient.id).remind_by_sms
 
 
 def test_stop_cancels_texts_already_queued(app, peers, session):

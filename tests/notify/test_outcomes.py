@@ -23,7 +23,7 @@ from tracker.notify.dispatch.claims import claim
 from tracker.notify.models import PromptDelivery, SmsOptOut
 from tracker.notify.outbox import REMINDER_UNDELIVERED, queue
 from tracker.notify.prompts import expand_due_prompts
-from tracker.patients.models import ContactPreference
+from tracker.patients.models import ConsentChange, ContactPreference
 
 LEASE = timedelta(minutes=5)
 AT = MORNING + timedelta(seconds=3)
@@ -154,7 +154,15 @@ def test_a_refusal_for_an_unsubscribed_number_opts_the_number_out(app, session):
     session.commit()
 
     assert session.get(SmsOptOut, MOBILE).opted_out
-    assert session.get(ContactPreference, patient.id) is None  # not a refused number
+    pref = session.get(ContactPreference, patient.id)
+    assert pref.sms_refused_number is None  # not a refused number
+    # The patient's record says what the carrier's STOP did: no texts, for either consent.
+    changes = session.scalars(select(ConsentChange).order_by(ConsentChange.id)).all()
+    assert [(c.channel, c.scope, c.given, c.source) for c in changes] == [
+        ("sms", "prompts", False, "twilio_21610"),
+        ("sms", "reminders", False, "twilio_21610"),
+    ]
+    assert patient.sms_consent_at is None and not pref.remind_by_sms
 
 
 @pytest.mark.parametrize("kind", [o.GAVE_UP, o.REFUSED, o.UNRECONCILED])

@@ -29,7 +29,10 @@ def remind(app, now):
 
 
 def prefer(session, patient, **values):
-    session.add(ContactPreference(patient_id=patient.id, **values))
+    pref = session.get(ContactPreference, patient.id) or ContactPreference(patient_id=patient.id)
+    for name, value in values.items():
+        setattr(pref, name, value)
+    session.add(pref)
     session.commit()
 
 

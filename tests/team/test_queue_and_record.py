@@ -76,9 +76,8 @@ def test_the_queue_flags_a_patient_no_prompt_can_reach(app, clinician, world):
     with database(app) as s:
         s.execute(update(Patient).values(email_consent_at=None, sms_consent_at=None))
         s.commit()
-    assert "Cannot be sent: the patient has not agreed to email or text" in plain(
-        clinician.get("/team/")
-    )
+    body = plain(clinician.get("/team/"))
+    assert "Cannot be sent: no email or text reaches the patient" in body
 
 
 def test_delivery_words(app):

@@ -24,6 +24,7 @@ from tracker.auth.passwords import hash_password
 from tracker.auth.sessions import end_sessions, start_session
 from tracker.auth.signing_in import Refused
 from tracker.patients.models import DIED, Patient
+from tracker.patients.preferences import start_consents
 from tracker.patients.services import create_patient, email_taken
 from tracker.team.models import Team
 
@@ -123,8 +124,7 @@ def complete_enrolled(
         patient.mobile = account.mobile
         patient.password_hash = password_hash
         patient.password_changed_at = now
-        patient.email_consent_at = now if account.email_reminders else None
-        patient.sms_consent_at = now if account.sms_reminders else None
+        start_consents(s, patient, account.email_reminders, account.sms_reminders, now)
         invitations.record_user(s, invitation_id, patient_id)
         key = start_session(s, patient)
         s.commit()

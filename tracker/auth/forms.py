@@ -143,8 +143,7 @@ def check_account(
         if mobile is None and values.sms_reminders:
             errors.add(
                 "mobile",
-                "Enter your mobile number to get text reminders, or untick "
-                "'Text me reminders and prompts'",
+                "Enter your mobile number to get text reminders, or untick 'Text me reminders'",
             )
     except ContactError as exc:
         errors.add("mobile", str(exc))

@@ -36,7 +36,7 @@ from tracker.notify.models import (
     OutboxMessage,
     WebhookReceipt,
 )
-from tracker.notify.optouts import after_refusal, set_opt_out
+from tracker.notify.optouts import after_refusal, start_texts, stop_texts
 from tracker.notify.outbox import (
     fall_back,
     is_monitored,
@@ -45,8 +45,7 @@ from tracker.notify.outbox import (
     settle_reminder,
 )
 from tracker.notify.outbox import settle_prompt as settle
-from tracker.patients.models import ConsentChange, Patient
-from tracker.patients.preferences import START_TEXT, STOP_TEXT, set_consent
+from tracker.patients.models import Patient
 
 log = logging.getLogger(__name__)
 
@@ -234,9 +233,9 @@ def receive(
         return recorded  # this text was handled already
     reply = None
     if word == STOP:
-        _stop(s, sender, patients, now)
+        stop_texts(s, sender, patients, "keyword", now)
     elif word == START:
-        _start(s, sender, patients, now)
+        start_texts(s, sender, patients, now)
         reply = "start"
     elif word == HELP:
         reply = "help"
@@ -264,30 +263,6 @@ def _record(
     if s.execute(statement).scalar() is None:
         return Inbound(DUPLICATE)
     return None
-
-
-def _stop(s: Session, number: str, patients: list[Patient], now: datetime) -> None:
-    set_opt_out(s, number, True, "keyword", now)
-    for patient in patients:
-        set_consent(s, patient, SMS, False, STOP_TEXT, now)
-    # Texts already queued are cancelled when a dispatcher claims them (and, for a prompt,
-    # its other channel is tried then): the opt-out is checked at send time.
-    log.info("a number opted out of texts")
-
-
-def _start(s: Session, number: str, patients: list[Patient], now: datetime) -> None:
-    set_opt_out(s, number, False, "start", now)
-    for patient in patients:
-        last = s.scalar(
-            select(ConsentChange.source)
-            .where(ConsentChange.patient_id == patient.id, ConsentChange.channel == SMS)
-            .order_by(ConsentChange.at.desc(), ConsentChange.id.desc())
-            .limit(1)
-        )
-        # Back to what they had before STOP; never consent to texts they never chose.
-        if last == STOP_TEXT:
-            set_consent(s, patient, SMS, True, START_TEXT, now)
-    log.info("a number opted back in to texts")
 
 
 def _acknowledge_all(s: Session, patient: Patient, now: datetime) -> None:

@@ -131,10 +131,16 @@ def queue(
 
 @dataclass(frozen=True)
 class Reach:
-    """Where one patient may be sent messages now, per channel (None: not on that channel)."""
+    """Where one patient may be sent messages now, per channel (rules §4 and §4a).
+
+    `sms` and `email` are the usable addresses (None: none given, or a number opted out or
+    refused); prompts and reminders are separate consents on top of them.
+    """
 
     sms: str | None
     email: str | None
+    prompt_by_sms: bool
+    prompt_by_email: bool
     remind_by_sms: bool
     remind_by_email: bool
     reminders_paused: bool
@@ -142,19 +148,20 @@ class Reach:
     def address(self, channel: str) -> str | None:
         return self.sms if channel == SMS else self.email
 
+    def takes(self, kind: str, channel: str) -> bool:
+        """Whether the patient takes messages of `kind` on `channel` (address aside)."""
+        if kind == REMINDER:
+            wanted = self.remind_by_sms if channel == SMS else self.remind_by_email
+            return wanted and not self.reminders_paused
+        return self.prompt_by_sms if channel == SMS else self.prompt_by_email
+
     def for_purpose(self, kind: str) -> list[tuple[str, str]]:
         """(channel, address) pairs for a message of `kind`: SMS first."""
         out = []
         for channel in (SMS, EMAIL):
             address = self.address(channel)
-            if address is None:
-                continue
-            if kind == REMINDER and (
-                self.reminders_paused
-                or not (self.remind_by_sms if channel == SMS else self.remind_by_email)
-            ):
-                continue
-            out.append((channel, address))
+            if address is not None and self.takes(kind, channel):
+                out.append((channel, address))
         return out
 
 
@@ -178,18 +185,19 @@ def opted_out_numbers(s: Session, numbers) -> set[str]:
 
 
 def reach_from(patient: Patient, pref: ContactPreference | None, number_opted_out: bool) -> Reach:
-    """The patient's channels: agreed to, with an address, not opted out, not refused. Pure."""
+    """The patient's channels: given, not opted out, not refused; and what each is for. Pure."""
     sms = None
-    if patient.sms_consent_at is not None and patient.mobile:
+    if patient.mobile:
         refused = pref is not None and pref.sms_refused_number == patient.mobile
         if not refused and not number_opted_out:
             sms = patient.mobile
-    email = patient.email if patient.email_consent_at is not None and patient.email else None
     return Reach(
         sms=sms,
-        email=email,
-        remind_by_sms=pref.remind_by_sms if pref else True,
-        remind_by_email=pref.remind_by_email if pref else True,
+        email=patient.email or None,
+        prompt_by_sms=patient.sms_consent_at is not None,
+        prompt_by_email=patient.email_consent_at is not None,
+        remind_by_sms=bool(pref and pref.remind_by_sms),
+        remind_by_email=bool(pref and pref.remind_by_email),
         reminders_paused=bool(pref and pref.reminders_paused_at),
     )
 

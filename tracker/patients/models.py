@@ -12,7 +12,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
-    true,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -59,7 +59,9 @@ class Patient(Base):
     enrolled_on: Mapped[date] = mapped_column(Date)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Consent to be contacted by each channel: when it was given, or None.
+    # Prompts by each channel (rules §4): when they were last switched on, or None if the patient
+    # turned them off (or, from version 1, had that channel off). On for every new account.
+    # Reminders are a separate consent: ContactPreference.remind_by_*.
     email_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sms_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -117,10 +119,11 @@ DEFAULT_REMINDER_TIME = "10:00"
 
 
 class ContactPreference(Base):
-    """A patient's reminder cadence and pause, and reminders switched off per channel.
+    """A patient's reminders: by which channels (their choice, off unless chosen), the cadence
+    and the pause; and a mobile number that takes no texts.
 
-    Which channels a patient agreed to at all is Patient.email_consent_at / sms_consent_at; a
-    patient with no row here has the defaults.
+    Prompts per channel are Patient.email_consent_at / sms_consent_at (rules §4); a patient with
+    no row here has no reminders.
     """
 
     __tablename__ = "contact_preferences"
@@ -136,8 +139,8 @@ class ContactPreference(Base):
     reminder_weekday: Mapped[int] = mapped_column(SmallInteger, default=DEFAULT_WEEKDAY)
     reminder_time: Mapped[str] = mapped_column(String(5), default=DEFAULT_REMINDER_TIME)
     reminders_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    remind_by_sms: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    remind_by_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    remind_by_sms: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    remind_by_email: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The mobile number Twilio refused for good (21211 invalid, 21614 not a mobile, or reported
     # undeliverable, 30003 and 30005; see preferences.REFUSED_NUMBER_CODES): texts stop until
     # the patient's number is different from this one.
@@ -146,9 +149,20 @@ class ContactPreference(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
+# What a consent covers (ConsentChange.scope). MESSAGES is version 1's "this channel at all",
+# kept in the history; since version 2 of the rules each change is to PROMPTS or REMINDERS.
+MESSAGES = "messages"
+PROMPTS = "prompts"
+REMINDERS = "reminders"
+# The source of the changes the version 2 migration recorded when it split the two.
+RULES_V2 = "rules_v2"
+
+
 class ConsentChange(Base):
-    """Every change to what a patient agreed to be sent: which channel, given or withdrawn, when,
-    and how (the settings page, a STOP or START text, Twilio's 21610)."""
+    """Every change to what a patient agreed to be sent: which channel, what for, given or
+    withdrawn, when, and how. The source says who: the patient ("sign_up", "settings"), whoever
+    holds the number ("sms_stop", "sms_start", Twilio's "twilio_21610"), or the service itself
+    ("rules_v2", the migration that split prompts from reminders)."""
 
     __tablename__ = "consent_changes"
 
@@ -157,8 +171,7 @@ class ConsentChange(Base):
         ForeignKey("patients.id", ondelete="CASCADE"), index=True
     )
     channel: Mapped[str] = mapped_column(String(8))
-    # What the consent covers: "messages" (the channel at all) or "reminders" (on that channel).
-    scope: Mapped[str] = mapped_column(String(12), default="messages")
+    scope: Mapped[str] = mapped_column(String(12), default=PROMPTS)
     given: Mapped[bool] = mapped_column(Boolean)
     source: Mapped[str] = mapped_column(String(24))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

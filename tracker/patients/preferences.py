@@ -1,4 +1,13 @@
-"""A patient's say over messages: channels and consent, reminders, a number that takes no texts.
+"""A patient's say over messages: prompts and reminders per channel, a number that takes no texts.
+
+Two separate consents per channel (rules §4 and §4a):
+
+- **Prompts** (the tracker telling the patient to contact their team) are part of the service:
+  on for every channel the patient has given unless they turned it off on purpose, on a page
+  that says what they will miss. Stored as `Patient.email_consent_at` / `sms_consent_at`
+  (when prompts by that channel were last switched on; None: off).
+- **Reminders** (to update the diary) are the patient's choice: `ContactPreference.remind_by_*`,
+  off unless chosen.
 
 Opt-outs belong to a number, not a patient: `tracker.notify.optouts`.
 
@@ -19,21 +28,28 @@ from tracker.patients.models import (
     DEFAULT_CADENCE,
     DEFAULT_REMINDER_TIME,
     DEFAULT_WEEKDAY,
+    PROMPTS,
+    REMINDERS,
     ConsentChange,
     ContactPreference,
     Patient,
 )
 
 SETTINGS_PAGE = "settings"
+SIGN_UP = "sign_up"
 STOP_TEXT = "sms_stop"
 START_TEXT = "sms_start"
+CHANNELS = (EMAIL, SMS)
 
 # Reminder times on offer: whole hours outside quiet hours (rules §4: 21:00 to 08:00).
 REMINDER_TIMES = tuple(f"{h:02d}:00" for h in range(8, 21))
 
 
 def preference(s: Session, patient_id: int) -> ContactPreference:
-    """The patient's preferences row, created with the defaults if they have none yet."""
+    """The patient's preferences row, created with the defaults if they have none yet.
+
+    The default has no reminders: they are the patient's choice (rules §4a).
+    """
     pref = s.get(ContactPreference, patient_id)
     if pref is None:
         pref = ContactPreference(
@@ -41,24 +57,34 @@ def preference(s: Session, patient_id: int) -> ContactPreference:
             reminder_cadence=DEFAULT_CADENCE,
             reminder_weekday=DEFAULT_WEEKDAY,
             reminder_time=DEFAULT_REMINDER_TIME,
-            remind_by_sms=True,
-            remind_by_email=True,
+            remind_by_sms=False,
+            remind_by_email=False,
         )
         s.add(pref)
         s.flush()
     return pref
 
 
+def _record(
+    s: Session, patient_id: int, channel: str, scope: str, given: bool, source: str, now: datetime
+) -> None:
+    s.add(
+        ConsentChange(
+            patient_id=patient_id, channel=channel, scope=scope, given=given, source=source, at=now
+        )
+    )
+
+
 def set_consent(
     s: Session, patient: Patient, channel: str, given: bool, source: str, now: datetime
 ) -> bool:
-    """Give or withdraw consent to a channel; True if it changed (and the change is recorded)."""
+    """Switch prompts by one channel on or off; True if it changed (and the change is recorded)."""
     attribute = "sms_consent_at" if channel == SMS else "email_consent_at"
     had = getattr(patient, attribute) is not None
     if had == given:
         return False
     setattr(patient, attribute, now if given else None)
-    s.add(ConsentChange(patient_id=patient.id, channel=channel, given=given, source=source, at=now))
+    _record(s, patient.id, channel, PROMPTS, given, source, now)
     return True
 
 
@@ -70,17 +96,20 @@ def set_reminder_channel(
     if getattr(pref, attribute) == on:
         return False
     setattr(pref, attribute, on)
-    s.add(
-        ConsentChange(
-            patient_id=pref.patient_id,
-            channel=channel,
-            scope="reminders",
-            given=on,
-            source=source,
-            at=now,
-        )
-    )
+    _record(s, pref.patient_id, channel, REMINDERS, on, source, now)
     return True
+
+
+def start_consents(
+    s: Session, patient: Patient, remind_by_email: bool, remind_by_sms: bool, now: datetime
+) -> None:
+    """A new account's consents: prompts by every channel, reminders as chosen; all recorded."""
+    for channel in CHANNELS:
+        set_consent(s, patient, channel, True, SIGN_UP, now)
+    pref = preference(s, patient.id)
+    set_reminder_channel(s, pref, EMAIL, remind_by_email, SIGN_UP, now)
+    set_reminder_channel(s, pref, SMS, remind_by_sms, SIGN_UP, now)
+    pref.updated_at = now
 
 
 def refuse_number(s: Session, patient_id: int, number: str, code: str, now: datetime) -> None:
@@ -93,10 +122,10 @@ def refuse_number(s: Session, patient_id: int, number: str, code: str, now: date
 
 @dataclass(frozen=True)
 class Choices:
-    """What the contact preferences form asks."""
+    """What the contact preferences form asks: prompts and reminders per channel, and when."""
 
-    email: bool
-    sms: bool
+    prompt_by_email: bool
+    prompt_by_sms: bool
     remind_by_email: bool
     remind_by_sms: bool
     cadence: str
@@ -108,10 +137,10 @@ class Choices:
 def current_choices(s: Session, patient: Patient) -> Choices:
     pref = s.get(ContactPreference, patient.id)
     return Choices(
-        email=patient.email_consent_at is not None,
-        sms=patient.sms_consent_at is not None,
-        remind_by_email=pref.remind_by_email if pref else True,
-        remind_by_sms=pref.remind_by_sms if pref else True,
+        prompt_by_email=patient.email_consent_at is not None,
+        prompt_by_sms=patient.sms_consent_at is not None,
+        remind_by_email=bool(pref and pref.remind_by_email),
+        remind_by_sms=bool(pref and pref.remind_by_sms),
         cadence=pref.reminder_cadence if pref else DEFAULT_CADENCE,
         weekday=pref.reminder_weekday if pref else DEFAULT_WEEKDAY,
         time=pref.reminder_time if pref else DEFAULT_REMINDER_TIME,
@@ -119,12 +148,24 @@ def current_choices(s: Session, patient: Patient) -> Choices:
     )
 
 
+def prompts_turned_off(before: Choices, after: Choices) -> tuple[str, ...]:
+    """The channels `after` turns prompts off on: each needs the patient to confirm it."""
+    return tuple(
+        channel
+        for channel, was, now in (
+            (EMAIL, before.prompt_by_email, after.prompt_by_email),
+            (SMS, before.prompt_by_sms, after.prompt_by_sms),
+        )
+        if was and not now
+    )
+
+
 def save_choices(s: Session, patient: Patient, choices: Choices, now: datetime) -> None:
-    """Apply the form: consent per channel, reminders per channel, cadence and pause."""
+    """Apply the form: prompts per channel, reminders per channel, cadence and pause."""
     if choices.cadence not in CADENCES or choices.time not in REMINDER_TIMES:
         raise ValueError("not a cadence or time on offer")
-    set_consent(s, patient, EMAIL, choices.email, SETTINGS_PAGE, now)
-    set_consent(s, patient, SMS, choices.sms, SETTINGS_PAGE, now)
+    set_consent(s, patient, EMAIL, choices.prompt_by_email, SETTINGS_PAGE, now)
+    set_consent(s, patient, SMS, choices.prompt_by_sms, SETTINGS_PAGE, now)
     pref = preference(s, patient.id)
     set_reminder_channel(s, pref, EMAIL, choices.remind_by_email, SETTINGS_PAGE, now)
     set_reminder_channel(s, pref, SMS, choices.remind_by_sms, SETTINGS_PAGE, now)

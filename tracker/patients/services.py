@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tracker import clock, config
 from tracker.patients.models import KnownCondition, Patient
+from tracker.patients.preferences import start_consents
 
 
 def create_patient(
@@ -28,7 +29,8 @@ def create_patient(
     """Add a patient (flushed, so it has an id); the caller commits.
 
     Without a password hash the account waits for the patient to complete it from an
-    invitation. Consent to each channel is recorded as given now.
+    invitation, with no consents yet. With one, prompts go by every channel and reminders by
+    the channels chosen (`preferences.start_consents`), each recorded.
     """
     settings = config.current()
     patient = Patient(
@@ -40,13 +42,13 @@ def create_patient(
         enrolled_on=clock.local_date(now, settings.timezone),
         password_hash=password_hash,
         password_changed_at=now if password_hash is not None else None,
-        email_consent_at=now if email_reminders else None,
-        sms_consent_at=now if sms_reminders else None,
         created_at=now,
     )
     patient.known_conditions = [KnownCondition(symptom_code=c) for c in known_conditions]
     s.add(patient)
     s.flush()
+    if password_hash is not None:
+        start_consents(s, patient, email_reminders, sms_reminders, now)
     return patient
 
 

@@ -69,7 +69,7 @@ def delivery(prompts: Iterable[PromptFact], monitored: bool, has_channel: bool) 
     if not monitored:
         return Delivery("Not sent: monitoring is paused or ended")
     if not has_channel:
-        return Delivery("Cannot be sent: the patient has not agreed to email or text", True)
+        return Delivery("Cannot be sent: no email or text reaches the patient", True)
     if latest is None:
         return Delivery("No message")
     if latest.state == "undelivered":
@@ -108,7 +108,7 @@ class QueueRow:
 
 
 def has_channel(patient: Patient) -> bool:
-    """True if the patient has agreed to at least one way of being sent a prompt."""
+    """True if prompts are on by at least one channel the patient has given (rules §4)."""
     return patient.email_consent_at is not None or (
         patient.sms_consent_at is not None and bool(patient.mobile)
     )

@@ -84,8 +84,11 @@ def screen(job: Job, facts: Facts, now: datetime, quiet: tuple) -> Verdict:
             address = reach.address(job.channel)
             if address is None:
                 return Verdict(cancel=_why_not(job, patient, facts), fall_back=True)
-            if job.kind == REMINDER and (job.channel, address) not in reach.for_purpose(REMINDER):
-                return Verdict(cancel="reminders_off")
+            if not reach.takes(job.kind, job.channel):
+                # Switched off for this kind since it was queued; a prompt still tries the
+                # patient's other channel (fall_back checks that one takes prompts).
+                reason = "reminders_off" if job.kind == REMINDER else "prompts_off"
+                return Verdict(cancel=reason, fall_back=job.kind == PROMPT)
             return _quiet_or_go(job, patient, now, quiet, readdress=address)
     elif job.kind == INVITATION and job.channel == SMS and job.to in facts.opted_out:
         return Verdict(cancel="opted_out")
@@ -93,10 +96,8 @@ def screen(job: Job, facts: Facts, now: datetime, quiet: tuple) -> Verdict:
 
 
 def _why_not(job: Job, patient: Patient, facts: Facts) -> str:
-    if job.channel == EMAIL:
-        return "no_consent"
-    if patient.sms_consent_at is None or not patient.mobile:
-        return "no_consent"
+    if job.channel == EMAIL or not patient.mobile:
+        return "no_address"
     if patient.mobile in facts.opted_out:
         return "opted_out"
     return "number_refused"

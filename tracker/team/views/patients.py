@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker import db
 from tracker.forms import Errors, parse_id, render_form
+from tracker.patients import reachability
 from tracker.patients.contact import display_mobile
 from tracker.patients.services import email_taken
 from tracker.rules import load_rules
@@ -30,6 +31,7 @@ def queue():
         history=alert_queue.answered_alerts(db.session(), staff(), rules),
         history_days=alert_queue.HISTORY_DAYS,
         several_teams=len(staff().team_ids) > 1,
+        unreachable=reachability.unreachable_patients(db.session(), staff().team_ids),
     )
 
 
@@ -38,7 +40,13 @@ def patients():
     """Every patient of the member's teams."""
     rows = record.patients_of(db.session(), staff().team_ids)
     return render_template(
-        "team/patients.html", rows=rows, wording=wording, several_teams=len(staff().team_ids) > 1
+        "team/patients.html",
+        rows=rows,
+        wording=wording,
+        several_teams=len(staff().team_ids) > 1,
+        unreachable={
+            p.id for p in reachability.unreachable_patients(db.session(), staff().team_ids)
+        },
     )
 
 
@@ -96,7 +104,7 @@ def patient(patient_id: int):
         mobile=display_mobile(found.mobile),
         status=wording.status_label(found.monitoring_status, found.ended_reason),
         outcome_labels=wording.OUTCOME_LABELS,
-        has_channel=alert_queue.has_channel(found),
+        has_channel=not reachability.reaches_no_one(s, found),
     )
 
 
