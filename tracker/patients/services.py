@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import clock, config
-from tracker.patients.models import KnownCondition, Patient
+from tracker.patients import conditions
+from tracker.patients.models import Patient
 
 
 def create_patient(
@@ -24,11 +25,14 @@ def create_patient(
     email_reminders: bool = False,
     sms_reminders: bool = False,
     known_conditions: Iterable[str] = (),
+    conditions_set_by: int | None = None,
 ) -> Patient:
     """Add a patient (flushed, so it has an id); the caller commits.
 
     Without a password hash the account waits for the patient to complete it from an
-    invitation. Consent to each channel is recorded as given now.
+    invitation. Consent to each channel is recorded as given now. `known_conditions` are
+    recorded, with their history, as set by the member of staff `conditions_set_by` (None: the
+    patient).
     """
     settings = config.current()
     patient = Patient(
@@ -44,9 +48,9 @@ def create_patient(
         sms_consent_at=now if sms_reminders else None,
         created_at=now,
     )
-    patient.known_conditions = [KnownCondition(symptom_code=c) for c in known_conditions]
     s.add(patient)
     s.flush()
+    conditions.add_at_enrolment(s, patient, known_conditions, conditions_set_by, now)
     return patient
 
 
