@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import clock, db
 from tracker.forms import Errors, render_form
@@ -36,6 +37,12 @@ def _condition(found: Patient, code: str) -> KnownCondition:
 
 def _back(found: Patient):
     return redirect(url_for("team.patient", patient_id=found.id, _anchor=ANCHOR))
+
+
+def _gone(found: Patient):
+    # Removed by someone else (or a second click) between reading it and saving.
+    flash("This known condition had already been removed. Nothing was changed.")
+    return _back(found)
 
 
 @bp.route("/patients/<int:patient_id>/conditions/new", methods=["GET", "POST"])
@@ -74,8 +81,11 @@ def change_condition(patient_id: int, code: str):
         values = team_conditions.read_form(request.form, code)
         checked = team_conditions.check(values, errors, clock.today(found.timezone), None)
         if checked is not None:
-            with db.transaction() as s:
-                changed = team_conditions.change(s, staff(), found, row, checked)
+            try:
+                with db.transaction() as s:
+                    changed = team_conditions.change(s, staff(), found, row, checked)
+            except StaleDataError:
+                return _gone(found)
             flash("The known condition has been saved." if changed else "Nothing was changed.")
             return _back(found)
     return render_form("team/condition.html", errors, p=found, values=values, choices=None, row=row)
@@ -86,7 +96,10 @@ def remove_condition(patient_id: int, code: str):
     """Stop treating the symptom as expected; its history stays."""
     found = _patient(patient_id)
     row = _condition(found, code)
-    with db.transaction() as s:
-        team_conditions.remove(s, staff(), found, row)
+    try:
+        with db.transaction() as s:
+            team_conditions.remove(s, staff(), found, row)
+    except StaleDataError:
+        return _gone(found)
     flash("The known condition has been removed.", "success")
     return _back(found)
