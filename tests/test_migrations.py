@@ -4,22 +4,23 @@ rebuild a table without losing a row that refers to it."""
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import column, inspect, select, table, text
 from sqlalchemy.orm import Session
 
 from tests.conftest import BACKENDS, PG_URL, make_patient, pg_database_name
 from tests.team.conftest import open_alert
-from tracker.db import drop_database, fresh_database, make_engine
+from tracker.db import UTCDateTime, drop_database, fresh_database, make_engine
 from tracker.diary.services import SymptomReport, record_symptoms
 from tracker.migrate import MIGRATIONS, alembic_config
 from tracker.models import Base
+from tracker.patients.models import KnownCondition, KnownConditionChange
 
 
 @pytest.fixture(params=BACKENDS)
@@ -310,11 +311,11 @@ def insert_row(conn, table: str, **given) -> int | None:
     it has one."""
     values = dict(given)
     columns = inspect(conn).get_columns(table)
-    for column in columns:
-        name = column["name"]
-        if name in values or name == "id" or column["nullable"] or column.get("default"):
+    for each in columns:
+        name = each["name"]
+        if name in values or name == "id" or each["nullable"] or each.get("default"):
             continue
-        values[name] = _plain_value(column["type"].python_type)
+        values[name] = _plain_value(each["type"].python_type)
     names = ", ".join(values)
     params = ", ".join(f":{name}" for name in values)
     returning = " RETURNING id" if any(c["name"] == "id" for c in columns) else ""
@@ -333,3 +334,61 @@ def _plain_value(kind: type):
         date: date(2026, 11, 1),
         datetime: datetime(2026, 11, 1, tzinfo=UTC),
     }[kind]
+
+
+_CONDITIONS_FROM_TEAM = "a7d4e2c91b36"  # known conditions: end date, reason, who, history
+
+
+def test_existing_known_conditions_become_the_patients_undated_each_with_its_history(
+    empty_database_url,
+):
+    url = empty_database_url
+    cfg = alembic_config(url)
+    before_it = ScriptDirectory.from_config(cfg).get_revision(_CONDITIONS_FROM_TEAM).down_revision
+    command.upgrade(cfg, before_it)
+    engine = make_engine(url)
+    recorded = datetime(2026, 11, 3, 9, 15, tzinfo=UTC)
+    old_conditions = table(
+        "known_conditions",
+        column("patient_id"),
+        column("symptom_code"),
+        column("created_at", UTCDateTime(timezone=True)),
+    )
+    with engine.begin() as conn:
+        patient = _a_patient(conn)
+        conn.execute(
+            old_conditions.insert(),
+            [
+                {"patient_id": patient, "symptom_code": code, "created_at": recorded}
+                for code in ("bone_pain", "fatigue")
+            ],
+        )
+
+    command.upgrade(cfg, _CONDITIONS_FROM_TEAM)
+    with Session(engine) as s:
+        rows = s.execute(
+            select(
+                KnownCondition.symptom_code,
+                KnownCondition.until,
+                KnownCondition.reason,
+                KnownCondition.set_by_staff_id,
+            ).order_by(KnownCondition.symptom_code)
+        ).all()
+        assert rows == [("bone_pain", None, None, None), ("fatigue", None, None, None)]
+        history = s.execute(
+            select(
+                KnownConditionChange.patient_id,
+                KnownConditionChange.symptom_code,
+                KnownConditionChange.action,
+                KnownConditionChange.staff_id,
+                KnownConditionChange.at,
+            ).order_by(KnownConditionChange.symptom_code)
+        ).all()
+        assert history == [
+            (patient, "bone_pain", "added", None, recorded),
+            (patient, "fatigue", "added", None, recorded),
+        ]
+    engine.dispose()
+
+    command.downgrade(cfg, before_it)
+    assert _row_counts(url, ("known_conditions",)) == {"known_conditions": 2}

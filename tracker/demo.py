@@ -13,7 +13,8 @@ from tracker import clock, config, db
 from tracker.auth.passwords import hash_password
 from tracker.diary import services
 from tracker.diary.services import SymptomReport
-from tracker.patients.models import ContactPreference, KnownCondition, Patient
+from tracker.patients import conditions
+from tracker.patients.models import ContactPreference, Patient
 from tracker.support.seed import load_demo_directory
 from tracker.team.accounts import NewStaff, create_staff
 from tracker.team.models import CLINICIAN, Team
@@ -77,11 +78,11 @@ def load_demo(s: Session, today: date) -> Patient:
         email_consent_at=now,
         sms_consent_at=now,
     )
-    patient.known_conditions.append(KnownCondition(symptom_code="fatigue"))
     s.add(patient)
     s.flush()
     # Reminders are their own consent (rules §4a): Alex chose them by both channels.
     s.add(ContactPreference(patient_id=patient.id, remind_by_email=True, remind_by_sms=True))
+    conditions.add(s, patient, "fatigue", staff_id=None, now=now)
 
     for days_ago, severity, note in BONE_PAIN:
         onset = today - timedelta(days=28) if days_ago == 27 else None

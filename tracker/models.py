@@ -6,7 +6,7 @@ from tracker.db import Base
 from tracker.detection.models import JobRun
 from tracker.diary.models import DiaryEntry, EntryRevision
 from tracker.notify import models as notify_models  # noqa: F401 - the outbox's tables
-from tracker.patients.models import KnownCondition, Patient
+from tracker.patients.models import KnownCondition, KnownConditionChange, Patient
 from tracker.support.models import SupportService, SupportServiceArea, SupportServiceChange
 from tracker.team.models import Team
 
@@ -19,6 +19,7 @@ __all__ = [
     "Invitation",
     "JobRun",
     "KnownCondition",
+    "KnownConditionChange",
     "Patient",
     "Prompt",
     "SignInFailure",

@@ -13,6 +13,7 @@ from tracker.detection.models import JobRun
 from tracker.diary.models import CHECK_IN, RESOLVED, SYMPTOM, DiaryEntry
 from tracker.patients.models import KnownCondition, Patient
 from tracker.rules.engine import Entry, ResolvedMark
+from tracker.rules.engine import KnownCondition as KnownConditionData
 from tracker.team.models import Team
 
 DELETED_AT = datetime(2026, 1, 2, tzinfo=UTC)
@@ -49,8 +50,11 @@ def check_in(day: date) -> Row:
     return Row(CHECK_IN, day)
 
 
-def store(s, patient_id: int, rows: Iterable[Row], known: Iterable[str] = ()) -> None:
-    """Write diary rows and known conditions (no revisions: detection never reads them)."""
+def store(
+    s, patient_id: int, rows: Iterable[Row], known: Iterable[str | KnownConditionData] = ()
+) -> None:
+    """Write diary rows and known conditions, a code alone being undated (no revisions or
+    history: detection never reads them)."""
     s.add_all(
         DiaryEntry(
             patient_id=patient_id,
@@ -65,7 +69,12 @@ def store(s, patient_id: int, rows: Iterable[Row], known: Iterable[str] = ()) ->
         )
         for r in rows
     )
-    s.add_all(KnownCondition(patient_id=patient_id, symptom_code=code) for code in set(known))
+    s.add_all(
+        KnownCondition(patient_id=patient_id, symptom_code=k)
+        if isinstance(k, str)
+        else KnownCondition(patient_id=patient_id, symptom_code=k.symptom, until=k.until)
+        for k in set(known)
+    )
     s.commit()
 
 

@@ -1,7 +1,8 @@
 """One engine: the batched pass over stored diaries finds exactly what `assess` finds.
 
-Random diaries (deleted rows, check-ins, resolved marks, onsets, known conditions, codes the
-rules no longer list, entries after today) are stored, read back by the pass in small batches,
+Random diaries (deleted rows, check-ins, resolved marks, onsets, known conditions with and
+without end dates, codes the rules no longer list, entries after today) are stored, read back
+by the pass in small batches,
 and compared with `findings_for_patient` (the whole history) and with `assess` on the same
 diary held in memory. Random thresholds shrink the window, so reading further back than the
 window (long chains, far onsets) happens in many examples, not just a few.
@@ -29,7 +30,7 @@ from tracker.detection.patient import findings_for_patient
 from tracker.detection.run import assess_batches
 from tracker.detection.window import window_start
 from tracker.rules.catalogue import load_rules
-from tracker.rules.engine import Rules, assess, compile_rules
+from tracker.rules.engine import KnownCondition, Rules, assess, compile_rules
 
 TODAY = date(2026, 11, 20)
 RULES = compile_rules(load_rules())
@@ -94,8 +95,8 @@ def _severity(code: str):
 
 
 @st.composite
-def diaries(draw) -> tuple[list[Row], frozenset[str]]:
-    """One patient's rows and known conditions."""
+def diaries(draw) -> tuple[list[Row], frozenset[str | KnownCondition]]:
+    """One patient's rows and known conditions, some with end dates."""
     rows: list[Row] = []
     for run in draw(st.lists(runs_of_entries(), max_size=4)):
         rows.extend(run)
@@ -106,8 +107,24 @@ def diaries(draw) -> tuple[list[Row], frozenset[str]]:
         rows.append(resolved(day, code, deleted=draw(st.booleans()), name=name))
     for _ in range(draw(st.integers(0, 2))):
         rows.append(check_in(TODAY + timedelta(days=draw(st.integers(-60, 0)))))
-    known = frozenset(draw(st.lists(st.sampled_from(CODES), max_size=2)))
-    return rows, known
+    return rows, draw(known_conditions())
+
+
+# An end date near today (yesterday ended, today still counts: rules §2) or anywhere nearby.
+until_days = st.one_of(st.integers(-2, 2), st.integers(-60, 60))
+
+
+@st.composite
+def known_conditions(draw) -> frozenset[str | KnownCondition]:
+    """At most one known condition per code (as stored): undated, or the team's with an end
+    date."""
+    known: set[str | KnownCondition] = set()
+    for code in draw(st.lists(st.sampled_from(CODES), max_size=3, unique=True)):
+        if draw(st.booleans()):
+            known.add(code)
+        else:
+            known.add(KnownCondition(code, until=TODAY + timedelta(days=draw(until_days))))
+    return frozenset(known)
 
 
 thresholds = st.builds(
@@ -275,3 +292,56 @@ def test_a_lapsed_red_flag_whose_chain_began_before_the_window_is_read_to_its_st
     assert finding.first_entry == rows[0].day < window_start(TODAY, RULES)
     assert finding.last_entry == last
     assert finding == findings_for_patient(session, pid, TODAY, RULES)[0]
+
+
+# ---- known conditions with end dates (rules §2) ------------------------------------------------
+
+
+def test_a_known_condition_counts_to_its_end_date_inclusive_in_the_pass_as_in_assess(
+    session, sessions
+):
+    """Worked example 14's diary, stored: joint pain every 4 days over 16 days is `new` and
+    `persistent` unless a known condition counts today; one ending today still counts."""
+    first = TODAY - timedelta(days=16)
+    rows = [symptom(first + timedelta(days=4 * i), "joint_pain", 3) for i in range(5)]
+    ends = {"yesterday": TODAY - timedelta(days=1), "today": TODAY, "undated": None}
+    ids = add_patients(session, len(ends))
+    try:
+        for pid, until in zip(ids, ends.values(), strict=True):
+            known = "joint_pain" if until is None else KnownCondition("joint_pain", until=until)
+            store(session, pid, rows, [known])
+        found = pass_findings(sessions, RULES, batch_size=2)
+        by_end = dict(zip(ends, ids, strict=True))
+        [ended] = found[by_end["yesterday"]]
+        assert ended.reasons == ("new", "persistent")
+        assert by_end["today"] not in found and by_end["undated"] not in found
+        for pid in ids:
+            assert findings_for_patient(session, pid, TODAY, RULES) == found.get(pid, [])
+    finally:
+        session.rollback()
+        wipe(session)
+
+
+def test_a_known_condition_never_hides_a_red_flag_or_a_worsening_in_the_pass_or_assess(
+    session, sessions
+):
+    """Rules §3: known conditions suppress only `new` and `persistent`. A known condition on a
+    red-flag code (the forms refuse one; an older record may hold one) still gives `red_flag`,
+    and a known condition getting worse is still reported."""
+    until = KnownCondition("fracture", until=TODAY + timedelta(days=30))
+    worse = [symptom(TODAY - timedelta(days=16 - 4 * i), "joint_pain", s) for i, s in
+             enumerate((3, 3, 4, 6, 6))]  # fmt: skip
+    ids = add_patients(session, 2)
+    try:
+        store(session, ids[0], [symptom(TODAY - timedelta(days=1), "fracture", 4)], [until])
+        store(session, ids[1], worse, ["joint_pain"])
+        found = pass_findings(sessions, RULES, batch_size=1)
+        [flag] = found[ids[0]]
+        assert (flag.symptom, flag.reasons, flag.urgency) == ("fracture", ("red_flag",), "same_day")
+        [worsening] = found[ids[1]]
+        assert worsening.reasons == ("worsening",)
+        for pid in ids:
+            assert findings_for_patient(session, pid, TODAY, RULES) == found[pid]
+    finally:
+        session.rollback()
+        wipe(session)

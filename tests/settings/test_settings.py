@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
 
 from tests.conftest import make_patient, post_form
-from tracker.patients.models import Patient
+from tests.team.conftest import make_staff
+from tracker.patients import conditions
+from tracker.patients.models import KnownConditionChange, Patient
 
 
 def details(**overrides):
@@ -116,3 +122,121 @@ def test_support_starts_at_the_patients_own_district_and_can_be_cleared(
 
     assert 'value="LS6"' in area_box("/support/")
     assert 'value="LS6"' not in area_box("/support/?area=")
+
+
+# ---- known conditions the team noted (rules v2 §2) ---------------------------------------------
+
+NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+TODAY = date(2026, 12, 2)
+
+
+@pytest.fixture
+def from_team(session, patient, clock):
+    """The patient's team noted joint aches until 31 January 2027, and numbness until
+    yesterday; the patient added fatigue themselves."""
+    clock.set(NOW)
+    nurse = make_staff(session, "nurse@example.test", patient.team_id, name="Jo Nurse")
+    conditions.add(session, patient, "fatigue", staff_id=None, now=NOW)
+    conditions.add(
+        session,
+        patient,
+        "joint_pain",
+        staff_id=nurse.id,
+        until=date(2027, 1, 31),
+        reason="Joint aches are common with letrozole",
+        now=NOW,
+    )
+    conditions.add(
+        session, patient, "numbness", staff_id=nurse.id, until=date(2026, 12, 1), reason="r"
+    )
+    session.commit()
+    return nurse
+
+
+def _changes(session, patient) -> list[tuple]:
+    session.expire_all()
+    rows = session.scalars(
+        select(KnownConditionChange)
+        .where(KnownConditionChange.patient_id == patient.id)
+        .order_by(KnownConditionChange.id)
+    )
+    return [(c.symptom_code, c.action, c.until, c.staff_id) for c in rows]
+
+
+def _plain(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def test_the_patient_sees_the_teams_conditions_their_end_dates_and_reasons(
+    from_team, patient_client
+):
+    page = _plain(patient_client.get("/settings/"))
+    assert (
+        "Aching or stiff joints Your team has noted this as expected until Sunday 31 January "
+        "2027. Their reason: Joint aches are common with letrozole." in page
+    )
+    assert "Feeling much more tired than usual You added this." in page
+    # Ended yesterday: shown as ended, with what that means.
+    assert (
+        "Your team noted this as expected until Tuesday 1 December 2026. That date has passed, "
+        "so the diary now treats it like any other symptom." in page
+    )
+    assert (
+        "If one of these changes, gets worse or worries you, add it to your diary as usual and "
+        "contact your treating team." in page
+    )
+
+
+def test_the_form_ticks_what_counts_today_and_says_which_the_team_noted(from_team, patient_client):
+    body = patient_client.get("/settings/conditions").get_data(as_text=True)
+    ticked = set(re.findall(r'value="([a-z_]+)" checked', body))
+    assert ticked == {"fatigue", "joint_pain"}  # numbness ended yesterday
+    assert "your team will see that you removed it" in _plain(
+        patient_client.get("/settings/conditions")
+    )
+
+
+def test_the_patient_can_untick_the_teams_condition_and_the_history_says_who(
+    from_team, patient_client, session, patient
+):
+    before = _changes(session, patient)
+    response = post_form(patient_client, "/settings/conditions", [("conditions", "fatigue")])
+    assert response.status_code == 302
+    session.expire_all()
+    saved = session.get(Patient, patient.id)
+    # Joint pain removed by the patient; numbness, already ended, left alone for the team to see.
+    assert {k.symptom_code for k in saved.known_conditions} == {"fatigue", "numbness"}
+    assert _changes(session, patient) == [*before, ("joint_pain", "removed", None, None)]
+
+
+def test_ticking_an_ended_condition_makes_it_the_patients_own_with_no_end_date(
+    from_team, patient_client, session, patient
+):
+    before = _changes(session, patient)
+    chosen = [("conditions", c) for c in ("fatigue", "joint_pain", "numbness")]
+    assert post_form(patient_client, "/settings/conditions", chosen).status_code == 302
+    session.expire_all()
+    numbness = next(
+        k for k in session.get(Patient, patient.id).known_conditions if k.symptom_code == "numbness"
+    )
+    assert (numbness.until, numbness.reason, numbness.set_by_staff_id) == (None, None, None)
+    assert _changes(session, patient) == [*before, ("numbness", "changed", None, None)]
+
+
+def test_the_patients_own_changes_are_kept_with_who_and_when(patient_client, session, patient):
+    post_form(patient_client, "/settings/conditions", [("conditions", "bone_pain")])
+    post_form(patient_client, "/settings/conditions", [])
+    assert _changes(session, patient) == [
+        ("bone_pain", "added", None, None),
+        ("bone_pain", "removed", None, None),
+    ]
+
+
+@pytest.mark.parametrize("code", ["seizure", "lump", "hot_flushes", "other"])
+def test_a_symptom_that_cannot_be_a_known_condition_is_refused(
+    patient_client, session, patient, code
+):
+    response = post_form(patient_client, "/settings/conditions", [("conditions", code)])
+    assert response.status_code == 400
+    assert "Select conditions from the list" in response.get_data(as_text=True)
+    assert _changes(session, patient) == []

@@ -22,6 +22,7 @@ from tracker.auth import passwords
 from tracker.auth.sessions import start_session
 from tracker.clock import SYSTEM
 from tracker.diary.services import SymptomReport, record_symptoms
+from tracker.patients import conditions
 from tracker.rules.engine import Finding
 from tracker.team import totp
 from tracker.team.models import CLINICIAN, TEAM_ADMIN, Membership, Staff
@@ -29,6 +30,8 @@ from tracker.team.models import CLINICIAN, TEAM_ADMIN, Membership, Staff
 __all__ = ["PASSWORD", "database", "read", "text_of"]  # re-exported for the tests here
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+# Each side's patient has this known condition (theirs, to try changing it from our side).
+KNOWN_ON_BOTH_SIDES = "fatigue"
 _QUICK = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 _QUICK_HASH = _QUICK.hash(PASSWORD)
 _QUICK_DUMMY = _QUICK.hash("dummy for the tests")
@@ -95,7 +98,8 @@ class World:
 
 
 def add_side(s, name: str, tag: str) -> Side:
-    """A team with a clinician, an admin, a patient with two diary entries, and an open alert."""
+    """A team with a clinician, an admin, a patient with a known condition and two diary entries,
+    and an open alert."""
     team = make_team(s, name=name, hospital=f"{name} Hospital")
     s.commit()
     clinician = make_staff(s, f"clinician.{tag}@example.test", team.id, name=f"Clin {tag}")
@@ -107,6 +111,7 @@ def add_side(s, name: str, tag: str) -> Side:
         email=f"patient.{tag}@example.test",
         email_consent_at=SYSTEM.now(),
     )
+    conditions.add(s, patient, KNOWN_ON_BOTH_SIDES, staff_id=None)
     day = SYSTEM.today("Europe/London") - timedelta(days=3)
     record_symptoms(s, patient, day, [SymptomReport("bone_pain", 6, note="Hurts at night")])
     record_symptoms(s, patient, SYSTEM.today("Europe/London"), [SymptomReport("bone_pain", 7)])

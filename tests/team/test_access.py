@@ -11,11 +11,18 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.conftest import csrf_from, sign_in_as
-from tests.team.conftest import World, database, make_staff, read, staff_sign_in_as
+from tests.team.conftest import (
+    KNOWN_ON_BOTH_SIDES,
+    World,
+    database,
+    make_staff,
+    read,
+    staff_sign_in_as,
+)
 from tracker import create_app
 from tracker.alerts.models import Alert
 from tracker.config import for_tests
-from tracker.patients.models import Patient
+from tracker.patients.models import KnownConditionChange, Patient
 from tracker.team.models import StaffAccess
 
 
@@ -49,6 +56,9 @@ def test_the_walk_below_finds_the_routes_it_should():
     assert "/team/patients/<int:patient_id>" in rules
     assert "/team/alerts/<int:alert_id>/outcome" in rules
     assert "/team/teams/<int:team_id>/members/<int:staff_id>/role" in rules
+    assert "/team/patients/<int:patient_id>/conditions/new" in rules
+    assert "/team/patients/<int:patient_id>/conditions/<code>" in rules
+    assert "/team/patients/<int:patient_id>/conditions/<code>/remove" in rules
 
 
 def _fill(rule: str, world: World, ids_of: str) -> str:
@@ -63,6 +73,7 @@ def _fill(rule: str, world: World, ids_of: str) -> str:
     path = rule
     for name, value in values.items():
         path = path.replace(f"<int:{name}>", str(value))
+    path = path.replace("<code>", KNOWN_ON_BOTH_SIDES)  # a known condition both patients have
     assert "<" not in path, f"{rule}: add its argument to _fill so the walk can cover it"
     return path
 
@@ -95,6 +106,19 @@ def _nothing_changed_for_them(app, world: World) -> None:
             ).all()
             == []
         )
+        # Their known condition as it was set up, and no change in its history since.
+        [condition] = theirs.known_conditions
+        assert (condition.symptom_code, condition.until, condition.reason) == (
+            KNOWN_ON_BOTH_SIDES,
+            None,
+            None,
+        )
+        changes = s.scalars(
+            select(KnownConditionChange.action).where(
+                KnownConditionChange.patient_id == world.theirs.patient
+            )
+        ).all()
+        assert changes == ["added"]
 
 
 @pytest.mark.parametrize(("rule", "method"), TEAM_ROUTES_WITH_IDS)

@@ -14,7 +14,7 @@ from tracker.auth import invitations
 from tracker.auth.models import Invitation
 from tracker.clock import SYSTEM
 from tracker.notify.models import INVITATION, OutboxMessage
-from tracker.patients.models import KnownCondition, Patient
+from tracker.patients.models import KnownCondition, KnownConditionChange, Patient
 from tracker.team.models import StaffAccess
 
 NEW_PASSWORD = "three plain words"
@@ -80,9 +80,27 @@ def test_enrolling_creates_the_patient_and_sends_the_link_through_the_outbox(app
     assert alex.password_hash is None and alex.email_consent_at is None
     assert alex.mobile == "+447700900321"
     conditions = read(
-        app, lambda s: s.scalars(select(KnownCondition.symptom_code).order_by("symptom_code")).all()
+        app,
+        lambda s: s.execute(
+            select(
+                KnownCondition.symptom_code, KnownCondition.set_by_staff_id, KnownCondition.until
+            )
+            .where(KnownCondition.patient_id == alex.id)
+            .order_by("symptom_code")
+        ).all(),
     )
-    assert conditions == ["fatigue", "lymphoedema"]
+    # Set by the clinician who enrolled the patient, with no end date, and each on record.
+    clinician_id = world.ours.clinician
+    assert conditions == [("fatigue", clinician_id, None), ("lymphoedema", clinician_id, None)]
+    history = read(
+        app,
+        lambda s: s.execute(
+            select(KnownConditionChange.symptom_code, KnownConditionChange.action)
+            .where(KnownConditionChange.patient_id == alex.id)
+            .order_by("symptom_code")
+        ).all(),
+    )
+    assert history == [("fatigue", "added"), ("lymphoedema", "added")]
     invitation = read(app, lambda s: s.scalar(select(Invitation)))
     assert invitation.patient_id == alex.id and invitation.team_id == world.ours.team
     assert _link(app, response).split("/join/")[1] not in invitation.token_hash

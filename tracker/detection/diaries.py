@@ -34,7 +34,7 @@ _PAIRS_PER_QUERY = 400  # symptoms read further back per query, four parameters 
 Pair = tuple[int, str]  # (patient id, series key: a symptom code, or `other` and a name)
 DaysBySymptom = dict[str, list[EntryDay]]
 MarksBySymptom = dict[str, list[date]]
-Diary = tuple[int, DaysBySymptom, MarksBySymptom, frozenset[str]]  # and its known conditions
+Diary = tuple[int, DaysBySymptom, MarksBySymptom, frozenset[str]]  # and known conditions today
 
 
 @dataclass
@@ -66,8 +66,13 @@ def read_batch(
     with sessions() as s:
         conn = s.connection()
         held = BatchDiaries()
-        known = select(KnownCondition.patient_id, KnownCondition.symptom_code)
-        for pid, code in conn.execute(known.where(KnownCondition.patient_id.between(first, last))):
+        # Only those that count today (rules §2: no end date, or one on or after today), so
+        # the pass holds codes, as `assess` does once it has tested each end date on `today`.
+        known = select(KnownCondition.patient_id, KnownCondition.symptom_code).where(
+            KnownCondition.patient_id.between(first, last),
+            or_(KnownCondition.until.is_(None), KnownCondition.until >= today),
+        )
+        for pid, code in conn.execute(known):
             held.known[pid] = held.known.get(pid, frozenset()) | {code}
         with_older: set[Pair] = set()
         # Fetched a thousand rows at a time: row by row costs more.

@@ -10,14 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.diary.models import LIVE_SYMPTOM, SYMPTOM, DiaryEntry
+from tracker.patients.conditions import for_rules
 from tracker.patients.models import KnownCondition
 from tracker.rules import engine
 
 
 def read_diary(
     s: Session, patient_id: int
-) -> tuple[list[engine.Entry], list[engine.ResolvedMark], frozenset[str]]:
-    """Every live (not deleted) symptom entry and resolved mark, and the known conditions."""
+) -> tuple[list[engine.Entry], list[engine.ResolvedMark], frozenset[str | engine.KnownCondition]]:
+    """Every live (not deleted) symptom entry and resolved mark, and the known conditions (with
+    their end dates: the engine decides which count on its `today`)."""
     rows = s.execute(
         select(
             DiaryEntry.kind,
@@ -40,6 +42,7 @@ def read_diary(
             entries.append(engine.Entry(day, code, severity, onset, bool(worrying), name))
         else:
             marks.append(engine.ResolvedMark(day, code, name))
-    known_query = select(KnownCondition.symptom_code).where(KnownCondition.patient_id == patient_id)
-    known = frozenset(s.scalars(known_query))
-    return entries, marks, known
+    known_query = select(KnownCondition.symptom_code, KnownCondition.until).where(
+        KnownCondition.patient_id == patient_id
+    )
+    return entries, marks, for_rules(s.execute(known_query))

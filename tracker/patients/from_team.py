@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from tracker import clock
 from tracker.alerts.models import Alert
 from tracker.team.models import (
+    CONDITIONS_CHANGED,
     ENDED,
     ENROLLED,
     INVITATION_MADE,
@@ -45,6 +46,7 @@ FOR_PATIENT = {
     MOVED: "Moved you to another team",
     ENDED: "Ended monitoring",
     OUTCOME_RECORDED: "Noted what they did about an alert",
+    CONDITIONS_CHANGED: "Changed the symptoms noted as expected for you",
 }
 
 

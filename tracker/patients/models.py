@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     SmallInteger,
     String,
     UniqueConstraint,
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker import clock
 from tracker.config import DEFAULT_TIMEZONE
 from tracker.db import Base, UTCDateTime
-from tracker.team.models import Team
+from tracker.team.models import Staff, Team
 
 # Whether the treating team is monitoring the patient (issue 6). Only ACTIVE patients are sent
 # anything; PAUSED (back in treatment, in hospital) and ENDED stop every message at once.
@@ -31,6 +32,8 @@ MONITORING_STATUSES = (ACTIVE, PAUSED, ENDED)
 DISCHARGED = "discharged"
 DIED = "died"
 ENDED_REASONS = (DISCHARGED, DIED)
+# The longest reason the team can give for a known condition.
+CONDITION_REASON_MAX = 200
 
 
 class Patient(Base):
@@ -87,15 +90,20 @@ class Patient(Base):
         """True if messages may be sent: reminders, prompts, check-ins. Checked at send time."""
         return self.monitoring_status == ACTIVE
 
-    def known_condition_codes(self) -> set[str]:
-        return {k.symptom_code for k in self.known_conditions}
+    def known_condition_codes(self, on: date | None = None) -> set[str]:
+        """The codes of the known conditions; with `on`, only those that count on that day."""
+        return {k.symptom_code for k in self.known_conditions if on is None or k.counts_on(on)}
 
     def __repr__(self) -> str:  # never the name or contact details: reprs end up in logs
         return f"<Patient {self.id}>"
 
 
 class KnownCondition(Base):
-    """A symptom the patient already has for another, known reason (rules §2)."""
+    """A symptom the patient already has for another, known reason (rules §2).
+
+    The patient or the team records one; the team's may end (`until`, inclusive: it counts on
+    that day and not after). Every change is kept in KnownConditionChange.
+    """
 
     __tablename__ = "known_conditions"
     __table_args__ = (UniqueConstraint("patient_id", "symptom_code"),)
@@ -104,8 +112,52 @@ class KnownCondition(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     symptom_code: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    until: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(CONDITION_REASON_MAX))
+    # Who set it as it stands: a member of staff, or None for the patient.
+    # Staff are never deleted (StaffAccess keeps them too), so None always means the patient.
+    set_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patient: Mapped[Patient] = relationship(back_populates="known_conditions")
+    set_by_staff: Mapped[Staff | None] = relationship(lazy="joined")
+
+    @property
+    def set_by_team(self) -> bool:
+        return self.set_by_staff_id is not None
+
+    def counts_on(self, day: date) -> bool:
+        """Whether it counts on `day` (rules §2): no end date, or the end date not before it."""
+        return self.until is None or self.until >= day
+
+
+# What happened to a known condition, for its history.
+CONDITION_ADDED = "added"
+CONDITION_CHANGED = "changed"
+CONDITION_REMOVED = "removed"
+CONDITION_ACTIONS = (CONDITION_ADDED, CONDITION_CHANGED, CONDITION_REMOVED)
+
+
+class KnownConditionChange(Base):
+    """Every change to a patient's known conditions: what, by whom (a member of staff, or the
+    patient when `staff_id` is None), and when; `until` and `reason` as they were after it."""
+
+    __tablename__ = "known_condition_changes"
+    __table_args__ = (
+        CheckConstraint(f"action IN {CONDITION_ACTIONS!r}", name="action"),
+        Index("ix_known_condition_changes_patient_at", "patient_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    symptom_code: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(10))
+    until: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(CONDITION_REASON_MAX))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    staff: Mapped[Staff | None] = relationship(lazy="joined")
 
 
 # Reminder cadences (rules §4a); the default is weekly, Monday 10:00 local time.

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import clock, config
-from tracker.patients.models import KnownCondition, Patient
+from tracker.patients import conditions
+from tracker.patients.models import Patient
 from tracker.patients.preferences import start_consents
 
 
@@ -25,12 +26,15 @@ def create_patient(
     email_reminders: bool = False,
     sms_reminders: bool = False,
     known_conditions: Iterable[str] = (),
+    conditions_set_by: int | None = None,
 ) -> Patient:
     """Add a patient (flushed, so it has an id); the caller commits.
 
     Without a password hash the account waits for the patient to complete it from an
     invitation, with no consents yet. With one, prompts go by every channel and reminders by
-    the channels chosen (`preferences.start_consents`), each recorded.
+    the channels chosen (`preferences.start_consents`), each recorded. `known_conditions` are
+    recorded, with their history, as set by the member of staff `conditions_set_by` (None: the
+    patient).
     """
     settings = config.current()
     patient = Patient(
@@ -44,11 +48,11 @@ def create_patient(
         password_changed_at=now if password_hash is not None else None,
         created_at=now,
     )
-    patient.known_conditions = [KnownCondition(symptom_code=c) for c in known_conditions]
     s.add(patient)
     s.flush()
     if password_hash is not None:
         start_consents(s, patient, email_reminders, sms_reminders, now)
+    conditions.add_at_enrolment(s, patient, known_conditions, conditions_set_by, now)
     return patient
 
 

@@ -1,10 +1,10 @@
-"""The patient's own settings: saving their contact details and their known conditions."""
+"""The patient's own settings: their contact details (known conditions: patients.conditions)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker.patients.models import KnownCondition, Patient
+from tracker.patients.models import Patient
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,3 @@ def save_details(patient: Patient, details: Details) -> None:
     patient.name, patient.email = details.name, details.email
     patient.mobile, patient.timezone = details.mobile, details.timezone
     patient.postcode_district = details.postcode_district
-
-
-def replace_known_conditions(patient: Patient, chosen: set[str]) -> None:
-    """Keep the chosen known conditions, drop the others, add the new ones (the caller commits)."""
-    existing = {k.symptom_code: k for k in patient.known_conditions}
-    for code in existing.keys() - chosen:
-        patient.known_conditions.remove(existing[code])
-    for code in sorted(chosen - existing.keys()):
-        patient.known_conditions.append(KnownCondition(symptom_code=code))

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
-from tracker import db
+from tracker import clock, db
 from tracker.config import DEFAULT_TIMEZONE
 from tracker.forms import Errors, render_form
+from tracker.patients import conditions as known
 from tracker.patients import from_team
 from tracker.patients.contact import ContactError, display_mobile, normalise_email, normalise_mobile
 from tracker.patients.models import Patient
 from tracker.patients.services import email_taken
 from tracker.patients.timezones import is_valid_timezone
 from tracker.rules import load_rules
-from tracker.settings.services import Details, replace_known_conditions, save_details
+from tracker.settings.services import Details, save_details
 from tracker.support.postcodes import PostcodeError, parse_place
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -35,7 +37,8 @@ def index():
         patient=patient,
         mobile=display_mobile(patient.mobile),
         rules=load_rules(),
-        known_codes=sorted(patient.known_condition_codes()),
+        conditions=patient.known_conditions,
+        today=clock.today(patient.timezone),
         access_rows=from_team.seen_by(db.session(), patient.id),
     )
 
@@ -107,15 +110,31 @@ def _check_details(values: dict[str, str], patient: Patient, errors: Errors) -> 
 def conditions():
     patient: Patient = current_user.patient
     rules = load_rules()
+    today = clock.today(patient.timezone)
+    allowed = known.condition_codes(rules)
     errors = Errors()
-    chosen = patient.known_condition_codes()
+    chosen = patient.known_condition_codes(on=today)
     if request.method == "POST":
         chosen = set(request.form.getlist("conditions"))
-        if any(not rules.is_known(code) for code in chosen):
+        if any(code not in allowed for code in chosen):
             errors.add("conditions", "Select conditions from the list")
         else:
-            with db.transaction():
-                replace_known_conditions(patient, chosen)
+            # One held from before that the list no longer offers is kept, not dropped unseen.
+            chosen |= patient.known_condition_codes(on=today) - set(allowed)
+            try:
+                with db.transaction() as s:
+                    known.choose_as_patient(s, patient, chosen, today)
+            except IntegrityError:  # the same condition added at the same moment elsewhere
+                flash("Your known conditions changed while you were saving. Check them below.")
+                return redirect(url_for("settings.conditions"))
             flash("Your known conditions have been saved.", "success")
             return redirect(url_for("settings.index"))
-    return render_form("settings/conditions.html", errors, rules=rules, chosen=chosen)
+    return render_form(
+        "settings/conditions.html",
+        errors,
+        rules=rules,
+        allowed=allowed,
+        chosen=chosen,
+        from_team={k.symptom_code: k for k in patient.known_conditions if k.set_by_team},
+        today=today,
+    )

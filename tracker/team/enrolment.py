@@ -20,6 +20,7 @@ from tracker.auth import invitations
 from tracker.auth.models import Invitation
 from tracker.forms import Errors, parse_id
 from tracker.notify.queueing import queue_invitation
+from tracker.patients import conditions
 from tracker.patients.contact import ContactError, normalise_email, normalise_mobile
 from tracker.patients.models import Patient
 from tracker.patients.services import create_patient
@@ -28,9 +29,6 @@ from tracker.team import audit
 from tracker.team.models import ENROLLED, INVITATION_MADE, Staff, Team
 
 NAME_MAX = 200  # the width of Patient.name
-# Only symptoms watched for change can be "known conditions" (rules §2): a red-flag symptom is
-# always raised, whatever the patient already has.
-KNOWN_CONDITION_CLASS = "watch"
 
 
 @dataclass
@@ -101,7 +99,7 @@ def check_enrolment(
         mobile = normalise_mobile(values.mobile)
     except ContactError as exc:
         errors.add("mobile", str(exc))
-    allowed = {c.code for c in rules.symptoms.values() if c.symptom_class == KNOWN_CONDITION_CLASS}
+    allowed = set(conditions.condition_codes(rules))
     if any(code not in allowed for code in values.conditions):
         errors.add("conditions", "Select known conditions from the list")
     if errors or team_id is None or email is None:
@@ -130,6 +128,7 @@ def enrol(s: Session, staff: Staff, new: NewPatient, now: datetime | None = None
         mobile=new.mobile,
         now=now,
         known_conditions=new.conditions,
+        conditions_set_by=staff.id,
     )
     audit.record(s, staff.id, ENROLLED, patient, now=now)
     invitation, link, sent = _invite(s, staff, patient, now)

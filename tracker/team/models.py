@@ -43,6 +43,7 @@ RESUMED = "resumed"
 MOVED = "moved"
 ENDED = "ended"
 OUTCOME_RECORDED = "outcome_recorded"
+CONDITIONS_CHANGED = "conditions_changed"  # a known condition added, changed or removed
 TEAM_DETAILS_CHANGED = "team_details_changed"
 TEAM_NOTIFICATIONS_CHANGED = "team_notifications_changed"
 MEMBER_ADDED = "member_added"

@@ -1,8 +1,8 @@
-"""The team workspace's pages, under /team/. One blueprint, in three modules by subject."""
+"""The team workspace's pages, under /team/. One blueprint, in modules by subject."""
 
 from __future__ import annotations
 
-from tracker.team.views import admin, patients, sign_in
+from tracker.team.views import admin, conditions, patients, sign_in
 from tracker.team.views.common import bp
 
-__all__ = ["admin", "bp", "patients", "sign_in"]
+__all__ = ["admin", "bp", "conditions", "patients", "sign_in"]

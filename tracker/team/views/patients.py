@@ -9,8 +9,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 
-from tracker import db
+from tracker import clock, db
 from tracker.forms import Errors, parse_id, render_form
+from tracker.patients import conditions as known
 from tracker.patients import reachability
 from tracker.patients.contact import display_mobile
 from tracker.patients.services import email_taken
@@ -85,7 +86,14 @@ def enrol():
                     expires_at=enrolled.invitation.expires_at,
                     new=True,
                 )
-    return render_form("team/enrol.html", errors, values=values, teams=teams, rules=rules)
+    return render_form(
+        "team/enrol.html",
+        errors,
+        values=values,
+        teams=teams,
+        rules=rules,
+        allowed=known.condition_codes(rules),
+    )
 
 
 @bp.get("/patients/<int:patient_id>")
@@ -105,6 +113,8 @@ def patient(patient_id: int):
         status=wording.status_label(found.monitoring_status, found.ended_reason),
         outcome_labels=wording.OUTCOME_LABELS,
         has_channel=not reachability.reaches_no_one(s, found),
+        today=clock.today(found.timezone),
+        condition_history=known.history(s, found.id),
     )
 
 
