@@ -32,7 +32,7 @@ def test_coughing_up_blood_is_raised_at_once_and_can_be_answered(signed_in_page)
     expect(page.get_by_role("heading", name="What to do now")).to_have_count(0)
 
     log_symptom(page, "coughing_blood")
-    expect(page).to_have_url(re.compile(r"/diary/urgent$"))
+    expect(page).to_have_url(re.compile(r"/diary/saved$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(SAME_DAY)
     card = page.locator(".nhsuk-card--care--urgent")
     expect(card).to_contain_text("Coughing up blood")
@@ -66,7 +66,7 @@ def test_a_seizure_says_call_999_and_the_alert_can_be_marked_as_gone(signed_in_p
     assert_accessible(page)
 
     log_symptom(page, "seizure")
-    expect(page).to_have_url(re.compile(r"/diary/urgent$"))
+    expect(page).to_have_url(re.compile(r"/diary/saved$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(EMERGENCY)
     expect(page.locator(".nhsuk-card--care--emergency")).to_contain_text("go to A&E")
     assert_accessible(page)
