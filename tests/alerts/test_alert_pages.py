@@ -314,9 +314,8 @@ def test_the_page_says_the_same_thing_when_the_database_refuses_the_alert(
     assert prompts(session, patient) == []
 
     lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert lines == [f"could not apply the findings for patient {patient.id}: IntegrityError"] or (
-        lines == [f"could not apply the findings for patient {patient.id}: InternalError"]
-    )
+    [line] = lines  # the database's own error type, which differs between the two
+    assert re.fullmatch(rf"could not apply the findings for patient {patient.id}: \w+Error", line)
     assert not any(r.exc_info for r in caplog.records)
     logged = caplog.text.lower()
     label = load_rules().symptom(code).label.lower()
