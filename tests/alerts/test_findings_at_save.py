@@ -81,9 +81,9 @@ def test_a_save_shows_every_finding_of_the_whole_diary_most_urgent_first_with_wh
         "and it has been getting worse"
     ) in words
     start = today() - timedelta(days=16)
-    assert f"since {start:%A} {start.day} {start:%B %Y}" in words
+    assert f"It started on {start:%A} {start.day} {start:%B %Y}." in words
     assert "Your 2 symptoms have been saved in your diary." in words
-    assert "stay at the top of your diary" in words
+    assert "Each of these will stay at the top of your diary" in words
     assert not NEVER_SAY.search(words)
 
     # Every finding opened its alert at once, by the save, with its prompt.

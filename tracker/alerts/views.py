@@ -43,6 +43,7 @@ def after_save():
     return render_template(
         "alerts/after_save.html",
         groups=groups,
+        count=len(state["findings"]),
         said=state["said"],
         listed=state["listed"],
         reminder=(
