@@ -5,9 +5,10 @@ every completed assessment recorded, so that a lost one can be found (tracker.di
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.alerts.test_alert_pages import (
     BLOOD,
@@ -23,8 +24,9 @@ from tests.alerts.test_alert_pages import (
 )
 from tests.conftest import post_form
 from tests.detection.stored import store, symptom
-from tests.diary.test_logging import date_fields, today
-from tracker.alerts.models import OPEN, RESOLVED
+from tests.detection.test_pass import before_each_statement
+from tests.diary.test_logging import date_fields, log_form, save, today
+from tracker.alerts.models import OPEN, RESOLVED, Alert
 from tracker.alerts.wording import finding_groups, joined
 from tracker.diary.assessed import DiaryAssessment
 from tracker.diary.services import SymptomReport, record_symptoms
@@ -228,3 +230,32 @@ def test_no_url_carries_health_detail_after_any_change(patient_client, session, 
     assert all("lump" not in url.lower() and "?" not in url for url in visited)
     rows = session.scalars(select(DiaryAssessment)).all()
     assert [r.patient_id for r in rows] == [patient.id]
+
+
+def test_an_alert_changed_by_another_writer_during_the_save_is_read_again_once(
+    app, patient_client, session, patient, caplog
+):
+    # The lump's alert is open (an earlier save); just before this save writes its new reason,
+    # another writer (the detection pass, say) commits a change to the same alert: the save's
+    # write finds it changed (changes.Stale), and the save reads it again and merges once.
+    log(patient_client, "lump")
+    engine = app.extensions["engine"]
+    raced = []
+
+    def change_it_first(conn, cursor, statement, parameters, context, executemany):
+        if raced or "alerts.reasons =" not in statement:
+            return
+        raced.append(True)
+        with engine.connect() as other:
+            other.execute(update(Alert).values(reasons="report_promptly,severe"))
+            other.commit()
+
+    with before_each_statement(engine, change_it_first), caplog.at_level(logging.ERROR):
+        response = save(patient_client, log_form({"lump": {"severity": "5", "worrying": "yes"}}))
+    assert raced
+    assert response.headers["Location"] == "/diary/saved"
+    assert caplog.messages == []
+    [alert] = alerts(session, patient)
+    assert alert.reason_list == ["report_promptly", "worrying", "severe"]
+    assert [e.action for e in alert.events] == ["opened", "updated"]
+    assert counts(session, patient) == (2, 2)
