@@ -18,6 +18,7 @@ from datetime import date
 
 from flask import current_app, session
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tracker import clock, db
 from tracker.alerts.models import OPEN, Alert
@@ -71,7 +72,6 @@ def assess_after_save(patient: Patient, today: date, saved: Iterable[str], said:
     shown.sort(key=lambda f: -rank(f[0]))  # stable: the engine's order within an urgency
     session[PAGE_KEY] = {
         "findings": shown,
-        "assessed": assessment is not None,
         "queued": queued,
         "listed": _listed(s, patient_id, {f[1] for f in shown}),
         "said": said,
@@ -85,7 +85,7 @@ def _as_shown(f: Finding) -> list:
     return [str(f.urgency), f.symptom, f.name, list(f.reasons), f.episode_start.isoformat()]
 
 
-def _listed(s, patient_id: int, codes: set[str]) -> bool:
+def _listed(s: Session, patient_id: int, codes: set[str]) -> bool:
     """Whether an open alert for one of these symptoms is on the diary's home page now."""
     try:
         open_codes = s.scalars(

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -23,7 +22,6 @@ from tracker.alerts.services import DETECTION
 from tracker.detection.diaries import log_failure
 from tracker.detection.patient import apply_assessment, assess_patient
 from tracker.diary.assessed import pending_since
-from tracker.patients.models import Patient
 from tracker.rules.catalogue import Catalogue
 
 log = logging.getLogger(__name__)
@@ -56,15 +54,12 @@ def assess_lost(
     since, each in the patient's own today, one transaction each."""
     summary = LostSummary()
     with sessions() as s:
-        pids = pending_since(s, now - settle, limit)
-        zones = dict(
-            s.execute(select(Patient.id, Patient.timezone).where(Patient.id.in_(pids))).all()
-        )
-    summary.found = len(pids)
-    for pid in pids:
+        pending = pending_since(s, now - settle, limit)
+    summary.found = len(pending)
+    for pid, zone in pending:
         with sessions() as s:
             try:
-                assessment = assess_patient(s, pid, clock.local_date(now, zones[pid]), rules)
+                assessment = assess_patient(s, pid, clock.local_date(now, zone), rules)
                 outcome = apply_assessment(s, assessment, DETECTION, now)
             except (OperationalError, InterfaceError):
                 raise  # the database is gone, not one patient's record: the next run retries

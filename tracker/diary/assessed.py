@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tracker import clock
 from tracker.db import Base, UTCDateTime, insert_on_conflict
+from tracker.patients.models import Patient
 
 # The rows the job looks for, in the same words as the partial index over them (see
 # tracker.diary.models.LIVE_SYMPTOM for why the words must match).
@@ -83,16 +84,17 @@ def pending_between(s: Session, first: int, last: int) -> dict[int, int]:
     return dict(rows.all())
 
 
-def pending_since(s: Session, settled_before: datetime, limit: int) -> list[int]:
-    """Patients with a change not yet assessed, last changed before `settled_before`, oldest
-    change first (a save's own assessment is given until then to finish)."""
+def pending_since(s: Session, settled_before: datetime, limit: int) -> list[tuple[int, str]]:
+    """Patients (id, time zone) with a change not yet assessed, last changed before
+    `settled_before`, oldest change first (a save's own assessment is given until then)."""
     query = (
-        select(_TABLE.c.patient_id)
+        select(_TABLE.c.patient_id, Patient.timezone)
+        .join(Patient, Patient.id == _TABLE.c.patient_id)
         .where(PENDING, _TABLE.c.changed_at < settled_before)
         .order_by(_TABLE.c.changed_at, _TABLE.c.patient_id)
         .limit(limit)
     )
-    return list(s.scalars(query))
+    return [(pid, zone) for pid, zone in s.execute(query)]
 
 
 def mark_assessed(s: Session, seen: Mapping[int, int], now: datetime | None = None) -> None:
