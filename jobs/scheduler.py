@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from flask.logging import default_handler
 
-from jobs import detect, dispatch, prune, remind, team_notices
+from jobs import assess_lost, detect, dispatch, prune, remind, team_notices
 from jobs.settings import JobSettings, settings_for
 from tracker import clock
 from tracker.logs import ScrubExceptionMessages
@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 DETECT = "detect"
 DETECT_CATCH_UP = "detect-catch-up"
+# Saves whose assessment did not complete (rules §4): every few minutes (a setting), and once as
+# the scheduler starts, for what died with the last process. A look costs one indexed SELECT.
+ASSESS_LOST = "assess-lost"
 PRUNE = "prune-sign-in-failures"
 # How often the catch-up looks for a daily run that is due but not done: one that failed, or
 # whose process was killed, or that was due while no scheduler was running. It also runs once
@@ -56,7 +59,7 @@ def detect_trigger(settings: JobSettings) -> CronTrigger:
 
 
 def build_scheduler(app: Flask, stop: threading.Event) -> BackgroundScheduler:
-    """A scheduler with the detection, dispatch, reminder and prune jobs.
+    """A scheduler with the detection, lost-assessment, dispatch, reminder and prune jobs.
 
     `stop` asks a running detection pass to stop between batches.
     """
@@ -89,6 +92,17 @@ def build_scheduler(app: Flask, stop: threading.Event) -> BackgroundScheduler:
         kwargs=detect_kwargs,
         id=DETECT_CATCH_UP,
         name="daily detection catch-up",
+        next_run_time=clock.of(app).now(),  # at start, too
+    )
+    scheduler.add_job(
+        assess_lost.run,
+        IntervalTrigger(
+            seconds=int(settings.assess_lost_every.total_seconds()), timezone=settings.timezone
+        ),
+        args=(app,),
+        id=ASSESS_LOST,
+        name="assess lost assessments",
+        misfire_grace_time=int(SHORT_GRACE.total_seconds()),
         next_run_time=clock.of(app).now(),  # at start, too
     )
     scheduler.add_job(

@@ -392,3 +392,59 @@ def test_existing_known_conditions_become_the_patients_undated_each_with_its_his
 
     command.downgrade(cfg, before_it)
     assert _row_counts(url, ("known_conditions",)) == {"known_conditions": 2}
+
+
+def test_diary_assessments_start_pending_for_diaries_changed_since_the_last_daily_run(
+    empty_database_url,
+):
+    """Upgrading marks, as not yet assessed, every diary with a symptom entry or resolved mark
+    written since the last completed daily run began: the lost-assessment job takes them."""
+    from datetime import UTC, datetime
+
+    from tracker.detection.models import DONE, FAILED, JobRun
+    from tracker.diary.models import DiaryEntry
+
+    cfg = alembic_config(empty_database_url)
+    command.upgrade(cfg, "head")
+    run_began = datetime(2026, 11, 20, 4, 30, tzinfo=UTC)
+    before, after = (
+        datetime(2026, 11, 19, 18, 0, tzinfo=UTC),
+        datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+    )
+    engine = make_engine(empty_database_url)
+    with Session(engine, expire_on_commit=False) as s:
+        assessed, changed, checked_in = (
+            make_patient(s, email=f"m{n}@example.test") for n in range(3)
+        )
+        for patient, kind, code, severity, at in (
+            (assessed, "symptom", "cough", 3, before),
+            (changed, "symptom", "cough", 3, before),
+            (changed, "resolved", "cough", None, after),
+            (checked_in, "check_in", None, None, after),
+        ):
+            s.add(
+                DiaryEntry(
+                    patient_id=patient.id, kind=kind, entry_date=date(2026, 11, 19),
+                    symptom_code=code, severity=severity, created_at=at, updated_at=at,
+                )
+            )  # fmt: skip
+        s.add_all(
+            [
+                JobRun(job="detect", run_key="2026-11-20", status=DONE, owner="x",
+                       as_of=date(2026, 11, 20), started_at=run_began),
+                JobRun(job="detect", run_key="2026-11-21", status=FAILED, owner="x",
+                       as_of=date(2026, 11, 21), started_at=after),
+            ]
+        )  # fmt: skip
+        s.commit()
+    engine.dispose()
+    ours = ScriptDirectory.from_config(cfg).get_revision("a7d4e9b1c3f2")
+    command.downgrade(cfg, ours.down_revision)
+    command.upgrade(cfg, "head")
+    engine = make_engine(empty_database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT patient_id, changes, assessed_changes FROM diary_assessments")
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [(changed.id, 1, 0)]

@@ -31,6 +31,7 @@ DEFAULT_PORT = 5000
 # 01:00 UTC, between 01:00 and 04:00 local time. (02:30 is skipped in spring in Paris or
 # Berlin; in London, 01:00 to 02:00 is skipped in March and happens twice in October.)
 DEFAULT_DETECT_AT = "04:30"
+DEFAULT_ASSESS_LOST_MINUTES = 5
 # Every outbound call has a hard timeout: the twilio library and smtplib have none by default,
 # and a hung provider would otherwise hold a dispatcher (and its leases) for ever.
 DEFAULT_SEND_TIMEOUT = 10.0
@@ -126,6 +127,10 @@ class JobSettings:
     # A run missed because the scheduler was down or busy is still run this long after its
     # time (once: missed runs are coalesced), so a scheduler back the same day runs that day's.
     misfire_grace: timedelta = timedelta(hours=12)
+    # The lost-assessment job (rules §4): how often it looks for diaries changed but not
+    # assessed since, and how long a save's own assessment is given to finish first.
+    assess_lost_every: timedelta = timedelta(minutes=DEFAULT_ASSESS_LOST_MINUTES)
+    assess_lost_after: timedelta = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -250,6 +255,14 @@ def from_environment(env: Mapping[str, str] | None = None, clock: Clock | None =
         jobs=JobSettings(
             detect_at=parse_time(read.text("TRACKER_DETECT_AT", DEFAULT_DETECT_AT)),
             timezone=parse_timezone(read.text("TRACKER_TIMEZONE", DEFAULT_TIMEZONE)),
+            assess_lost_every=timedelta(
+                minutes=read.number(
+                    "TRACKER_ASSESS_LOST_EVERY_MINUTES",
+                    int,
+                    DEFAULT_ASSESS_LOST_MINUTES,
+                    minimum=1,
+                )
+            ),
         ),
     )
     check(settings, (clock or Clock()).now().date())

@@ -4,6 +4,7 @@ from tracker.alerts.models import Alert, AlertEvent, Prompt
 from tracker.auth.models import Invitation, SignInFailure, UserSession
 from tracker.db import Base
 from tracker.detection.models import JobRun
+from tracker.diary.assessed import DiaryAssessment
 from tracker.diary.models import DiaryEntry, EntryRevision
 from tracker.notify import models as notify_models  # noqa: F401 - the outbox's tables
 from tracker.patients.models import KnownCondition, KnownConditionChange, Patient
@@ -14,6 +15,7 @@ __all__ = [
     "Alert",
     "AlertEvent",
     "Base",
+    "DiaryAssessment",
     "DiaryEntry",
     "EntryRevision",
     "Invitation",

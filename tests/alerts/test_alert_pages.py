@@ -15,13 +15,15 @@ from types import MappingProxyType
 import pytest
 from sqlalchemy import select
 
+from tests.alerts.refusals import refusing_inserts, table_gone
 from tests.conftest import make_patient, make_team, post_form, sign_in_as
 from tests.diary.test_logging import log_form, save, today
 from tracker.alerts import services, wording
 from tracker.alerts.models import ACKNOWLEDGED, CLOSED, OPEN, RESOLVED, Alert, Prompt
-from tracker.alerts.urgent import URGENT_KEY, URGENT_PAGE_SECONDS
+from tracker.alerts.on_save import PAGE_KEY, PAGE_SECONDS
 from tracker.diary.models import RESOLVED as RESOLVED_MARK
 from tracker.diary.models import DiaryEntry
+from tracker.patients.models import KnownCondition
 from tracker.rules import load_rules
 from tracker.rules.engine import REASONS, Finding
 
@@ -31,6 +33,7 @@ SOON = "Contact your treating team in the next few days"
 EMERGENCY = "Call 999 now"
 BLOOD = "Coughing up blood"
 SEIZURE = load_rules().symptom("seizure").label
+COUGH = load_rules().symptom("cough").label
 
 # Words a patient must never read from this service (rules: never diagnose, never reassure).
 NEVER_SAY = re.compile(
@@ -114,9 +117,9 @@ def test_coughing_up_blood_shows_the_same_day_page_and_raises_one_alert_and_one_
 ):
     response = log(patient_client, "coughing_blood", severity="2")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/diary/urgent"
+    assert response.headers["Location"] == "/diary/saved"
 
-    page = patient_client.get("/diary/urgent")
+    page = patient_client.get("/diary/saved")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     words = main_text(page)
@@ -154,7 +157,7 @@ def test_a_seizure_shows_the_999_page(patient_client, session, patient):
     response = log(patient_client, "seizure", follow_redirects=True)
     body = response.get_data(as_text=True)
     words = main_text(response)
-    assert response.request.path == "/diary/urgent"
+    assert response.request.path == "/diary/saved"
     assert f"<title>{EMERGENCY} – Symptom diary</title>" in body
     assert "nhsuk-card--care--emergency" in body
     assert re.search(r"<h1[^>]*>.*?" + EMERGENCY, body, re.S)
@@ -176,7 +179,7 @@ def test_a_seizure_back_dated_19_days_shows_the_same_day_page_and_raises_its_ale
     response = save(
         patient_client, log_form({"seizure": {"severity": "5"}}, day=day), follow_redirects=True
     )
-    assert response.request.path == "/diary/urgent"
+    assert response.request.path == "/diary/saved"
     assert re.search(r"<h1[^>]*>.*?" + SAME_DAY, response.get_data(as_text=True), re.S)
     [alert] = alerts(session, patient)
     assert (alert.symptom_code, alert.urgency, alert.reason_list) == (
@@ -188,33 +191,57 @@ def test_a_seizure_back_dated_19_days_shows_the_same_day_page_and_raises_its_ale
     assert [p.urgency for p in prompts(session, patient)] == ["same_day"]
 
 
-def test_a_watch_symptom_goes_to_the_diary_with_no_alert(patient_client, session, patient):
-    response = log(patient_client, "cough", severity="9")
+def test_a_watch_symptom_with_no_finding_goes_to_the_diary_with_no_alert(
+    patient_client, session, patient
+):
+    response = log(patient_client, "cough", severity="3")
     assert response.headers["Location"] == "/diary/"
     home = patient_client.get("/diary/")
     assert "Your symptom has been saved" in page_text(home)
     assert "What to do now" not in page_text(home)
     assert alerts(session, patient) == []
     assert prompts(session, patient) == []
-    assert patient_client.get("/diary/urgent").headers["Location"] == "/diary/"
+    assert patient_client.get("/diary/saved").headers["Location"] == "/diary/"
 
 
-def test_the_page_shows_the_most_urgent_of_what_was_logged_and_every_alert_is_raised(
+def test_a_watch_symptom_rated_severe_is_shown_and_raised_at_once(patient_client, session, patient):
+    # Rules version 2, §4: every finding shows at once, not only red flags (this test said
+    # "goes to the diary with no alert" under version 1).
+    response = log(patient_client, "cough", severity="9", follow_redirects=True)
+    assert response.request.path == "/diary/saved"
+    words = main_text(response)
+    assert SOON in words
+    assert COUGH in words and "you rated it 8 or more out of 10" in words
+    [alert] = alerts(session, patient)
+    assert (alert.symptom_code, alert.urgency, alert.reason_list) == ("cough", "soon", ["severe"])
+    assert [p.urgency for p in prompts(session, patient)] == ["soon"]
+
+
+def test_the_page_shows_every_finding_most_urgent_first_and_every_alert_is_raised(
     patient_client, session, patient
 ):
+    # Under version 1 the page showed only the most urgent of what was logged.
     response = log(patient_client, "coughing_blood", "seizure", "cough", follow_redirects=True)
     words = main_text(response)
-    assert EMERGENCY in words and SAME_DAY not in words
-    assert SEIZURE in words and BLOOD not in words
+    assert words.index(EMERGENCY) < words.index(SEIZURE) < words.index(SAME_DAY)
+    assert words.index(SAME_DAY) < words.index(BLOOD)
+    assert COUGH not in words  # severity 3, logged once: no finding
     raised = {a.symptom_code: a.urgency for a in alerts(session, patient)}
     assert raised == {"seizure": "emergency", "coughing_blood": "same_day"}
     assert sorted(p.urgency for p in prompts(session, patient)) == ["emergency", "same_day"]
 
 
-def test_a_soon_symptom_is_left_to_the_scheduled_run(patient_client, session, patient):
-    response = log(patient_client, "lump")
-    assert response.headers["Location"] == "/diary/"
-    assert alerts(session, patient) == []
+def test_a_soon_symptom_is_shown_and_raised_at_once(patient_client, session, patient):
+    # Under version 1 it waited for the scheduled run.
+    response = log(patient_client, "lump", follow_redirects=True)
+    assert response.request.path == "/diary/saved"
+    assert SOON in main_text(response)
+    [alert] = alerts(session, patient)
+    assert (alert.symptom_code, alert.urgency, alert.reason_list) == (
+        "lump",
+        "soon",
+        ["report_promptly"],
+    )
 
 
 def test_logging_the_same_thing_again_keeps_one_alert_and_one_prompt(
@@ -261,27 +288,22 @@ def test_without_consent_to_any_channel_no_message_is_promised(patient_client, p
     assert "We cannot send you messages about your diary" in words
 
 
-# ---- when queueing fails --------------------------------------------------------------------
-
-
-def _refuse(*args, **kwargs):
-    raise RuntimeError("coughing_blood for a private person")
+# ---- when the database refuses --------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("code", "says"),
     [("coughing_blood", ["today", "call NHS 111"]), ("seizure", ["Call 999 now"])],
 )
-def test_the_page_says_the_same_thing_when_the_prompt_cannot_be_queued(
-    patient_client, session, patient, monkeypatch, caplog, app, code, says
+def test_the_page_says_the_same_thing_when_the_database_refuses_the_alert(
+    patient_client, session, patient, caplog, code, says
 ):
     patient.sms_consent_at = patient.email_consent_at = datetime(2026, 1, 1, tzinfo=UTC)
     session.commit()
-    monkeypatch.setattr(services, "apply_findings", _refuse)
-    with caplog.at_level(logging.INFO):
+    with refusing_inserts(session, "alerts"), caplog.at_level(logging.INFO):
         response = log(patient_client, code)
-    assert response.headers["Location"] == "/diary/urgent"
-    page = patient_client.get("/diary/urgent")
+        assert response.headers["Location"] == "/diary/saved"
+        page = patient_client.get("/diary/saved")
     words = main_text(page)
     for phrase in says:
         assert phrase in words
@@ -294,26 +316,26 @@ def test_the_page_says_the_same_thing_when_the_prompt_cannot_be_queued(
     assert prompts(session, patient) == []
 
     lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert lines == [f"could not queue urgent prompt for patient {patient.id}: RuntimeError"]
+    [line] = lines  # the database's own error type, which differs between the two
+    assert re.fullmatch(rf"could not apply the findings for patient {patient.id}: \w+Error", line)
     assert not any(r.exc_info for r in caplog.records)
     logged = caplog.text.lower()
     label = load_rules().symptom(code).label.lower()
-    assert code not in logged and label not in logged and "private person" not in logged
+    assert code not in logged and label not in logged and "refused" not in logged
 
 
-def test_the_page_goes_by_the_symptoms_class_when_the_diary_cannot_be_assessed(
-    patient_client, session, patient, monkeypatch, caplog
+def test_the_page_goes_by_the_symptoms_class_when_the_diary_cannot_be_read(
+    patient_client, session, patient, caplog
 ):
-    import tracker.alerts.urgent as urgent
-
-    monkeypatch.setattr(urgent, "findings_for_patient", _refuse)
-    with caplog.at_level(logging.ERROR):
+    with table_gone(session, KnownCondition.__table__), caplog.at_level(logging.ERROR):
         response = log(patient_client, "coughing_blood", "cough", follow_redirects=True)
     words = main_text(response)
     assert SAME_DAY in words and BLOOD in words
+    assert COUGH not in words  # a watch symptom: nothing to go on without the diary
     assert len(entries(session, patient)) == 2
     assert alerts(session, patient) == []
-    assert caplog.messages == [f"could not assess the diary for patient {patient.id}: RuntimeError"]
+    [line] = caplog.messages
+    assert line.startswith(f"could not assess the diary for patient {patient.id}: ")
 
 
 # ---- the patient's own calendar day ---------------------------------------------------------
@@ -335,7 +357,7 @@ def test_an_entry_for_the_patients_own_today_is_raised_even_when_utc_is_a_day_be
     sign_in_as(client, patient)
     local_day = date(2026, 11, 21)
     response = save(client, log_form({"coughing_blood": {"severity": "3"}}, day=local_day))
-    assert response.headers["Location"] == "/diary/urgent"
+    assert response.headers["Location"] == "/diary/saved"
     [alert] = alerts(session, patient)
     assert (alert.episode_start, alert.last_entry) == (local_day, local_day)
 
@@ -348,25 +370,25 @@ def test_an_entry_for_the_patients_own_today_is_raised_even_when_utc_is_a_day_be
 
 
 def test_the_urgent_page_without_a_save_behind_it_goes_to_the_diary(patient_client):
-    assert patient_client.get("/diary/urgent").headers["Location"] == "/diary/"
+    assert patient_client.get("/diary/saved").headers["Location"] == "/diary/"
 
 
 def test_the_urgent_page_can_be_reloaded_for_a_while_then_gives_way_to_the_diary(
     patient_client,
 ):
     log(patient_client, "coughing_blood")
-    assert patient_client.get("/diary/urgent").status_code == 200
-    assert patient_client.get("/diary/urgent").status_code == 200  # a reload
+    assert patient_client.get("/diary/saved").status_code == 200
+    assert patient_client.get("/diary/saved").status_code == 200  # a reload
     with patient_client.session_transaction() as sess:
-        sess[URGENT_KEY] = {
-            **sess[URGENT_KEY],
-            "at": sess[URGENT_KEY]["at"] - URGENT_PAGE_SECONDS - 1,
+        sess[PAGE_KEY] = {
+            **sess[PAGE_KEY],
+            "at": sess[PAGE_KEY]["at"] - PAGE_SECONDS - 1,
         }
-    assert patient_client.get("/diary/urgent").headers["Location"] == "/diary/"
+    assert patient_client.get("/diary/saved").headers["Location"] == "/diary/"
 
 
 def test_the_urgent_page_needs_sign_in(client):
-    response = client.get("/diary/urgent")
+    response = client.get("/diary/saved")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in")
 
@@ -385,7 +407,7 @@ def test_no_url_the_flow_goes_through_carries_health_detail(patient_client, sess
         assert "coughing" not in lowered and "seizure" not in lowered
         assert not any(label in lowered for label in labels)
         assert "?" not in url
-    assert response.request.path == "/diary/urgent"
+    assert response.request.path == "/diary/saved"
 
 
 # ---- open alerts on the diary's home page ---------------------------------------------------

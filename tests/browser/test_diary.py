@@ -47,10 +47,19 @@ def test_log_a_symptom_and_read_it_back(signed_in_page):
     assert_accessible(page)  # again, with the answers filled in
 
     page.get_by_role("button", name="Save to my diary").click()
-    expect(page).to_have_url(re.compile(r"/diary/$"))
-    expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text(
-        "Your symptom has been saved"
+    # It worries the patient: a finding, shown on the page that confirms the save (rules
+    # version 2, §4), where under version 1 it waited for the next morning's run.
+    expect(page).to_have_url(re.compile(r"/diary/saved$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "Contact your treating team in the next few days"
     )
+    expect(page.locator("main")).to_contain_text(
+        "We are asking because you told us it worries you."
+    )
+    expect(page.locator("main")).to_contain_text("Your symptom has been saved in your diary.")
+    assert_accessible(page)
+    page.get_by_role("link", name="Go to your diary").click()
+    expect(page).to_have_url(re.compile(r"/diary/$"))
     recent = page.locator("li", has=page.get_by_role("heading", name=COUGH))
     expect(recent).to_contain_text("6 out of 10")
     assert_accessible(page)

@@ -64,10 +64,9 @@ def test_a_save_that_fails_keeps_what_was_typed_for_the_next_visit(
     assert_accessible(page)
 
     page.get_by_role("button", name="Save to my diary").click()
-    expect(page).to_have_url(re.compile(r"/diary/$"))
-    expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text(
-        "Your symptom has been saved"
-    )
+    # It worries the patient: the page that confirms the save shows the finding (rules §4).
+    expect(page).to_have_url(re.compile(r"/diary/saved$"))
+    expect(page.locator("main")).to_contain_text("Your symptom has been saved in your diary.")
     assert_accessible(page)
     assert len(first_save_breaks) == 2
 

@@ -160,7 +160,7 @@ thresholds = st.builds(
 def pass_findings(sessions, rules: Rules, batch_size: int) -> dict[int, list]:
     """What the batched pass finds, per patient id."""
     found: dict[int, list] = {}
-    for _patients, failed, assessed in assess_batches(sessions, TODAY, rules, batch_size):
+    for _patients, failed, assessed, _seen in assess_batches(sessions, TODAY, rules, batch_size):
         assert not failed
         found.update(assessed)
     return found

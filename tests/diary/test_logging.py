@@ -70,7 +70,8 @@ def test_logging_one_symptom_saves_it_with_its_first_revision(patient_client, se
         log_form({"cough": {"severity": "4", "worrying": "yes", "note": "Dry, mostly at night"}}),
     )
     assert response.status_code == 302
-    assert response.headers["Location"] == "/diary/"
+    # It worries the patient: a finding, shown at once (rules version 2, §4).
+    assert response.headers["Location"] == "/diary/saved"
     [entry] = entries(session, patient_id=patient.id)
     assert (entry.kind, entry.symptom_code, entry.severity, entry.worrying) == (
         "symptom",

@@ -11,6 +11,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 
 from jobs import detect
 from jobs.scheduler import (
+    ASSESS_LOST,
     DETECT,
     DETECT_CATCH_UP,
     DISPATCH,
@@ -118,7 +119,15 @@ def test_the_scheduler_coalesces_missed_runs_with_a_long_grace_and_never_overlap
     scheduler.start(paused=True)  # adds the jobs for real, runs none
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {DETECT, DETECT_CATCH_UP, PRUNE, DISPATCH, REMIND, TEAM_NOTICES}
+        assert set(jobs) == {
+            DETECT,
+            DETECT_CATCH_UP,
+            ASSESS_LOST,
+            PRUNE,
+            DISPATCH,
+            REMIND,
+            TEAM_NOTICES,
+        }
         for job in jobs.values():
             assert job.coalesce is True
             assert job.max_instances == 1

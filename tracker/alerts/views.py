@@ -1,11 +1,13 @@
-"""What a patient sees of alerts: the page straight after logging something urgent, their open
-alerts on the diary's home page, and their two answers to an alert.
+"""What a patient sees of alerts: the page straight after a diary save with what it found, their
+open alerts on the diary's home page, and their two answers to an alert.
 
-The use cases behind them live beside: raising at once after a save in `tracker.alerts.urgent`,
-the open alerts as cards and the answers in `tracker.alerts.services`.
+The use cases behind them live beside: assessing at once after a save in
+`tracker.alerts.on_save`, the open alerts as cards and the answers in `tracker.alerts.services`.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user
@@ -13,30 +15,36 @@ from flask_login import current_user
 from tracker import clock, db
 from tracker.alerts import services as alert_services
 from tracker.alerts import wording
-from tracker.alerts.urgent import URGENT_KEY, URGENT_PAGE_SECONDS
+from tracker.alerts.on_save import PAGE_KEY, PAGE_SECONDS, assess_after_save
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
-from tracker.rules.urgency import RAISED_AT_ONCE
 from tracker.support.services import for_prompt
 
 bp = Blueprint("alerts", __name__, url_prefix="/diary")
 
 
-@bp.get("/urgent")
-def urgent():
-    """What to do now about what was just logged (PRG: the save redirects here)."""
-    state = session.get(URGENT_KEY)
+@bp.get("/saved")
+def after_save():
+    """What the engine found after a diary save, most urgent first, each with what to do (PRG:
+    the save redirects here)."""
+    state = session.get(PAGE_KEY)
     if not _fresh(state):
-        session.pop(URGENT_KEY, None)
+        session.pop(PAGE_KEY, None)
         return redirect(url_for("diary.home"))
     rules = load_rules()
-    urgency = state["urgency"]
+    groups = wording.finding_groups(
+        (
+            (urgency, code, name, reasons, date.fromisoformat(since) if since else None)
+            for urgency, code, name, reasons, since in state["findings"]
+        ),
+        rules,
+    )
     patient = _patient()
     return render_template(
-        "alerts/urgent.html",
-        urgency=urgency,
-        heading=wording.heading(urgency),
-        symptoms=[rules.symptom(c).label for c in state["symptoms"] if rules.is_known(c)],
+        "alerts/after_save.html",
+        groups=groups,
+        count=len(state["findings"]),
+        said=state["said"],
         listed=state["listed"],
         reminder=(
             wording.channels_phrase(
@@ -52,10 +60,10 @@ def urgent():
 
 
 def _fresh(state) -> bool:
-    if not isinstance(state, dict) or state.get("urgency") not in RAISED_AT_ONCE:
+    if not isinstance(state, dict) or not state.get("findings"):
         return False
     age = clock.now().timestamp() - state.get("at", 0)
-    return 0 <= age <= URGENT_PAGE_SECONDS
+    return 0 <= age <= PAGE_SECONDS
 
 
 # ---- the patient's answers to an open alert ------------------------------------------------
@@ -82,7 +90,11 @@ def gone(alert_id: int):
             alert_services.resolve(s, patient, alert_id, clock.today(patient.timezone))
     except alert_services.NotAnswerable:
         abort(404)
-    flash("Thank you. We have noted that this has gone away.", "success")
+    said = "Thank you. We have noted that this has gone away."
+    # The answer is a resolved mark in the diary: assessed at once like any other (rules §4).
+    if assess_after_save(patient, clock.today(patient.timezone), [], said):
+        return redirect(url_for("alerts.after_save"))
+    flash(said, "success")
     return redirect(url_for("diary.home"))
 
 

@@ -157,3 +157,50 @@ def channels_phrase(email: bool, sms: bool) -> str:
     if email:
         return "by email"
     return ""
+
+
+# ---- the page that confirms a save (rules §4) -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ShownFinding:
+    """One finding as the page after a save shows it."""
+
+    symptom: str  # the symptom's label (and, for `other`, the patient's name for it)
+    since: date | None  # the episode's start; None when the diary could not be assessed
+    because: str  # its reasons in words, joined; "" when the diary could not be assessed
+
+
+@dataclass(frozen=True, slots=True)
+class FindingGroup:
+    """The findings of one urgency, under what to do about them."""
+
+    urgency: str
+    heading: str
+    care_card: str
+    findings: list[ShownFinding]
+
+
+def finding_groups(
+    shown: Iterable[tuple[str, str, str | None, list[str], date | None]], rules: Catalogue
+) -> list[FindingGroup]:
+    """(urgency, code, name, reason codes, start) findings, grouped by urgency, most urgent
+    first, each with its reasons in words."""
+    groups: dict[str, list[ShownFinding]] = {}
+    for urgency, code, name, codes, since in shown:
+        label = rules.symptom(code).label if rules.is_known(code) else "A symptom"
+        if name:
+            label = f"{label} ({name})"
+        because = joined(reasons(codes, urgency, rules, symptom=code))
+        groups.setdefault(urgency, []).append(ShownFinding(label, since, because))
+    return [
+        FindingGroup(u, heading(u), care_card(u), found)
+        for u, found in sorted(groups.items(), key=lambda item: -rank(item[0]))
+    ]
+
+
+def joined(phrases: list[str]) -> str:
+    """Phrases as one: "a", "a and b", "a, b and c"."""
+    if len(phrases) < 2:
+        return "".join(phrases)
+    return f"{', '.join(phrases[:-1])} and {phrases[-1]}"

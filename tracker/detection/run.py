@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from tracker import clock
 from tracker.alerts.services import DETECTION, apply_batch, queue_reprompts
 from tracker.detection.diaries import log_failure, read_batch
+from tracker.diary.assessed import mark_assessed, pending_between
 from tracker.patients.models import Patient
 from tracker.rules.catalogue import Catalogue
 from tracker.rules.engine import Finding, Rules, assess_grouped, compile_rules
@@ -29,6 +30,7 @@ DEFAULT_BATCH_SIZE = 5000
 
 SessionFactory = Callable[[], Session]
 Assessed = list[tuple[int, list[Finding]]]  # (patient id, findings) for those with findings
+Seen = dict[int, int]  # patient id: count of diary changes, for those with changes not assessed
 
 
 @dataclass
@@ -78,9 +80,10 @@ def detect(
         if batch is None:
             summary.reprompted = _queue_reprompts(sessions, rules, now, today)
             return summary
-        patients, failed, assessed = batch
+        patients, failed, assessed, seen = batch
         with sessions() as s:
             outcome, write_failed = apply_batch(s, assessed, DETECTION, now, log_failure)
+            _mark_assessed(s, seen, failed | write_failed, today, now)
         summary.patients += patients
         summary.findings += sum(len(f) for pid, f in assessed if pid not in write_failed)
         summary.failed += len(failed) + len(write_failed)
@@ -94,14 +97,16 @@ def detect(
 
 def assess_batches(
     sessions: SessionFactory, today: date, rules: Rules | Catalogue, batch_size: int
-) -> Iterator[tuple[int, set[int], Assessed]]:
-    """Per batch: patients read, ids that failed, and (id, findings) for those with findings."""
+) -> Iterator[tuple[int, set[int], Assessed, Seen]]:
+    """Per batch: patients read, ids that failed, (id, findings) for those with findings, and
+    the counts of changes, read before the diaries, of those with changes not yet assessed."""
     r = compile_rules(rules)
     after = 0
     while True:
         with sessions() as s:
             query = select(Patient.id).where(Patient.id > after).order_by(Patient.id)
             ids = list(s.scalars(query.limit(batch_size)))
+            seen = pending_between(s, ids[0], ids[-1]) if ids else {}
         if not ids:
             return
         after = ids[-1]
@@ -116,7 +121,22 @@ def assess_batches(
                 continue
             if findings:
                 assessed.append((patient_id, findings))
-        yield len(ids), failed, sorted(assessed, key=itemgetter(0))
+        yield len(ids), failed, sorted(assessed, key=itemgetter(0)), seen
+
+
+def _mark_assessed(s: Session, seen: Seen, skipped: set[int], today: date, now: datetime) -> None:
+    """Record these diaries as assessed, so the lost-assessment job leaves them alone; but not
+    for a patient whose own today is not the pass's (a later date's entries waited)."""
+    if not seen:
+        return
+    zones = s.execute(select(Patient.id, Patient.timezone).where(Patient.id.in_(list(seen))))
+    done = {
+        pid: seen[pid]
+        for pid, zone in zones
+        if pid not in skipped and clock.local_date(now, zone) == today
+    }
+    mark_assessed(s, done, now)
+    s.commit()
 
 
 def _queue_reprompts(sessions: SessionFactory, rules: Catalogue, now: datetime, today: date) -> int:

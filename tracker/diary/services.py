@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import clock
+from tracker.diary.assessed import mark_changed
 from tracker.diary.models import CHECK_IN, RESOLVED, SYMPTOM, DiaryEntry, EntryRevision
 from tracker.patients.models import Patient
 from tracker.rules.data import NAMED_SYMPTOM, series_key
@@ -177,6 +178,9 @@ def _save_new(db: Session, entry: DiaryEntry, actor: str) -> None:
 
 
 def _add_revision(db: Session, entry: DiaryEntry, action: str, actor: str) -> None:
+    if entry.kind != CHECK_IN:
+        # Counted in the same transaction as the change itself (tracker.diary.assessed).
+        mark_changed(db, entry.patient_id)
     number = len(entry.revisions) + 1
     entry.revisions.append(
         EntryRevision(

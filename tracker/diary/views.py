@@ -20,8 +20,8 @@ from werkzeug.datastructures import MultiDict
 
 from tracker import clock, config, db
 from tracker.alerts import wording
+from tracker.alerts.on_save import assess_after_save
 from tracker.alerts.services import answer_by_mark, follow_rename, open_alert_cards
-from tracker.alerts.urgent import raise_urgent
 from tracker.diary import checkins, forms, services
 from tracker.diary.charts import severity_chart
 from tracker.diary.models import SYMPTOM
@@ -137,15 +137,10 @@ def log_details():
         services.record_symptoms(s, _patient(), choice.day, details.reports)
     session.pop(CHOICE_KEY, None)
     _draft_saved("log")
-    # Emergency and same-day findings are raised now, not at the next scheduled run (rules §4).
-    if raise_urgent(_patient(), [r.symptom_code for r in details.reports], _today()):
-        return redirect(url_for("alerts.urgent"))
     count = len(details.reports)
-    flash(
-        "Your symptom has been saved" if count == 1 else f"Your {count} symptoms have been saved",
-        "success",
-    )
-    return redirect(url_for("diary.home"))
+    said = f"Your {count} symptoms have been saved" if count > 1 else "Your symptom has been saved"
+    said += " in your diary"
+    return _after_save(said, [r.symptom_code for r in details.reports], url_for("diary.home"))
 
 
 def _choose_page(choice: forms.Choice):
@@ -216,8 +211,7 @@ def _gone_away_page(code: str, name: str | None, label: str):
                 mark = services.record_resolved(s, _patient(), code, day, name)
                 # The same answer as "this has gone away" on the alert (rules §4).
                 answer_by_mark(s, _patient(), mark.series, day)
-            flash(f"Saved: {label} has gone away.", "success")
-            return redirect(url_for("diary.home"))
+            return _after_save(f"Saved: {label} has gone away.", [], url_for("diary.home"))
     return render_form("diary/gone_away.html", errors, label=label, day_parts=day_parts)
 
 
@@ -316,11 +310,11 @@ def edit(entry_id: int):
             with db.transaction() as s:
                 services.edit_entry(s, _patient(), found, report, day)
             _draft_saved(f"edit-{found.id}")
-            flash(
+            return _after_save(
                 "Your changes have been saved. The earlier version is kept in the entry's history.",
-                "success",
+                [found.symptom_code],
+                url_for("diary.entry", entry_id=found.id),
             )
-            return redirect(url_for("diary.entry", entry_id=found.id))
     return render_form(
         "diary/edit.html",
         errors,
@@ -338,9 +332,19 @@ def delete(entry_id: int):
     if request.method == "POST":
         with db.transaction() as s:
             services.delete_entry(s, _patient(), found)
-        flash("The entry has been deleted from your diary.", "success")
-        return redirect(url_for("diary.history"))
+        return _after_save(
+            "The entry has been deleted from your diary.", [], url_for("diary.history")
+        )
     return render_template("diary/delete.html", entry=found, rules=load_rules())
+
+
+def _after_save(said: str, saved: list[str], otherwise: str):
+    """Every diary change is assessed at once (rules §4): the page of findings if there are
+    any, otherwise the plain "saved" message where the patient was going."""
+    if assess_after_save(_patient(), _today(), saved, said):
+        return redirect(url_for("alerts.after_save"))
+    flash(said, "success")
+    return redirect(otherwise)
 
 
 def _draft_saved(key: str) -> None:
