@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from tracker.rules.catalogue import Catalogue
-from tracker.rules.data import series_label, split_series
+from tracker.rules.data import series_key, series_label, split_series
 from tracker.rules.urgency import RAISED_AT_ONCE, Urgency, rank
 
 HEADINGS = {
@@ -188,9 +188,7 @@ def finding_groups(
     first, each with its reasons in words."""
     groups: dict[str, list[ShownFinding]] = {}
     for urgency, code, name, codes, since in shown:
-        label = rules.symptom(code).label if rules.is_known(code) else "A symptom"
-        if name:
-            label = f"{label} ({name})"
+        label = series_label(series_key(code, name), rules)  # a named one in the patient's words
         because = joined(reasons(codes, urgency, rules, symptom=code))
         groups.setdefault(urgency, []).append(ShownFinding(label, since, because))
     return [
