@@ -211,7 +211,7 @@ def test_findings_are_grouped_by_urgency_most_urgent_first_in_the_engines_order(
     assert [g.care_card for g in groups] == ["emergency", "urgent", "non-urgent"]
     assert [f.symptom for f in groups[2].findings] == [
         LUMP,
-        f"{RULES.symptom('other').label} (jaw ache)",
+        "Jaw ache",  # a named 'something else' reads in the patient's own words
     ]
     assert groups[2].findings[1].because == "you told us it worries you"
     assert groups[1].findings[0].because == ""  # the diary could not be assessed
