@@ -15,6 +15,7 @@ from sqlalchemy import select
 from tests.conftest import post_form
 from tests.diary.test_logging import error_beside
 from tests.team.conftest import KNOWN_ON_BOTH_SIDES, database, plain, read
+from tracker.diary.assessed import changes_seen, pending_between
 from tracker.patients import conditions
 from tracker.patients.models import KnownCondition, KnownConditionChange, Patient
 from tracker.team.models import CONDITIONS_CHANGED, StaffAccess
@@ -220,3 +221,13 @@ def test_an_ended_condition_shows_as_ended_to_the_team(app, clinician, world):
         "Known conditions Feeling much more tired than usual, Aching or stiff joints Monitoring"
         in page
     )
+
+
+def test_a_change_to_known_conditions_is_assessed_by_the_lost_assessment_job(app, clinician, world):
+    """Known conditions are what the rules read too: a change is counted like a diary change,
+    so the job assesses the diary within minutes rather than at the next daily run."""
+    pid = world.ours.patient
+    before = read(app, lambda s: changes_seen(s, pid))
+    assert post_form(clinician, _new(world), _form()).status_code == 302
+    assert read(app, lambda s: changes_seen(s, pid)) == before + 1
+    assert pid in read(app, lambda s: pending_between(s, pid, pid))

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import clock
+from tracker.diary.assessed import mark_changed
 from tracker.patients.models import (
     CONDITION_ADDED,
     CONDITION_CHANGED,
@@ -54,6 +55,9 @@ def _log(s: Session, row: KnownCondition, action: str, staff_id: int | None, now
             at=now,
         )
     )
+    # What the rules read has changed: the lost-assessment job assesses the diary within
+    # minutes, rather than the next daily run.
+    mark_changed(s, row.patient_id, now)
 
 
 def find(patient: Patient, code: str) -> KnownCondition | None:
