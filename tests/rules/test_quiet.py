@@ -42,7 +42,7 @@ def test_counted_from_the_day_monitoring_resumed_if_later():
     resumed = days_after(HEARD, 60)
     assert not state(days_after(resumed, QUIET_DAYS - 1), watched_from=resumed).quiet
     got = state(days_after(resumed, QUIET_DAYS), watched_from=resumed)
-    assert got.quiet and got.counted_from == resumed and got.last_heard == HEARD
+    assert got.quiet and got.since == resumed and got.last_heard == HEARD
 
 
 def test_never_heard_from_is_counted_from_enrolment_and_not_queued():

@@ -28,7 +28,7 @@ from tracker.rules.data import Entry, Finding, KnownCondition, ResolvedMark, ser
 from tracker.rules.engine import assess, group_entries, group_marks, last_episode
 from tracker.rules.thresholds import Rules, compile_rules
 
-__all__ = ["Noted", "Quiet", "last_noted", "quiet_state"]
+__all__ = ["Noted", "Quiet", "counted_from", "is_quiet", "last_noted", "quiet_state"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ class Quiet:
 
     quiet: bool
     last_heard: date | None  # the last day something came from the patient (None: never)
-    counted_from: date  # the day the silence is counted from
+    since: date  # the day the silence is counted from (`counted_from`)
     noted: tuple[Noted, ...]  # the episodes that put a quiet patient in the queue
 
     @property
@@ -97,6 +97,20 @@ def _key(noted: Noted) -> str:
     return series_key(noted.symptom, noted.name)
 
 
+def counted_from(last_heard: date | None, watched_from: date) -> date:
+    """The day a patient's silence is counted from: the later of the last day heard from and
+    the day monitoring began or last resumed."""
+    return watched_from if last_heard is None else max(last_heard, watched_from)
+
+
+def is_quiet(
+    last_heard: date | None, watched_from: date, today: date, quiet_days: int, monitored: bool
+) -> bool:
+    """Whether nothing has come from a monitored patient for `quiet_days` (§4b)."""
+    since = counted_from(last_heard, watched_from)
+    return monitored and today - since >= timedelta(days=quiet_days)
+
+
 def quiet_state(
     last_heard: date | None,
     watched_from: date,
@@ -115,11 +129,10 @@ def quiet_state(
     (a paused or ended patient is never quiet). The diary (entries, marks, known conditions) is
     read only for a quiet patient, and needs `rules` then.
     """
-    counted_from = watched_from if last_heard is None else max(last_heard, watched_from)
-    quiet = monitored and today - counted_from >= timedelta(days=quiet_days)
+    quiet = is_quiet(last_heard, watched_from, today, quiet_days, monitored)
     noted: tuple[Noted, ...] = ()
     if quiet and last_heard is not None:
         if rules is None:
             raise ValueError("the rules are needed to read a quiet patient's diary")
         noted = last_noted(entries, marks, known_conditions, last_heard, rules)
-    return Quiet(quiet, last_heard, counted_from, noted)
+    return Quiet(quiet, last_heard, counted_from(last_heard, watched_from), noted)
