@@ -123,7 +123,7 @@ def raise_quiet(s: Session, rules: Catalogue) -> int:
         state = quiet_state(last, since, today, quiet_days, True, entries, marks, known, rules)
         if not state.to_queue:
             continue
-        result = s.execute(
+        made = s.scalar(
             insert_on_conflict(s)(QuietSpell)
             .values(
                 patient_id=p.id,
@@ -134,8 +134,9 @@ def raise_quiet(s: Session, rules: Catalogue) -> int:
                 created_at=clock.now(),
             )
             .on_conflict_do_nothing(index_elements=["patient_id", "last_heard"])
+            .returning(QuietSpell.id)  # a row only when this run made it
         )
-        raised += result.rowcount or 0
+        raised += made is not None
     return raised
 
 
