@@ -11,6 +11,7 @@ from sqlalchemy import select
 from jobs import quiet as quiet_job
 from tests.conftest import csrf_from, make_patient
 from tests.team.conftest import database, plain, read, staff_sign_in_as
+from tracker.clock import SYSTEM
 from tracker.diary.services import SymptomReport, record_check_in, record_resolved, record_symptoms
 from tracker.patients.models import ACTIVE, PAUSED, Patient
 from tracker.team.models import QuietSpell, StaffAccess
@@ -78,7 +79,7 @@ def test_a_quiet_patient_with_a_symptom_not_marked_gone_is_queued_once(
 
 def test_a_symptom_with_a_finding_is_noted_in_the_teams_words(app, clock, world):
     # The world's patients logged bone pain today, with an open alert: a finding.
-    clock.set(datetime.now(UTC).replace(microsecond=0) + timedelta(days=QUIET_DAYS))
+    clock.set(SYSTEM.now() + timedelta(days=QUIET_DAYS))  # the world logged "today"
     with database(app) as s:
         for spell in s.scalars(select(QuietSpell)):
             s.delete(spell)
