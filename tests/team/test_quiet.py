@@ -43,10 +43,9 @@ def _at(clock, days_after_heard: int) -> None:
 
 
 def _spells(app, patient_id: int) -> list[QuietSpell]:
-    return read(
-        app,
-        lambda s: s.scalars(select(QuietSpell).where(QuietSpell.patient_id == patient_id)).all(),
-    )
+    """The patient's quiet spells, oldest first."""
+    query = select(QuietSpell).where(QuietSpell.patient_id == patient_id).order_by(QuietSpell.id)
+    return read(app, lambda s: s.scalars(query).all())
 
 
 def test_not_quiet_a_day_before_quiet_days_and_quiet_on_the_day(app, clinician, clock, quiet_world):
