@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from flask.logging import default_handler
 
-from jobs import assess_lost, detect, dispatch, prune, remind, team_notices
+from jobs import assess_lost, detect, dispatch, prune, quiet, remind, team_notices
 from jobs.settings import JobSettings, settings_for
 from tracker import clock
 from tracker.logs import ScrubExceptionMessages
@@ -42,6 +42,11 @@ PRUNE_EVERY = timedelta(hours=1)
 DISPATCH = "dispatch"
 REMIND = "remind"
 TEAM_NOTICES = "team-notices"
+QUIET = "quiet-patients"
+# Quiet is counted in days; the job is idempotent (once per quiet spell, by a unique key), so a
+# few looks a day put a patient in the queue within hours of going quiet. A look reads each
+# patient's latest diary row once.
+QUIET_EVERY = timedelta(hours=3)
 # Messages go out within a minute of falling due; a pass stops claiming after 50 s, so one
 # pass ends before the next is due (max_instances=1 keeps them from overlapping anyway).
 DISPATCH_EVERY = timedelta(minutes=1)
@@ -128,6 +133,13 @@ def build_scheduler(app: Flask, stop: threading.Event) -> BackgroundScheduler:
         id=TEAM_NOTICES,
         name="queue teams' emails",
         misfire_grace_time=int(SHORT_GRACE.total_seconds()),
+    )
+    scheduler.add_job(
+        quiet.run,
+        IntervalTrigger(seconds=int(QUIET_EVERY.total_seconds()), timezone=settings.timezone),
+        args=(app,),
+        id=QUIET,
+        name="put quiet patients in their team's queue",
     )
     scheduler.add_job(
         prune.prune_sign_in_failures,

@@ -170,3 +170,53 @@ def test_the_other_team_pages_are_accessible(app, live_server, page):
     assert_accessible(page)
     page.goto("/team/account")
     assert_accessible(page)
+
+
+def test_a_quiet_patient_in_the_queue_and_the_list_is_accessible(app, live_server, page):
+    from tests.conftest import make_patient
+    from tracker import db
+    from tracker.patients.models import Patient
+    from tracker.team.models import QuietSpell
+
+    _arrange(app, live_server)
+    with app.app_context():
+        s = db.session()
+        patient = s.scalar(select(Patient).where(Patient.email == live_server.email))
+        today = SYSTEM.today("Europe/London")
+        s.add(
+            QuietSpell(
+                patient_id=patient.id,
+                last_heard=today - timedelta(days=40),
+                quiet_from=today - timedelta(days=5),
+                noted="Feeling sick, last logged 20 October 2026 (not marked as gone)",
+                rules_version="t",
+            )
+        )
+        s.commit()
+        make_patient(
+            s,
+            patient.team,
+            name="Nel Quiet",
+            email="nel.quiet@example.test",
+            enrolled_on=today - timedelta(days=60),
+        )
+    sign_in_as_clinician(page)
+    expect(page.get_by_role("heading", name="Patients not heard from")).to_be_visible()
+    expect(page.get_by_text("(not marked as gone)")).to_be_visible()
+    assert_accessible(page)
+
+    page.locator("a[href^='/team/quiet/']").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record what was done")
+    assert_accessible(page)
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".nhsuk-error-summary")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Contacted the patient").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"/team/$"))
+    expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text("not heard from")
+    assert_accessible(page)
+
+    page.goto("/team/patients/")
+    expect(page.get_by_text("Nothing from them since they joined on")).to_be_visible()
+    assert_accessible(page)

@@ -16,6 +16,7 @@ from jobs.scheduler import (
     DETECT_CATCH_UP,
     DISPATCH,
     PRUNE,
+    QUIET,
     REMIND,
     TEAM_NOTICES,
     build_scheduler,
@@ -127,11 +128,12 @@ def test_the_scheduler_coalesces_missed_runs_with_a_long_grace_and_never_overlap
             DISPATCH,
             REMIND,
             TEAM_NOTICES,
+            QUIET,
         }
         for job in jobs.values():
             assert job.coalesce is True
             assert job.max_instances == 1
-        for job_id in (DETECT, DETECT_CATCH_UP, PRUNE):
+        for job_id in (DETECT, DETECT_CATCH_UP, PRUNE, QUIET):
             assert (
                 jobs[job_id].misfire_grace_time
                 == SETTINGS.misfire_grace.total_seconds()
@@ -140,6 +142,8 @@ def test_the_scheduler_coalesces_missed_runs_with_a_long_grace_and_never_overlap
         # Messages: every minute, and a pass missed by minutes is just the next one.
         assert jobs[DISPATCH].trigger.interval == timedelta(minutes=1)
         assert jobs[REMIND].trigger.interval == timedelta(minutes=15)
+        # Quiet patients: a few looks a day (quiet is counted in days; the job is idempotent).
+        assert jobs[QUIET].trigger.interval == timedelta(hours=3)
         assert jobs[DISPATCH].misfire_grace_time == jobs[REMIND].misfire_grace_time == 120
         assert str(jobs[DETECT].trigger) == "cron[hour='4', minute='30']"
         assert jobs[DETECT].trigger.timezone == LONDON

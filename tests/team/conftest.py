@@ -25,7 +25,7 @@ from tracker.diary.services import SymptomReport, record_symptoms
 from tracker.patients import conditions
 from tracker.rules.engine import Finding
 from tracker.team import totp
-from tracker.team.models import CLINICIAN, TEAM_ADMIN, Membership, Staff
+from tracker.team.models import CLINICIAN, TEAM_ADMIN, Membership, QuietSpell, Staff
 
 __all__ = ["PASSWORD", "database", "read", "text_of"]  # re-exported for the tests here
 
@@ -89,6 +89,7 @@ class Side:
     admin: int
     patient: int
     alert: int
+    quiet: int  # a quiet spell of the patient's waiting in the queue
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,22 @@ def add_side(s, name: str, tag: str) -> Side:
     record_symptoms(s, patient, SYSTEM.today("Europe/London"), [SymptomReport("bone_pain", 7)])
     s.commit()
     alert = open_alert(s, patient.id, "bone_pain", "soon", ("new", "persistent", "worsening"))
-    return Side(team.id, clinician.id, admin.id, patient.id, alert)
+    return Side(team.id, clinician.id, admin.id, patient.id, alert, add_quiet_spell(s, patient.id))
+
+
+def add_quiet_spell(s, patient_id: int, days_ago: int = 40) -> int:
+    """A quiet spell in the queue, as the quiet job would raise it. Returns its id."""
+    today = SYSTEM.today("Europe/London")
+    spell = QuietSpell(
+        patient_id=patient_id,
+        last_heard=today - timedelta(days=days_ago),
+        quiet_from=today - timedelta(days=days_ago - 35),
+        noted="Feeling sick, last logged 1 October 2026 (not marked as gone)",
+        rules_version="test",
+    )
+    s.add(spell)
+    s.commit()
+    return spell.id
 
 
 @pytest.fixture

@@ -25,8 +25,10 @@ from tracker.team.models import (
     NO_ACTION,
     OUTCOME_RECORDED,
     PAUSED,
+    QUIET_OUTCOME_RECORDED,
     RESUMED,
     VIEWED_ALERT,
+    VIEWED_QUIET,
     VIEWED_RECORD,
     AlertOutcome,
     StaffAccess,
@@ -39,6 +41,7 @@ IN_TOUCH_DAYS = 14
 FOR_PATIENT = {
     VIEWED_RECORD: "Looked at your diary and record",
     VIEWED_ALERT: "Looked at an alert from your diary",
+    VIEWED_QUIET: "Looked at when they last heard from you",
     ENROLLED: "Added you to the diary",
     INVITATION_MADE: "Made a link for you to set up your account",
     PAUSED: "Paused monitoring",
@@ -47,6 +50,7 @@ FOR_PATIENT = {
     ENDED: "Ended monitoring",
     OUTCOME_RECORDED: "Noted what they did about an alert",
     CONDITIONS_CHANGED: "Changed the symptoms noted as expected for you",
+    QUIET_OUTCOME_RECORDED: "Noted what they did when they had not heard from you for a while",
 }
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -36,6 +37,7 @@ OUTCOME_NOTE_MAX = 2000
 # What a member of staff did, as StaffAccess.action records it (tracker.team.audit).
 VIEWED_RECORD = "viewed_record"
 VIEWED_ALERT = "viewed_alert"
+VIEWED_QUIET = "viewed_quiet"  # a quiet patient's item in the queue
 ENROLLED = "enrolled"
 INVITATION_MADE = "invitation_made"
 PAUSED = "paused"
@@ -44,6 +46,7 @@ MOVED = "moved"
 ENDED = "ended"
 OUTCOME_RECORDED = "outcome_recorded"
 CONDITIONS_CHANGED = "conditions_changed"  # a known condition added, changed or removed
+QUIET_OUTCOME_RECORDED = "quiet_outcome_recorded"  # what was done about a quiet patient
 TEAM_DETAILS_CHANGED = "team_details_changed"
 TEAM_NOTIFICATIONS_CHANGED = "team_notifications_changed"
 MEMBER_ADDED = "member_added"
@@ -177,6 +180,39 @@ class AlertOutcome(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     staff: Mapped[Staff] = relationship(lazy="joined")
+
+
+class QuietSpell(Base):
+    """A quiet patient put in the team's queue so that someone calls (rules §4b): raised once
+    per quiet spell, which is known by the last day the patient was heard from; it waits until
+    the team records what was done."""
+
+    __tablename__ = "quiet_spells"
+    __table_args__ = (
+        # Once per spell: heard from again, the patient's next spell has a later date.
+        UniqueConstraint("patient_id", "last_heard"),
+        CheckConstraint(f"outcome IS NULL OR outcome IN {OUTCOMES!r}", name="outcome"),
+        # An outcome comes with who recorded it and when, or not at all.
+        CheckConstraint(
+            "(outcome IS NULL AND staff_id IS NULL AND outcome_at IS NULL) "
+            "OR (outcome IS NOT NULL AND staff_id IS NOT NULL AND outcome_at IS NOT NULL)",
+            name="outcome_recorded",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    last_heard: Mapped[date] = mapped_column(Date)  # the patient's local date
+    quiet_from: Mapped[date] = mapped_column(Date)
+    noted: Mapped[str] = mapped_column(Text)  # "last noted: …", in the team's words
+    rules_version: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)  # for the team; never shown to the patient
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    staff: Mapped[Staff | None] = relationship(lazy="joined")
 
 
 class StaffAccess(Base):

@@ -16,9 +16,9 @@ from tracker.patients import reachability
 from tracker.patients.contact import display_mobile
 from tracker.patients.services import email_taken
 from tracker.rules import load_rules
-from tracker.team import access, audit, enrolment, monitoring, outcomes, record, wording
+from tracker.team import access, audit, enrolment, monitoring, outcomes, quiet, record, wording
 from tracker.team import queue as alert_queue
-from tracker.team.models import OUTCOMES, VIEWED_ALERT, VIEWED_RECORD
+from tracker.team.models import OUTCOMES, VIEWED_ALERT, VIEWED_QUIET, VIEWED_RECORD
 from tracker.team.views.common import bp, or_404, staff
 
 
@@ -31,6 +31,7 @@ def queue():
         rows=alert_queue.waiting_alerts(db.session(), staff(), rules),
         history=alert_queue.answered_alerts(db.session(), staff(), rules),
         history_days=alert_queue.HISTORY_DAYS,
+        quiet=quiet.waiting_quiet(db.session(), staff()),
         several_teams=len(staff().team_ids) > 1,
         unreachable=reachability.unreachable_patients(db.session(), staff().team_ids),
     )
@@ -40,9 +41,12 @@ def queue():
 def patients():
     """Every patient of the member's teams."""
     rows = record.patients_of(db.session(), staff().team_ids)
+    quiet_days = load_rules().thresholds["quiet_days"]
     return render_template(
         "team/patients.html",
         rows=rows,
+        quiet=quiet.quiet_patients(db.session(), [r.patient for r in rows], quiet_days),
+        quiet_days=quiet_days,
         wording=wording,
         several_teams=len(staff().team_ids) > 1,
         unreachable={
@@ -231,4 +235,42 @@ def outcome(alert_id: int):
         outcomes=OUTCOMES,
         outcome_labels=wording.OUTCOME_LABELS,
         answer=alert_queue.ANSWER_WORDS.get(alert.status),
+    )
+
+
+@bp.route("/quiet/<int:spell_id>/outcome", methods=["GET", "POST"])
+def quiet_outcome(spell_id: int):
+    """Record what the team did about a patient not heard from; this takes them off the queue."""
+    member = staff()
+    s = db.session()
+    with or_404():
+        spell, found = quiet.spell_for(s, member, spell_id)
+    errors = Errors()
+    values = outcomes.OutcomeValues()
+    if request.method == "POST" and spell.outcome is None:
+        values = outcomes.OutcomeValues(
+            outcome=request.form.get("outcome") or "", note=(request.form.get("note") or "").strip()
+        )
+        outcomes.check_outcome(values, errors)
+        if not errors:
+            try:
+                with db.transaction() as tx:
+                    quiet.record_quiet_outcome(tx, member, spell_id, values.outcome, values.note)
+            except quiet.AlreadyRecorded:
+                flash("What was done had already been recorded.")
+                return redirect(url_for("team.patient", patient_id=found.id))
+            flash("Saved. The patient has left the list of patients not heard from.", "success")
+            return redirect(url_for("team.queue"))
+    if request.method == "GET":
+        audit.record(s, member.id, VIEWED_QUIET, found, detail=f"quiet {spell.id}")
+        s.commit()
+    return render_form(
+        "team/quiet_outcome.html",
+        errors,
+        spell=spell,
+        words=quiet.spell_words(spell),
+        p=found,
+        values=values,
+        outcomes=OUTCOMES,
+        outcome_labels=wording.OUTCOME_LABELS,
     )
