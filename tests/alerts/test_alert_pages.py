@@ -21,8 +21,10 @@ from tests.diary.test_logging import log_form, save, today
 from tracker.alerts import services, wording
 from tracker.alerts.models import ACKNOWLEDGED, CLOSED, OPEN, RESOLVED, Alert, Prompt
 from tracker.alerts.on_save import PAGE_KEY, PAGE_SECONDS
+from tracker.clock import SYSTEM
 from tracker.diary.models import RESOLVED as RESOLVED_MARK
 from tracker.diary.models import DiaryEntry
+from tracker.notify.models import SmsOptOut
 from tracker.patients.models import KnownCondition
 from tracker.rules import load_rules
 from tracker.rules.engine import REASONS, Finding
@@ -278,6 +280,20 @@ def test_the_page_promises_a_reminder_only_by_a_channel_the_patient_agreed_to(
     words = main_text(log(client, "coughing_blood", follow_redirects=True))
     assert "We will also send you a reminder by text message." in words
     assert "stay at the top of your diary" in words
+
+
+def test_no_text_is_promised_to_a_number_that_said_stop(client, session, patient):
+    """The page promises what the dispatcher will do: a STOP outranks the consent to texts."""
+    patient.sms_consent_at = datetime(2026, 1, 1, tzinfo=UTC)
+    patient.email_consent_at = None
+    session.add(
+        SmsOptOut(number=patient.mobile, opted_out=True, source="keyword", changed_at=SYSTEM.now())
+    )
+    session.commit()
+    sign_in_as(client, patient)
+    words = main_text(log(client, "coughing_blood", follow_redirects=True))
+    assert "We will also send you" not in words
+    assert "We cannot send you messages about your diary" in words
 
 
 def test_without_consent_to_any_channel_no_message_is_promised(patient_client, patient):

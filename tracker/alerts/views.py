@@ -16,6 +16,8 @@ from tracker import clock, db
 from tracker.alerts import services as alert_services
 from tracker.alerts import wording
 from tracker.alerts.on_save import PAGE_KEY, PAGE_SECONDS, assess_after_save
+from tracker.notify.models import EMAIL, PROMPT, SMS
+from tracker.notify.outbox import reach
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
 from tracker.support.services import for_prompt
@@ -46,17 +48,17 @@ def after_save():
         count=len(state["findings"]),
         said=state["said"],
         listed=state["listed"],
-        reminder=(
-            wording.channels_phrase(
-                email=patient.email_consent_at is not None,
-                sms=patient.sms_consent_at is not None and bool(patient.mobile),
-            )
-            if state["queued"]
-            else ""
-        ),
+        reminder=_prompt_channels(patient) if state["queued"] else "",
         team=patient.team,
         support_services=for_prompt(patient.postcode_district, session=db.session()),
     )
+
+
+def _prompt_channels(patient) -> str:
+    """How the prompt will reach the patient, by the dispatcher's own decision (a STOP, a
+    refused number and each consent counted): "by email", or "" when nothing can."""
+    channels = {channel for channel, _ in reach(db.session(), patient).for_purpose(PROMPT)}
+    return wording.channels_phrase(email=EMAIL in channels, sms=SMS in channels)
 
 
 def _fresh(state) -> bool:
