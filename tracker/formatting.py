@@ -35,7 +35,13 @@ def entry_label(entry) -> str:
     return entry.name or symptom_label(entry.symptom_code)
 
 
+def lower_first(text: str) -> str:
+    """A label as the middle of a sentence or a list: "A fit" becomes "a fit"."""
+    return text[:1].lower() + text[1:]
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(lower_first)
     app.add_template_filter(entry_label)
     app.add_template_filter(long_date)
     app.add_template_filter(short_date)

@@ -75,3 +75,11 @@ def test_from_the_diary_to_the_fear_of_recurrence_page(signed_in_page):
         "Living with the fear of cancer coming back"
     )
     assert_accessible(page)
+
+
+def test_the_signs_page_says_what_to_do_for_each_sign(page, directory):
+    page.goto("/support/information/signs-to-look-out-for")
+    expect(page.get_by_role("heading", level=2, name="Call 999 now if you have")).to_be_visible()
+    expect(page.get_by_text("Content owner:")).to_be_visible()
+    expect(page.locator("li", has_text="a fit (seizure)").last).to_contain_text("call 999")
+    assert_accessible(page)

@@ -7,11 +7,12 @@ from datetime import date
 
 import pytest
 from flask import render_template_string
+from markupsafe import escape as html_escape
 
 from tests.support.helpers import make_service
 from tracker.alerts.wording import how_long
 from tracker.rules import load_rules
-from tracker.support.information import FEAR_OF_RECURRENCE, TOPICS
+from tracker.support.information import CONTENT_OWNER, FEAR_OF_RECURRENCE, TOPICS
 from tracker.support.services import for_prompt, retire_service, short_list_text, support_link
 
 
@@ -118,13 +119,19 @@ def test_a_service_page_and_a_retired_or_missing_one(client, session):
 
 
 @pytest.mark.parametrize("topic", TOPICS, ids=lambda t: t.slug)
-def test_each_information_page_says_when_it_was_reviewed_and_what_it_was_drawn_from(client, topic):
+def test_each_information_page_says_who_owns_it_and_when_it_is_reviewed_not_its_seeds(
+    client, topic
+):
+    """Issue 19: patients were shown "a nurse's reply on an online forum" as a source. A page
+    shows its owner and review dates; the seed documents stay in the record for reviewers."""
     html = page(client, f"/support/information/{topic.slug}")
     assert f"<h1>{topic.title}</h1>" in html
+    assert f"Content owner: {html_escape(CONTENT_OWNER)}" in html
     assert "Last reviewed: Saturday 21 November 2026" in html
-    assert "Drawn from:" in html
-    for source in topic.sources:
-        assert f'<li data-seed="{source}">' in html
+    assert "Next review due: Sunday 21 November 2027" in html
+    assert "Drawn from" not in html and "data-seed" not in html
+    for _key, source in topic.source_descriptions:
+        assert html_escape(source) not in html
 
 
 def test_the_signs_page_gives_a_cough_the_days_the_rules_give_it(client):
@@ -137,8 +144,38 @@ def test_the_signs_page_gives_a_cough_the_days_the_rules_give_it(client):
     assert how_long(rules.thresholds["persistent_days"]) == "2 weeks"
     html = page(client, "/support/information/signs-to-look-out-for")
     assert "lasts more than a week or two (a cough: 3 weeks or more)" in html
-    assert "a cough that lasts 3 weeks or more" in html
-    assert "a cough that does not go away" not in html
+
+
+def test_the_signs_page_lists_the_rules_red_flags_with_what_to_do(client):
+    """Issue 19: the page left out the spinal cord signs the diary treats as "Call 999 now",
+    and did not mark the same-day signs. Its lists now come from the rules file."""
+    rules = load_rules()
+    text = " ".join(page(client, "/support/information/signs-to-look-out-for").split())
+    emergency = [s.label for s in rules.symptoms.values() if s.symptom_class == "emergency"]
+    same_day = [s.label for s in rules.symptoms.values() if s.symptom_class == "same_day"]
+    assert emergency and same_day
+    assert "&lt;" not in text  # the lists are markup, not escaped text
+    call_999 = text[text.index("Call 999 now if you have") : text.index("Contact your treating")]
+    for label in emergency:
+        lowered = html_escape(label[0].lower() + label[1:])
+        assert lowered in call_999
+        assert f"{lowered}: <strong>call 999</strong>" in text
+    for label in same_day:
+        lowered = html_escape(label[0].lower() + label[1:])
+        assert f"{lowered}: <strong>tell your team the same day</strong>" in text
+    assert "hot flushes" not in text.lower()  # a `record` complaint is not a sign
+
+
+@pytest.mark.parametrize(
+    ("slug", "reassurance"),
+    [
+        ("when-cancer-comes-back", "usually less serious"),
+        ("signs-to-look-out-for", "getting older"),
+        ("signs-to-look-out-for", "does not mean your cancer is back"),
+    ],
+)
+def test_the_information_pages_do_not_reassure(client, slug, reassurance):
+    assert reassurance not in page(client, f"/support/information/{slug}")
 
 
 def test_the_information_index_lists_every_page(client):

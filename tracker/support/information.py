@@ -1,13 +1,23 @@
 """The information pages: plain words, each drawn from named source documents (shared/seeds/).
 
-Each page is a template in templates/support/information/. Its date of last review and its
+Each page is a template in templates/support/information/. Its owner, its review dates and its
 sources live here, so the pages show them the same way and the tests can check every page.
+Patients are shown who owns the content and when it is next reviewed; the source documents are
+kept here for the reviewers, not shown: none of them is an authority a patient should rely on.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+
+from tracker.rules.catalogue import Catalogue
+from tracker.rules.data import NAMED_SYMPTOM
+from tracker.rules.urgency import Urgency
+
+# Who answers for what the pages say, and how often they are read again.
+CONTENT_OWNER = "The clinical team that runs this service, led by its clinical safety officer"
+REVIEW_EVERY = timedelta(days=365)
 
 # The source documents, described as each describes itself.
 SOURCES = {
@@ -33,6 +43,11 @@ class Topic:
     @property
     def template(self) -> str:
         return f"support/information/{self.slug}.html"
+
+    @property
+    def next_review(self) -> date:
+        """When the page is next due to be read again by the content owner."""
+        return self.last_reviewed + REVIEW_EVERY
 
     @property
     def source_descriptions(self) -> list[tuple[str, str]]:
@@ -84,3 +99,40 @@ BY_SLUG = {topic.slug: topic for topic in TOPICS}
 # The fear-of-recurrence page. Its address and the diary's link to it use calm words only: the
 # diary's own pages never name the illness (tests/alerts: NEVER_SAY).
 FEAR_OF_RECURRENCE = "living-with-worry"
+
+
+# The classes whose symptoms are signs to look out for ("record" complaints are not), and what
+# the signs page says beside a symptom of each.
+WHAT_TO_DO = {
+    Urgency.EMERGENCY: "call 999",
+    Urgency.SAME_DAY: "tell your team the same day",
+    Urgency.SOON: "tell your team within a few days",
+    "watch": "",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Sign:
+    label: str
+    symptom_class: str
+    what_to_do: str  # "" for a sign to tell the team about if it lasts, gets worse or worries
+
+
+def signs_by_area(rules: Catalogue) -> list[tuple[str, list[Sign]]]:
+    """The signs page's lists, from the rules file itself, so they cannot drift from what the
+    diary treats as urgent: each body area's symptoms, each with what to do."""
+    out = []
+    for area, symptoms in rules.by_area():
+        signs = [
+            Sign(s.label, s.symptom_class, WHAT_TO_DO[s.symptom_class])
+            for s in symptoms
+            if s.symptom_class in WHAT_TO_DO and s.code != NAMED_SYMPTOM
+        ]
+        if signs:
+            out.append((area.label, signs))
+    return out
+
+
+def signs_of(rules: Catalogue, symptom_class: str) -> list[str]:
+    """The labels of every symptom of one class, in the rules file's order."""
+    return [s.label for s in rules.symptoms.values() if s.symptom_class == symptom_class]

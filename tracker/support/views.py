@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from tracker import db
 from tracker.forms import Errors
+from tracker.rules import load_rules
 from tracker.security import public
 from tracker.support import information
 from tracker.support.postcodes import PostcodeError, parse_place
@@ -97,7 +98,17 @@ def topic(slug: str):
     if found is None:
         abort(404)
     others = [t for t in information.TOPICS if t.slug != slug]
-    return render_template(found.template, topic=found, others=others, team=_team())
+    rules = load_rules()
+    return render_template(
+        found.template,
+        topic=found,
+        owner=information.CONTENT_OWNER,
+        others=others,
+        team=_team(),
+        signs=information.signs_by_area(rules),
+        call_999=information.signs_of(rules, "emergency"),
+        same_day=information.signs_of(rules, "same_day"),
+    )
 
 
 def _team():
