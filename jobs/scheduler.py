@@ -142,11 +142,11 @@ def build_scheduler(app: Flask, stop: threading.Event) -> BackgroundScheduler:
         name="put quiet patients in their team's queue",
     )
     scheduler.add_job(
-        prune.prune_sign_in_failures,
+        prune.prune_expired,
         IntervalTrigger(seconds=int(PRUNE_EVERY.total_seconds()), timezone=settings.timezone),
         args=(app,),
         id=PRUNE,
-        name="prune sign-in failures",
+        name="prune sign-in failures and what can no longer be undone",
     )
     return scheduler
 

@@ -75,7 +75,7 @@ def test_recording_a_death_closes_the_account_at_once(app, clinician, world):
         invitation, _ = create_invitation(s, patient.team)
         invitation.patient_id = patient.id
         s.commit()
-    response = _change(clinician, world.ours.patient, action="died")
+    response = _change(clinician, world.ours.patient, action="died", confirm="yes")
     assert response.status_code == 302
     patient = _patient(app, world.ours.patient)
     assert (patient.monitoring_status, patient.ended_reason) == ("ended", "died")
@@ -174,3 +174,85 @@ def test_a_session_belongs_to_a_patient_or_a_member_of_staff_never_both(app, wor
             with pytest.raises(IntegrityError):
                 s.flush()
             s.rollback()
+
+
+# ---- confirming a death, and undoing an ending recorded by mistake (issue 19, item 14) -------
+
+
+def test_recording_a_death_asks_first_naming_the_patient_and_changes_nothing_until_then(
+    app, clinician, world
+):
+    response = _change(clinician, world.ours.patient, action="died")
+    assert response.status_code == 200
+    page = plain(response)
+    patient = _patient(app, world.ours.patient)
+    assert f"Record that {patient.name} has died?" in page
+    assert f"Yes, record that {patient.name} has died" in page
+    assert (patient.monitoring_status, patient.password_hash is not None) == ("active", True)
+
+
+def _died_and_undo(app, clock, who, world, after: timedelta, staff_id: int):
+    clock.set(SYSTEM.now())
+    signed_in = _patient_client(app, world.ours.patient)
+    _change(who, world.ours.patient, action="pause")
+    assert _change(who, world.ours.patient, action="died", confirm="yes").status_code == 302
+    assert signed_in.get("/diary/").status_code == 302
+    clock.advance(after)
+    staff_sign_in_as(who, staff_id)  # days later: a new sign-in
+    page = f"/team/patients/{world.ours.patient}/status"
+    response = who.post(f"{page}/undo", data={"csrf_token": csrf_from(who, page)})
+    return response, signed_in
+
+
+def test_a_team_admin_undoes_a_death_at_once_and_the_patients_session_is_back(
+    app, clock, team_admin, world
+):
+    admin = world.ours.admin
+    response, signed_in = _died_and_undo(app, clock, team_admin, world, timedelta(0), admin)
+    assert response.status_code == 302
+    assert signed_in.get("/diary/").status_code == 200  # the session they had is back
+
+
+def test_a_team_admin_undoes_a_death_within_7_days_and_everything_is_as_it_was(
+    app, clock, team_admin, world
+):
+    admin = world.ours.admin
+    response, _ = _died_and_undo(app, clock, team_admin, world, timedelta(days=6), admin)
+    assert response.status_code == 302
+    patient = _patient(app, world.ours.patient)
+    assert (patient.monitoring_status, patient.ended_reason) == ("paused", None)
+    assert patient.password_hash is not None and patient.held_password_hash is None
+    assert sign_in_form(app.test_client(), patient.email, PASSWORD).status_code == 302
+    actions = read(
+        app,
+        lambda s: s.scalars(
+            select(StaffAccess.action).where(StaffAccess.patient_id == patient.id)
+        ).all(),
+    )
+    assert actions[-1] == "end_undone"
+
+
+def test_after_7_days_an_ending_cannot_be_undone_and_what_was_kept_is_forgotten(
+    app, clock, team_admin, world
+):
+    late = timedelta(days=7, seconds=1)
+    response, _ = _died_and_undo(app, clock, team_admin, world, late, world.ours.admin)
+    assert response.status_code == 302
+    patient = _patient(app, world.ours.patient)
+    assert (patient.monitoring_status, patient.ended_reason) == ("ended", "died")
+    with database(app) as s:
+        assert monitoring.forget_held_passwords(s, clock.now()) == 1
+        s.commit()
+    assert _patient(app, world.ours.patient).held_password_hash is None
+
+
+def test_a_clinician_cannot_undo_an_ending(app, clock, clinician, world):
+    page = plain(clinician.get(f"/team/patients/{world.ours.patient}/status"))
+    assert "Recorded by mistake?" not in page
+    response, _ = _died_and_undo(
+        app, clock, clinician, world, timedelta(days=1), world.ours.clinician
+    )
+    assert response.status_code == 302
+    assert _patient(app, world.ours.patient).monitoring_status == "ended"
+    page = plain(clinician.get(f"/team/patients/{world.ours.patient}/status"))
+    assert "A team administrator can undo this until" in page

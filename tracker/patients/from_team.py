@@ -18,6 +18,7 @@ from tracker import clock
 from tracker.alerts.models import Alert
 from tracker.team.models import (
     CONDITIONS_CHANGED,
+    END_UNDONE,
     ENDED,
     ENROLLED,
     INVITATION_MADE,
@@ -48,6 +49,7 @@ FOR_PATIENT = {
     RESUMED: "Restarted monitoring",
     MOVED: "Moved you to another team",
     ENDED: "Ended monitoring",
+    END_UNDONE: "Undid ending your monitoring, which was recorded by mistake",
     OUTCOME_RECORDED: "Noted what they did about an alert",
     CONDITIONS_CHANGED: "Changed the symptoms noted as expected for you",
     QUIET_OUTCOME_RECORDED: "Noted what they did when they had not heard from you for a while",

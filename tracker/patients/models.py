@@ -77,6 +77,11 @@ class Patient(Base):
     # (tracker.team.models.StaffAccess) is the record of who did what; this is for showing it,
     # and adding a key would mean rebuilding this table on SQLite (see the migration).
     status_changed_by: Mapped[int | None] = mapped_column()
+    # While an ending can still be undone (`tracker.team.monitoring.UNDO_WITHIN`): the status
+    # it ended from, and, for a death, the password put aside when the account was closed, so
+    # that a mistaken record gives the patient back the account they had. Cleared after.
+    status_before_end: Mapped[str | None] = mapped_column(String(10))
+    held_password_hash: Mapped[str | None] = mapped_column(String(255))
 
     team: Mapped[Team] = relationship(lazy="joined")
     known_conditions: Mapped[list[KnownCondition]] = relationship(

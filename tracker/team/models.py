@@ -44,6 +44,7 @@ PAUSED = "paused"
 RESUMED = "resumed"
 MOVED = "moved"
 ENDED = "ended"
+END_UNDONE = "end_undone"  # a discharge or death recorded by mistake, undone
 OUTCOME_RECORDED = "outcome_recorded"
 CONDITIONS_CHANGED = "conditions_changed"  # a known condition added, changed or removed
 QUIET_OUTCOME_RECORDED = "quiet_outcome_recorded"  # what was done about a quiet patient

@@ -11,18 +11,20 @@ Pausing or ending stops every message to the patient at once. Two things make th
 
 After a death is recorded nothing is ever sent again, the patient's sessions end, their
 password is removed (so the account cannot be signed in to) and any unused invitation expires.
+A team administrator can undo an ending recorded by mistake for `UNDO_WITHIN`: monitoring goes
+back to what it was, and after a death the account's password and sessions come back too.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from tracker import clock
 from tracker.alerts.models import Prompt
-from tracker.auth.models import Invitation
+from tracker.auth.models import Invitation, UserSession
 from tracker.auth.sessions import end_sessions
 from tracker.patients.models import (
     ACTIVE,
@@ -36,6 +38,11 @@ from tracker.patients.models import (
 from tracker.team import access, audit
 from tracker.team import models as team_models
 from tracker.team.models import Staff
+
+# How long a discharge or a death can be undone by a team administrator.
+UNDO_WITHIN = timedelta(days=7)
+# Why the sessions of a patient whose death was recorded were ended.
+DIED_SESSIONS = "died"
 
 
 class NotAllowed(ValueError):
@@ -123,7 +130,9 @@ def end(
         raise NotAllowed("Choose why monitoring is ending")
     if not can_end(patient):
         raise NotAllowed("Monitoring has already ended")
+    before = patient.monitoring_status
     _set_status(patient, ENDED, reason, staff, now)
+    patient.status_before_end = before
     queued = stop_messages(s, patient.id, now)
     if reason == DIED:
         _close_account(s, patient, now)
@@ -140,14 +149,67 @@ def end(
 def _close_account(s: Session, patient: Patient, now: datetime) -> None:
     # Nobody should be able to sign in as someone who has died, or set up their account from
     # an old link and start receiving messages.
-    end_sessions(s, "died", patient_id=patient.id)
-    patient.password_hash = None
+    end_sessions(s, DIED_SESSIONS, patient_id=patient.id, now=now)
+    patient.held_password_hash, patient.password_hash = patient.password_hash, None
     s.execute(
         update(Invitation)
         .where(Invitation.patient_id == patient.id, Invitation.used_at.is_(None))
         .values(expires_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+def undo_until(patient: Patient) -> datetime | None:
+    """Until when the patient's ending can be undone; None if it cannot (or is not ended)."""
+    if patient.monitoring_status != ENDED or patient.status_before_end is None:
+        return None
+    if patient.status_changed_at is None:
+        return None
+    return patient.status_changed_at + UNDO_WITHIN
+
+
+def can_undo(staff: Staff, patient: Patient, now: datetime) -> bool:
+    """A team administrator, within `UNDO_WITHIN` of the ending."""
+    until = undo_until(patient)
+    return until is not None and now <= until and access.can_admin(staff, patient.team_id)
+
+
+def undo_end(s: Session, staff: Staff, patient: Patient, now: datetime | None = None) -> None:
+    """Undo a discharge or a death recorded by mistake: monitoring as it was before, and after
+    a death the account's password and sessions as they were. The caller commits."""
+    now = now or clock.now()
+    if not can_undo(staff, patient, now):
+        raise NotAllowed("Only a team administrator can undo this, within 7 days")
+    ended_at, reason = patient.status_changed_at, patient.ended_reason
+    _set_status(patient, patient.status_before_end, None, staff, now)
+    patient.status_before_end = None
+    if reason == DIED:
+        patient.password_hash, patient.held_password_hash = patient.held_password_hash, None
+        s.execute(
+            update(UserSession)
+            .where(
+                and_(
+                    UserSession.patient_id == patient.id,
+                    UserSession.ended_reason == DIED_SESSIONS,
+                    UserSession.ended_at == ended_at,
+                )
+            )
+            .values(ended_at=None, ended_reason=None)
+            .execution_options(synchronize_session=False)
+        )
+    audit.record(s, staff.id, team_models.END_UNDONE, patient, detail=reason, now=now)
+
+
+def forget_held_passwords(s: Session, now: datetime | None = None) -> int:
+    """Once an ending can no longer be undone, drop what was kept to undo it; returns how many."""
+    cutoff = (now or clock.now()) - UNDO_WITHIN
+    result = s.execute(
+        update(Patient)
+        .where(Patient.status_before_end.is_not(None), Patient.status_changed_at < cutoff)
+        .values(status_before_end=None, held_password_hash=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def move(

@@ -141,6 +141,9 @@ def status(patient_id: int):
             errors.add("action", "Choose what to do")
         elif chosen == monitoring.MOVE and team_id is None:
             errors.add("team", "Choose the team to move the patient to")
+        elif chosen == monitoring.RECORD_DEATH and request.form.get("confirm") != "yes":
+            # Nothing is changed until the member confirms, on a page that names the patient.
+            return render_template("team/confirm_death.html", p=found)
         if not errors:
             try:
                 with db.transaction() as tx:
@@ -161,7 +164,26 @@ def status(patient_id: int):
         chosen=chosen,
         team=team,
         status=wording.status_label(found.monitoring_status, found.ended_reason),
+        undo_until=monitoring.undo_until(found),
+        can_undo=monitoring.can_undo(member, found, clock.now()),
     )
+
+
+@bp.post("/patients/<int:patient_id>/status/undo")
+def undo_end(patient_id: int):
+    """Undo a discharge or a death recorded by mistake (a team administrator, within 7 days)."""
+    member = staff()
+    s = db.session()
+    with or_404():
+        found = access.patient_for(s, member, patient_id)
+    try:
+        with db.transaction() as tx:
+            monitoring.undo_end(tx, member, found)
+    except monitoring.NotAllowed as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("team.status", patient_id=found.id))
+    flash("Done: monitoring is back as it was before it was ended.", "success")
+    return redirect(url_for("team.patient", patient_id=found.id))
 
 
 def _done(action: str) -> str:
