@@ -14,7 +14,7 @@ from tracker.notify.ratelimit import TokenBucket
 from tracker.rules import load_rules
 
 TEAMS = [
-    Team("Breast Care Team", "Example Hospital", "0100 000 0000",
+    Team("Breast Care Team", "Example Hospital", "0118 496 0000",
          "Monday to Friday, 9am to 5pm", "Call NHS 111. In an emergency, call 999."),
     Team("Oncology Nurse Specialists", "St Elsewhere's", "0118 496 0123",
          "Mon–Fri 8:30am–4:30pm", "Call the 24-hour chemotherapy helpline on 0118 496 0999"),
