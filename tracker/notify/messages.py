@@ -249,6 +249,12 @@ def invitation(channel: str, team: Team, link: str, app: Flask | None = None) ->
     return render_email("invitation", context, app)
 
 
+def account_notice(app: Flask | None = None) -> Rendered:
+    """To an address that already has an account: someone tried to sign up with it."""
+    app = app or current_app._get_current_object()
+    return render_email("account_notice", {"links": links(app)}, app)
+
+
 def team_notice(kind: str, count: int, link: str, app: Flask | None = None) -> Rendered:
     """An email to a team: how many alerts, and the link to the queue. Nothing about anyone."""
     app = app or current_app._get_current_object()
