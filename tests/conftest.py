@@ -198,7 +198,7 @@ def make_team(s, **overrides) -> Team:
     fields = dict(
         name="Breast Care Team",
         hospital="Example Hospital",
-        phone="0100 000 0000",
+        phone="0118 496 0000",
         email="team@example.test",
         hours="Monday to Friday, 9am to 5pm",
         out_of_hours="Call NHS 111. In an emergency, call 999.",

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Flask
+from markupsafe import Markup, escape
 
+from tracker.patients.contact import display_phone, tel_href
 from tracker.rules import load_rules
 
 
@@ -40,8 +42,18 @@ def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def phone_link(stored: str | None) -> Markup:
+    """A stored number as a tel: link, formatted; a value that is not a number, as typed."""
+    href = tel_href(stored)
+    shown = escape(display_phone(stored))
+    # Markup.format escapes both values; href is built from digits and "+" only.
+    return Markup('<a href="{}">{}</a>').format(href, shown) if href else shown
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(lower_first)
+    app.add_template_filter(display_phone, "phone")
+    app.add_template_filter(phone_link)
     app.add_template_filter(entry_label)
     app.add_template_filter(long_date)
     app.add_template_filter(short_date)

@@ -29,7 +29,7 @@ from tracker.patients.models import KnownCondition
 from tracker.rules import load_rules
 from tracker.rules.engine import REASONS, Finding
 
-TEAM_PHONE = "0100 000 0000"  # make_team's
+TEAM_PHONE = "0118 496 0000"  # make_team's
 SAME_DAY = "Contact your treating team today"
 SOON = "Contact your treating team in the next few days"
 EMERGENCY = "Call 999 now"
@@ -129,8 +129,8 @@ def test_coughing_up_blood_shows_the_same_day_page_and_raises_one_alert_and_one_
     assert "nhsuk-card--care--urgent" in body
     assert re.search(r"<h1[^>]*>.*?" + SAME_DAY, body, re.S)
     assert BLOOD in words
-    assert "Call Breast Care Team on 0100 000 0000 (Monday to Friday, 9am to 5pm)" in words
-    assert 'href="tel:01000000000"' in body
+    assert "Call Breast Care Team on 0118 496 0000 (Monday to Friday, 9am to 5pm)" in words
+    assert 'href="tel:+441184960000"' in body
     assert "call NHS 111" in words
     assert "In an emergency, call 999" in words
     assert "saved in your diary" in words
@@ -455,7 +455,7 @@ def test_the_home_page_lists_open_alerts_most_urgent_first_with_reasons_in_words
     assert "you rated it 8 or more out of 10" in words
     assert "it has been getting worse" in words
     assert f"It started on {start:%A} {start.day} {start:%B %Y}." in words
-    assert "Call Breast Care Team on 0100 000 0000 (Monday to Friday, 9am to 5pm)" in words
+    assert "Call Breast Care Team on 0118 496 0000 (Monday to Friday, 9am to 5pm)" in words
     body = home.get_data(as_text=True)
     assert body.count("I have contacted my team") == 4
     assert body.count("This has gone away") == 4

@@ -75,7 +75,7 @@ def test_a_save_shows_every_finding_of_the_whole_diary_most_urgent_first_with_wh
     # What to do, for each urgency, and why, in words.
     assert "Call 999 now, or go to A&E" in words
     assert "Please call them in the next few days" in words
-    assert "Call Breast Care Team on 0100 000 0000" in words
+    assert "Call Breast Care Team on 0118 496 0000" in words
     assert "it is a symptom that needs help straight away" in words
     assert "it is a symptom your team asks to hear about within a few days" in words
     assert (

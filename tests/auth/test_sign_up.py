@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from tests.auth.conftest import database, is_signed_in, read, sign_in_form, text_of
 from tests.conftest import csrf_from, make_team, reconfigure
 from tracker.auth.passwords import MAX_LENGTH
+from tracker.notify.models import OutboxMessage
 from tracker.patients.models import ConsentChange, ContactPreference, Patient
 
 GOOD_PASSWORD = "three plain words"
@@ -34,6 +36,11 @@ def _post(client, data, page="/sign-up"):
     return client.post(page, data={**data, "csrf_token": csrf_from(client, page)})
 
 
+def _notices(app) -> list[OutboxMessage]:
+    query = select(OutboxMessage).where(OutboxMessage.kind == "account_notice")
+    return read(app, lambda s: s.scalars(query).all())
+
+
 def _patients(app) -> int:
     return read(app, lambda s: s.scalar(select(func.count()).select_from(Patient)))
 
@@ -55,13 +62,18 @@ def test_sign_up_lists_the_teams_to_choose_from(client, app):
         assert attribute in body
 
 
-def test_sign_up_creates_the_account_and_signs_in(client, app, team_id, clock):
+def test_sign_up_creates_the_account_and_the_patient_signs_in_with_it(client, app, team_id, clock):
+    # Issue 19: open sign-up answers the same way whatever the address, so it cannot sign in
+    # a new account straight away (an address with an account gets the same answer).
     clock.set(datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("UTC")))
     data = _form(team_id, mobile="07700 900123", reminders=["email", "sms"])
     response = _post(client, data)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/diary/"
+    assert response.headers["Location"] == "/sign-up/check-your-email"
+    assert not is_signed_in(client)
+    assert sign_in_form(client, "alex@example.test", GOOD_PASSWORD).status_code == 302
     assert is_signed_in(client)
+    assert _notices(app) == []
 
     patient = read(app, lambda s: s.scalar(select(Patient)))
     assert patient.team_id == team_id
@@ -172,11 +184,34 @@ def test_blank_name_and_unknown_team_are_refused(client, app, team_id):
     assert _patients(app) == 0
 
 
-def test_an_email_already_in_use_is_refused(client, app, account):
+def test_an_email_already_in_use_gets_the_same_answer_and_its_owner_an_email(
+    client, app, account, team_id
+):
+    new = _post(app.test_client(), _form(team_id, email="new@example.test"))
     response = _post(client, _form(account.team_id, email="  SAM@example.test"))
-    assert response.status_code == 400
-    assert "There is already an account with this email address" in text_of(response)
-    assert _patients(app) == 1
+    assert (response.status_code, response.headers["Location"]) == (
+        new.status_code,
+        new.headers["Location"],
+    )
+
+    def page(c) -> str:  # the page, less what differs on every request (the CSP nonce)
+        return re.sub(r'nonce="[^"]*"', "", text_of(c.get(response.headers["Location"])))
+
+    assert page(client) == page(app.test_client())
+    assert "already an account" not in text_of(response)
+    assert _patients(app) == 2 and not is_signed_in(client)
+    [notice] = _notices(app)
+    assert notice.to_address == account.email and notice.patient_id == account.id
+    assert "Someone tried to make a new account with this email address" in notice.body_text
+    assert "/sign-in" in notice.body_text
+    # Trying again the same day does not send another.
+    _post(client, _form(account.team_id, email=account.email))
+    assert len(_notices(app)) == 1
+
+
+def test_the_page_after_sign_up_is_not_found_when_open_sign_up_is_off(client, app):
+    reconfigure(app, web={"open_signup": False})
+    assert client.get("/sign-up/check-your-email").status_code == 404
 
 
 def test_sign_up_is_not_found_when_open_sign_up_is_off(client, app, team_id):
@@ -207,19 +242,18 @@ def test_email_taken_between_the_check_and_the_save_is_refused_cleanly(
     client, app, account, monkeypatch
 ):
     """Another sign-up wins the race for the address: the unique index catches it."""
-    import tracker.auth.views as views
+    import tracker.auth.accounts as accounts
 
-    real_check = views.email_taken
+    real_owner = accounts._owner
     calls = []
 
-    def misses_it_the_first_time(s, email: str, other_than: int | None = None) -> bool:
+    def misses_it_the_first_time(s, email: str):
         calls.append(email)
-        return len(calls) > 1 and real_check(s, email, other_than)
+        return real_owner(s, email) if len(calls) > 1 else None
 
-    monkeypatch.setattr(views, "email_taken", misses_it_the_first_time)
+    monkeypatch.setattr(accounts, "_owner", misses_it_the_first_time)
     response = _post(client, _form(account.team_id, email=account.email))
-    assert response.status_code == 400
-    assert "There is already an account with this email address" in text_of(response)
-    assert 'value="Alex Example"' in text_of(response)
+    assert response.headers["Location"] == "/sign-up/check-your-email"
     assert _patients(app) == 1
     assert not is_signed_in(client)
+    assert [n.to_address for n in _notices(app)] == [account.email]

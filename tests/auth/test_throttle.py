@@ -131,7 +131,7 @@ def test_wrong_current_password_when_changing_it_counts_towards_the_limit(client
     data["current-password"] = account.password
     locked = other.post("/settings/password", data=data)
     _assert_locked_page(locked)
-    assert "0100 000 0000" in text_of(locked)  # signed in, so their team's number can be given
+    assert "0118 496 0000" in text_of(locked)  # signed in, so their team's number can be given
 
 
 def _patient(app, patient_id):

@@ -37,8 +37,8 @@ def test_coughing_up_blood_is_raised_at_once_and_can_be_answered(signed_in_page)
     card = page.locator(".nhsuk-card--care--urgent")
     expect(card).to_contain_text("Coughing up blood")
     expect(card).to_contain_text("call NHS 111")
-    expect(card.get_by_role("link", name="0100 000 0000")).to_have_attribute(
-        "href", "tel:01000000000"
+    expect(card.get_by_role("link", name="0118 496 0000")).to_have_attribute(
+        "href", "tel:+441184960000"
     )
     assert_accessible(page)
 
@@ -176,8 +176,8 @@ def test_a_save_shows_every_finding_most_urgent_first_on_a_phone(app, live_serve
         "Contact your treating team in the next few days"
     )
     expect(cards.nth(1)).to_contain_text("it has been getting worse")
-    expect(cards.nth(1).get_by_role("link", name="0100 000 0000")).to_have_attribute(
-        "href", "tel:01000000000"
+    expect(cards.nth(1).get_by_role("link", name="0118 496 0000")).to_have_attribute(
+        "href", "tel:+441184960000"
     )
     assert_accessible(page)
 

@@ -43,7 +43,7 @@ def test_search_the_directory_and_open_a_service(page, directory):
     page.get_by_role("link", name="Example service (demo): hospice").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Example service (demo): hospice")
     expect(page.get_by_role("link", name="0808 157 0123")).to_have_attribute(
-        "href", "tel:08081570123"
+        "href", "tel:+448081570123"
     )
     assert_accessible(page)
 

@@ -96,7 +96,7 @@ def add_patients(s, count: int) -> list[int]:
     team = Team(
         name="Team",
         hospital="Hospital",
-        phone="0100 000 0000",
+        phone="0118 496 0000",
         email="team@example.test",
         hours="9 to 5",
         out_of_hours="Call NHS 111.",

@@ -195,7 +195,7 @@ def test_home_lists_recent_symptoms_until_marked_gone(patient_client, session, p
 
 def test_home_shows_the_treating_team_contact(patient_client, patient):
     body = patient_client.get("/diary/").get_data(as_text=True)
-    assert "0100 000 0000" in body and "Monday to Friday, 9am to 5pm" in body
+    assert "0118 496 0000" in body and "Monday to Friday, 9am to 5pm" in body
 
 
 def test_entries_are_scoped_in_the_service_layer_too(session, patient):

@@ -41,7 +41,7 @@ def test_a_prompt_email_has_text_and_html_and_names_the_team_before_other_suppor
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
     team = text.index("Breast Care Team, Example Hospital")
-    assert team < text.index("Other support") and "0100 000 0000" in text
+    assert team < text.index("Other support") and "0118 496 0000" in text
     assert f"{peers.url}/diary/" in text and f"{peers.url}/support/" in text
     assert "cough" not in text.lower() and "cough" not in html.lower()  # no symptom by email
     assert html.index("Your treating team") < html.index("Other support")

@@ -178,7 +178,7 @@ def test_help_replies_with_the_teams_number_once_an_hour_at_most(app, peers, ses
     dispatch(app, MORNING)
 
     [reply] = peers.twilio.sent_to(MOBILE)
-    assert "0100 000 0000" in reply.body
+    assert "0118 496 0000" in reply.body
     assert len(outbox(session, kind="reply")) == 1
 
 

@@ -4,6 +4,7 @@ name the team first and escape what they should."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -14,7 +15,7 @@ from tracker.notify.ratelimit import TokenBucket
 from tracker.rules import load_rules
 
 TEAMS = [
-    Team("Breast Care Team", "Example Hospital", "0100 000 0000",
+    Team("Breast Care Team", "Example Hospital", "0118 496 0000",
          "Monday to Friday, 9am to 5pm", "Call NHS 111. In an emergency, call 999."),
     Team("Oncology Nurse Specialists", "St Elsewhere's", "0118 496 0123",
          "Mon–Fri 8:30am–4:30pm", "Call the 24-hour chemotherapy helpline on 0118 496 0999"),
@@ -125,3 +126,20 @@ def test_the_token_bucket_holds_its_rate():
     for _ in range(1000):
         bucket.acquire()
     assert now[0] >= (1000 - 5) / 100
+
+
+@pytest.mark.parametrize(
+    ("lifetime", "words"),
+    [
+        (timedelta(days=14), "14 days"),
+        (timedelta(days=1), "1 day"),
+        (timedelta(hours=36), "36 hours"),
+    ],
+)
+def test_the_invitation_email_says_how_long_its_link_works(app, lifetime, words):
+    reconfigure(app, web={"invitation_lifetime": lifetime})
+    with app.app_context():
+        rendered = messages.invitation("email", TEAMS[0], "https://example.test/join/x")
+    said = f"The link works once, and for {words} from when your team invited you."
+    assert said in rendered.text and said in rendered.html
+    assert "a few days" not in rendered.text

@@ -27,7 +27,7 @@ def test_the_directory_is_open_without_signing_in_and_says_how_to_get_in_touch(c
     html = page(client, "/support/")
     assert "<h1>Find support</h1>" in html
     assert "Example Helpline" in html
-    assert 'href="tel:01134960001">0113 496 0001</a>. Tuesdays, 2pm to 4pm' in html
+    assert 'href="tel:+441134960001">0113 496 0001</a>. Tuesdays, 2pm to 4pm' in html
     assert 'href="https://group.example.org/" rel="noopener noreferrer"' in html
     assert "contact your treating team first" in html  # the team before other support
     assert "no-store" not in client.get("/support/").headers.get("Cache-Control", "")
@@ -207,7 +207,7 @@ def test_the_diary_home_offers_the_fear_of_recurrence_page_in_calm_words(patient
 def test_a_signed_in_patient_sees_their_team_first(patient_client):
     html = page(patient_client, "/support/")
     assert "contact your treating team: Breast Care Team" in html
-    assert 'href="tel:01000000000"' in html
+    assert 'href="tel:+441184960000"' in html
 
 
 def test_the_short_list_for_alert_pages_and_emails(app, session):
@@ -224,7 +224,7 @@ def test_the_short_list_for_alert_pages_and_emails(app, session):
             "{{ support_short_list([]) }}"
         )
     assert html.index("Example Helpline") < html.index("Local Example Group")
-    assert 'href="tel:01134960001"' in html and 'href="/support/"' in html
+    assert 'href="tel:+441134960001"' in html and 'href="/support/"' in html
     assert "Example" not in empty and 'href="/support/"' in empty
 
     with app.test_request_context("/"):

@@ -7,13 +7,12 @@ from datetime import date
 import pytest
 
 from tests.support.helpers import TODAY, raw_service
+from tracker.patients.contact import normalise_phone, tel_href
 from tracker.support.validation import (
     clean_service,
-    normalise_phone,
     normalise_url,
     parse_areas,
     parse_tags,
-    tel_href,
 )
 
 
@@ -50,8 +49,14 @@ def test_other_numbers_are_refused(typed, message):
         normalise_phone(typed)
 
 
-def test_tel_links_have_no_spaces():
-    assert tel_href("0808 800 6000") == "tel:08088006000"
+def test_tel_links_are_in_e164_form():
+    assert tel_href("0808 800 6000") == "tel:+448088006000"
+    assert tel_href("116 123") == "tel:116123"
+
+
+def test_a_stored_value_that_is_not_a_number_has_no_tel_link():
+    assert tel_href("abc") is None
+    assert tel_href("") is None
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,7 @@ def test_saving_nothing_new_writes_no_audit_row(app, team_admin, world):
     _details(
         team_admin,
         world.ours.team,
-        phone="0100 000 0000",
+        phone="0118 496 0000",
         hours="Monday to Friday, 9am to 5pm",
         email="team@example.test",
     )
@@ -62,7 +62,7 @@ def test_mistakes_in_the_details_are_shown_beside_the_fields(app, team_admin, wo
     for field in ("#phone", "#email", "#notify_email"):
         assert f'href="{field}"' in body
     assert 'value="nope"' in body
-    assert read(app, lambda s: s.get(Team, world.ours.team)).phone == "0100 000 0000"
+    assert read(app, lambda s: s.get(Team, world.ours.team)).phone == "0118 496 0000"
 
 
 def _members_form(client, team_id: int, **data):
@@ -129,3 +129,28 @@ def test_the_teams_page_lists_only_teams_the_member_administers(team_admin, clin
     assert "Breast Care" in plain(team_admin.get("/team/teams/"))
     assert "Oncology" not in plain(team_admin.get("/team/teams/"))
     assert "not an administrator of any team" in plain(clinician.get("/team/teams/"))
+
+
+def test_a_phone_number_that_is_not_one_is_refused_beside_the_field(app, team_admin, world):
+    response = _details(team_admin, world.ours.team, phone="abc")
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert 'href="#phone"' in body and "Enter a phone number, like 0808 157 0192" in body
+    assert 'value="abc"' in body
+    assert read(app, lambda s: s.get(Team, world.ours.team)).phone == "0118 496 0000"
+
+
+def test_freephone_and_landline_numbers_are_stored_formatted(app, team_admin, world):
+    for typed, stored in (("08081570123", "0808 157 0123"), ("+44 800 123 4567", "0800 123 4567")):
+        assert _details(team_admin, world.ours.team, phone=typed).status_code == 302
+        assert read(app, lambda s: s.get(Team, world.ours.team)).phone == stored
+
+
+def test_a_stored_number_saved_before_checks_is_shown_as_typed_without_a_link(
+    app, team_admin, world
+):
+    with database(app) as s:
+        s.get(Team, world.ours.team).phone = "abc"
+        s.commit()
+    page = team_admin.get(f"/team/teams/{world.ours.team}/members")
+    assert page.status_code == 200 and "abc" in plain(page)

@@ -23,6 +23,7 @@ from tracker.auth.models import Invitation
 from tracker.auth.passwords import hash_password
 from tracker.auth.sessions import end_sessions, start_session
 from tracker.auth.signing_in import Refused
+from tracker.notify.queueing import queue_account_notice
 from tracker.patients.models import DIED, Patient
 from tracker.patients.preferences import start_consents
 from tracker.patients.services import create_patient, email_taken
@@ -67,9 +68,14 @@ def enrolled_patient(s: Session, invitation: Invitation) -> Patient | None:
 
 
 def open_account(
-    s: Session, account: NewAccount, invitation_id: int | None, now: datetime | None = None
+    s: Session,
+    account: NewAccount,
+    invitation_id: int | None,
+    now: datetime | None = None,
+    sign_in: bool = True,
 ) -> Opened | Taken:
-    """Claim the link (if any), create the patient and open their session: one commit."""
+    """Claim the link (if any), create the patient and (if `sign_in`) open their session: one
+    commit. Without `sign_in` the Opened's session key is empty."""
     now = now or clock.now()
     # Hash before the transaction's first write, so the slow part holds no lock.
     password_hash = hash_password(account.password)
@@ -92,7 +98,7 @@ def open_account(
         )
         if invitation_id is not None:
             invitations.record_user(s, invitation_id, patient.id)
-        key = start_session(s, patient)
+        key = start_session(s, patient) if sign_in else ""
         s.commit()
     except IntegrityError:
         s.rollback()
@@ -101,6 +107,32 @@ def open_account(
         # Someone else took this email address between the check and the insert.
         return Taken.EMAIL
     return Opened(patient, key)
+
+
+def sign_up_openly(s: Session, account: NewAccount, now: datetime | None = None) -> None:
+    """Open sign-up, which answers the same whatever the address (the caller says so).
+
+    A new address gets its account, not yet signed in. An address that already has an account
+    gets nothing new: its owner is emailed that someone tried. Either way a password is hashed,
+    so that the two take about as long.
+    """
+    now = now or clock.now()
+    owner = _owner(s, account.email)
+    if owner is None:
+        outcome = open_account(s, account, None, now, sign_in=False)
+        if outcome is not Taken.EMAIL:
+            return
+        # Someone else took the address between the check and the insert.
+        owner = _owner(s, account.email)
+    else:
+        hash_password(account.password)  # the time a new account's hash takes
+    if owner is not None:
+        queue_account_notice(s, owner, now)
+        s.commit()
+
+
+def _owner(s: Session, email: str) -> Patient | None:
+    return s.scalar(select(Patient).where(Patient.email == email))
 
 
 def complete_enrolled(

@@ -97,6 +97,15 @@ def sign_up():
     return _account_page(accounts.sign_up_teams(db.session()), invitation=None)
 
 
+@bp.route("/sign-up/check-your-email")
+@public
+def signed_up():
+    """Where open sign-up ends, whatever the address: the same page for everyone."""
+    if not config.current().web.open_signup:
+        abort(404)
+    return render_template("auth/signed_up.html")
+
+
 @bp.route("/join/<token>", methods=["GET", "POST"])
 @public
 def join(token: str):
@@ -134,11 +143,15 @@ def _account_page(teams: list[Team], invitation: Invitation | None):
             request.form.get("confirm-password") or "",
             errors,
             team_ids={t.id for t in teams},
-            email_taken=lambda email: email_taken(db.session(), email),
+            # Open sign-up says nothing about whether an address has an account (see
+            # accounts.sign_up_openly); an invitation's form says, for the invited patient.
+            email_taken=lambda email: invitation is not None and email_taken(db.session(), email),
         )
+        if account is not None and invitation is None:
+            accounts.sign_up_openly(db.session(), account)
+            return redirect(url_for("auth.signed_up"))
         if account is not None:
-            invitation_id = invitation.id if invitation is not None else None
-            outcome = accounts.open_account(db.session(), account, invitation_id)
+            outcome = accounts.open_account(db.session(), account, invitation.id)
             if isinstance(outcome, Opened):
                 return _signed_up(outcome)
             if outcome is Taken.LINK:

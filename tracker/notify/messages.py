@@ -10,6 +10,7 @@ would break one of those rules; the team's phone number and the diary's link alw
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, url_for
@@ -228,13 +229,30 @@ def reminder(
     return render_email("reminder", context, app)
 
 
+def lifetime_words(lifetime: timedelta) -> str:
+    """A link's lifetime as people say it: "14 days", "1 day", "12 hours"."""
+    hours = int(lifetime.total_seconds() // 3600)
+    if hours >= 24 and hours % 24 == 0:
+        days = hours // 24
+        return f"{days} day{'s' if days != 1 else ''}"
+    hours = max(hours, 1)  # a lifetime under an hour is a test's, not a patient's
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
 def invitation(channel: str, team: Team, link: str, app: Flask | None = None) -> Rendered:
     """The sign-up link for a patient a clinician enrolled."""
     app = app or current_app._get_current_object()
-    context = {"team": team, "links": links(app), "invitation_link": link}
+    lifetime = lifetime_words(config.of(app).web.invitation_lifetime)
+    context = {"team": team, "links": links(app), "invitation_link": link, "lifetime": lifetime}
     if channel == SMS:
         return render_sms("invitation/sms.txt", team, context, app)
     return render_email("invitation", context, app)
+
+
+def account_notice(app: Flask | None = None) -> Rendered:
+    """To an address that already has an account: someone tried to sign up with it."""
+    app = app or current_app._get_current_object()
+    return render_email("account_notice", {"links": links(app)}, app)
 
 
 def team_notice(kind: str, count: int, link: str, app: Flask | None = None) -> Rendered:

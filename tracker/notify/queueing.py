@@ -4,6 +4,7 @@
   calls it from `queue_invitation_message`).
 - `queue_team_email`: an email to a treating team about its queue (tracker.team.notify decides
   what; this queues it).
+- `queue_account_notice`: "someone tried to sign up with your address" (tracker.auth.accounts).
 - `prompt_states`: what became of prompts, for the team's queue.
 
 Each adds to the session; the caller commits, with whatever caused the message.
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from tracker import clock
 from tracker.notify import messages
 from tracker.notify.models import (
+    ACCOUNT_NOTICE,
     DELIVERED,
     EMAIL,
     INVITATION,
@@ -67,6 +69,26 @@ def queue_invitation(
         )
         queued = queued or new_id is not None
     return queued
+
+
+def queue_account_notice(s: Session, patient: Patient, now: datetime | None = None) -> bool:
+    """Tell the owner of an address that someone tried to sign up with it; True if queued.
+
+    At most one a day for each account, so the form cannot be used to flood someone's inbox.
+    """
+    now = now or clock.now()
+    new_id = queue(
+        s,
+        group_key=f"account_notice:{patient.id}:{now:%Y-%m-%d}",
+        kind=ACCOUNT_NOTICE,
+        channel=EMAIL,
+        to=patient.email,
+        rendered=messages.account_notice(),
+        now=now,
+        patient_id=patient.id,
+        timezone=patient.timezone,
+    )
+    return new_id is not None
 
 
 def queue_team_email(s: Session, email, now: datetime | None = None) -> int | None:

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker import clock
 from tracker.db import Base, UTCDateTime
-from tracker.support.validation import KIND_CODES, KIND_LABELS, ServiceData, tel_href
+from tracker.patients.contact import tel_href
+from tracker.support.validation import KIND_CODES, KIND_LABELS, ServiceData
 
 
 class SupportService(Base):

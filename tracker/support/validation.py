@@ -12,10 +12,8 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-import phonenumbers
-
 from tracker.forms import Errors, has_hidden_character, hidden_character_message
-from tracker.patients.contact import ContactError, normalise_email
+from tracker.patients.contact import ContactError, normalise_email, normalise_phone
 from tracker.support.postcodes import PostcodeError, parse_area_code
 
 # The kinds of service, in the order the search page lists them: (code, label).
@@ -151,41 +149,6 @@ def clean_service(raw: Mapping[str, str | None], today: date) -> tuple[ServiceDa
         ),
         errors,
     )
-
-
-def normalise_phone(raw: str) -> str | None:
-    """A UK phone number as people read it ("0808 800 6000"), or None if left blank.
-
-    Freephone (0800, 0808), landline, mobile and 03 numbers are accepted, and the 116 helplines.
-    Numbers that cost more than a normal call are refused: people in distress should not pay
-    extra to get help.
-    """
-    raw = _text(raw)
-    if not raw:
-        return None
-    digits = re.sub(r"[\s\-()]", "", raw)
-    if re.fullmatch(r"116\d{3}", digits):  # the 116 helplines, free across Europe
-        return f"{digits[:3]} {digits[3:]}"
-    try:
-        number = phonenumbers.parse(raw, "GB")
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError("Enter a phone number, like 0808 157 0192") from exc
-    if number.country_code != 44 or not phonenumbers.is_valid_number(number):
-        raise ValueError("Enter a UK phone number, like 0808 157 0192")
-    kind = phonenumbers.number_type(number)
-    if kind in (
-        phonenumbers.PhoneNumberType.PREMIUM_RATE,
-        phonenumbers.PhoneNumberType.SHARED_COST,
-    ):
-        raise ValueError(
-            "Enter a number that costs no more than a normal call (not 084, 087 or 09)"
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-def tel_href(phone: str) -> str:
-    """The tel: link for a stored number."""
-    return "tel:" + phone.replace(" ", "")
 
 
 def normalise_url(raw: str) -> str | None:

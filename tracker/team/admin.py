@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from tracker import clock
 from tracker.forms import Errors
-from tracker.patients.contact import ContactError, normalise_email
+from tracker.patients.contact import ContactError, normalise_email, normalise_phone
 from tracker.team import audit
 from tracker.team.access import NotFound
 from tracker.team.models import (
@@ -92,11 +92,22 @@ def check_team(values: TeamValues, errors: Errors) -> dict | None:
             errors.add(name, empty)
         elif len(value) > most:
             errors.add(name, f"This must be {most} characters or fewer")
+        elif name == "phone":
+            value = _phone(value, errors)
         clean[name] = value
     clean["notify_email"] = _email(values.notify_email, "notify_email", errors, required=False)
     clean["notify_urgent"] = values.notify_urgent
     clean["notify_digest"] = values.notify_digest
     return None if errors else clean
+
+
+def _phone(raw: str, errors: Errors) -> str:
+    # Stored as people read it ("0808 157 0123"); the pages link to its E.164 form.
+    try:
+        return normalise_phone(raw) or raw
+    except ContactError as exc:
+        errors.add("phone", str(exc))
+        return raw
 
 
 def _email(raw: str, field_id: str, errors: Errors, required: bool) -> str | None:
