@@ -223,3 +223,19 @@ def test_an_edit_with_an_onset_more_than_50_years_back_is_refused(patient_client
     assert "no more than 50 years before" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(DiaryEntry, entry.id).severity == 3
+
+
+def test_symptom_page_with_a_day_noted_twice(patient_client, session, patient):
+    """The most recent is the last noted; the chart shows the day's highest; the table lists
+    every entry newest first, by day and then as noted."""
+    older = add(session, patient, code="bone_pain", days_ago=2, severity=3)
+    morning = add(session, patient, code="bone_pain", severity=8)
+    evening = add(session, patient, code="bone_pain", severity=4)
+    body = patient_client.get("/diary/symptoms/bone_pain").get_data(as_text=True)
+    assert body.count('class="app-chart__point"') == 2
+    assert "You noted this 3 times on 2 days" in body
+    assert "The most recent was 4 out of 10" in body
+    assert "It ranged from 3 to 8 out of 10" in body
+    table = body[body.index("<table") : body.index("</table>")]
+    links = [f'/diary/entries/{e.id}"' for e in (evening, morning, older)]
+    assert sorted(links, key=table.index) == links

@@ -246,7 +246,10 @@ def named(entry_id: int):
 
 def _series_page(series: Series):
     entries = services.live_entries(db.session(), _patient(), series.key)
-    points = sorted((e.entry_date, e.severity) for e in entries if e.kind == SYMPTOM and e.severity)
+    # In the order noted (entries come newest first): the chart's "most recent" is the last.
+    points = [
+        (e.entry_date, e.severity) for e in reversed(entries) if e.kind == SYMPTOM and e.severity
+    ]
     return render_template(
         "diary/symptom.html", series=series, entries=entries, chart=severity_chart(points)
     )
