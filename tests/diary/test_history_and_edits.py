@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -239,3 +240,23 @@ def test_symptom_page_with_a_day_noted_twice(patient_client, session, patient):
     table = body[body.index("<table") : body.index("</table>")]
     links = [f'/diary/entries/{e.id}"' for e in (evening, morning, older)]
     assert sorted(links, key=table.index) == links
+
+
+def test_earlier_versions_show_times_in_the_patients_time_zone_in_plain_words(
+    patient_client, session, patient
+):
+    entry = add(session, patient, severity=3, note="Mild")
+    post_form(patient_client, f"/diary/entries/{entry.id}/edit", edit_data(today()))
+    session.expire_all()
+    first, second = session.get(DiaryEntry, entry.id).revisions
+    first.at = datetime(2026, 7, 1, 13, 5, tzinfo=UTC)  # British Summer Time: 2:05pm
+    second.at = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)  # Greenwich Mean Time: 9:30am
+    session.commit()
+    page = patient_client.get(f"/diary/entries/{entry.id}").get_data(as_text=True)
+    assert "(UTC)" not in page
+    assert re.search(r"First saved</strong>\s+1 July 2026 at 2:05pm:", page)
+    assert re.search(r"Changed</strong>\s+2 November 2026 at 9:30am:", page)
+    patient.timezone = "Europe/Paris"  # the patient's own zone, not the UK's
+    session.commit()
+    page = patient_client.get(f"/diary/entries/{entry.id}").get_data(as_text=True)
+    assert re.search(r"First saved</strong>\s+1 July 2026 at 3:05pm:", page)
