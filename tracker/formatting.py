@@ -32,9 +32,13 @@ def symptom_label(code: str | None) -> str:
     return rules.symptom(code).label if rules.is_known(code) else code
 
 
-def entry_label(entry) -> str:
-    """What the patient calls an entry's symptom: a named `something else`'s own name."""
-    return entry.name or symptom_label(entry.symptom_code)
+def entry_label(entry, lower: bool = False) -> str:
+    """What the patient calls an entry's symptom: a named `something else`'s own name. `lower`
+    for the middle of a sentence: a label's first letter in lower case, a name as typed."""
+    if entry.name:
+        return entry.name
+    label = symptom_label(entry.symptom_code)
+    return label[:1].lower() + label[1:] if lower else label
 
 
 def lower_first(text: str) -> str:

@@ -111,7 +111,9 @@ def test_a_save_with_no_finding_says_saved_and_records_the_assessment(
 
 
 def test_a_check_in_is_not_a_change_the_engine_reads(patient_client, session, patient):
-    log(patient_client, "cough", severity="3")
+    # Yesterday's cough: a check-in is not recorded on a day with symptoms (issue 19, item 1).
+    yesterday = log_form({"cough": {"severity": "3"}}, today() - timedelta(days=1))
+    save(patient_client, yesterday)
     response = post_form(patient_client, "/diary/", {}, action="/diary/check-in")
     assert response.headers["Location"] == "/diary/"
     assert counts(session, patient) == (1, 1)

@@ -90,3 +90,23 @@ def test_a_form_sent_back_with_errors_keeps_the_servers_copy_not_an_older_draft(
     expect(page.locator("#note-cough")).to_have_value(NOTE)
     expect(page.get_by_text(RESTORED)).to_have_count(0)
     assert_accessible(page)
+
+
+def test_back_to_choosing_symptoms_keeps_what_was_typed(signed_in_page):
+    """Back to step one and on again: the browser's copy of the details is put back (issue 19,
+    item 3), also with a symptom added."""
+    page = signed_in_page
+    assert_accessible(page)
+    page.goto("/diary/log")
+    choose_symptom(page, "cough")
+    fill_cough(page)
+    page.get_by_role("link", name="Back to choosing symptoms").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("How are you today?")
+    expect(page.locator('input[name="symptoms"][value="cough"]')).to_be_checked()
+    assert_accessible(page)
+    choose_symptom(page, "rash")  # one more symptom; the cough's answers are still there
+    expect(page.locator('input[name="severity-rash"]').first).to_be_visible()
+    expect(page.locator("#note-cough")).to_have_value(NOTE)
+    expect(page.locator('input[name="severity-cough"][value="7"]')).to_be_checked()
+    expect(page.locator('input[name="worrying-cough"][value="yes"]')).to_be_checked()
+    assert_accessible(page)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -223,3 +224,39 @@ def test_an_edit_with_an_onset_more_than_50_years_back_is_refused(patient_client
     assert "no more than 50 years before" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(DiaryEntry, entry.id).severity == 3
+
+
+def test_symptom_page_with_a_day_noted_twice(patient_client, session, patient):
+    """The most recent is the last noted; the chart shows the day's highest; the table lists
+    every entry newest first, by day and then as noted."""
+    older = add(session, patient, code="bone_pain", days_ago=2, severity=3)
+    morning = add(session, patient, code="bone_pain", severity=8)
+    evening = add(session, patient, code="bone_pain", severity=4)
+    body = patient_client.get("/diary/symptoms/bone_pain").get_data(as_text=True)
+    assert body.count('class="app-chart__point"') == 2
+    assert "You noted this 3 times on 2 days" in body
+    assert "The most recent was 4 out of 10" in body
+    assert "It ranged from 3 to 8 out of 10" in body
+    table = body[body.index("<table") : body.index("</table>")]
+    links = [f'/diary/entries/{e.id}"' for e in (evening, morning, older)]
+    assert sorted(links, key=table.index) == links
+
+
+def test_earlier_versions_show_times_in_the_patients_time_zone_in_plain_words(
+    patient_client, session, patient
+):
+    entry = add(session, patient, severity=3, note="Mild")
+    post_form(patient_client, f"/diary/entries/{entry.id}/edit", edit_data(today()))
+    session.expire_all()
+    first, second = session.get(DiaryEntry, entry.id).revisions
+    first.at = datetime(2026, 7, 1, 13, 5, tzinfo=UTC)  # British Summer Time: 2:05pm
+    second.at = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)  # Greenwich Mean Time: 9:30am
+    session.commit()
+    page = patient_client.get(f"/diary/entries/{entry.id}").get_data(as_text=True)
+    assert "(UTC)" not in page
+    assert re.search(r"First saved</strong>\s+1 July 2026 at 2:05pm:", page)
+    assert re.search(r"Changed</strong>\s+2 November 2026 at 9:30am:", page)
+    patient.timezone = "Europe/Paris"  # the patient's own zone, not the UK's
+    session.commit()
+    page = patient_client.get(f"/diary/entries/{entry.id}").get_data(as_text=True)
+    assert re.search(r"First saved</strong>\s+1 July 2026 at 3:05pm:", page)

@@ -12,7 +12,9 @@ from tests.conftest import post_form
 from tracker.alerts import services as alert_services
 from tracker.alerts.models import Alert, AlertEvent
 from tracker.clock import SYSTEM
+from tracker.diary import services
 from tracker.diary.models import CHECK_IN, RESOLVED, DiaryEntry, EntryRevision
+from tracker.diary.services import SymptomReport
 from tracker.rules.engine import Finding
 
 
@@ -398,3 +400,17 @@ def test_gone_away_saved_in_the_diary_answers_the_open_alert_and_stops_reprompts
     assert (last_event.action, last_event.actor) == ("resolved", f"patient:{patient.id}")
     later = SYSTEM.now() + timedelta(days=30)
     assert alert_services.queue_reprompts(session, 7, 2, now=later) == 0
+
+
+def test_no_new_symptoms_on_a_day_with_symptoms_is_not_recorded_and_names_them(
+    patient_client, session, patient
+):
+    reports = [SymptomReport("cough", 9), SymptomReport("other", 3, name="sore knee")]
+    services.record_symptoms(session, patient, today(), reports)
+    session.commit()
+    response = post_form(patient_client, "/diary/", {}, action="/diary/check-in")
+    assert response.headers["Location"] == "/diary/log"
+    assert [e.kind for e in entries(session, patient_id=patient.id)].count(CHECK_IN) == 0
+    body = patient_client.get("/diary/log").get_data(as_text=True)
+    assert "You told us about a cough that does not go away and sore knee today" in body
+    assert "choose it below" in body

@@ -106,3 +106,10 @@ def test_chart_of_one_point_and_of_none():
     one = severity_chart([(date(2026, 11, 1), 5)])
     assert len(one.points) == 1 and one.first == one.last
     assert severity_chart([]).points == []
+
+
+def test_chart_shows_a_day_noted_twice_as_its_highest_and_the_last_noted_as_most_recent():
+    day1, day2 = date(2026, 11, 1), date(2026, 11, 3)
+    chart = severity_chart([(day1, 3), (day2, 8), (day2, 4)])  # in the order noted
+    assert [(d, s) for _, _, d, s in chart.points] == [(day1, 3), (day2, 8)]
+    assert (chart.latest, chart.noted, chart.highest) == ((day2, 4), 3, 8)

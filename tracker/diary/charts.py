@@ -20,14 +20,21 @@ class Chart:
     last: date | None
     lowest: int | None
     highest: int | None
-    latest: tuple[date, int] | None
+    latest: tuple[date, int] | None  # the latest entry's, by day and then as noted
+    noted: int = 0  # entries with a severity; a day noted twice is one point
     width: int = WIDTH
     height: int = HEIGHT
 
 
 def severity_chart(points: list[tuple[date, int]]) -> Chart:
-    """Lay out (day, severity) points on a 1-to-10 scale over the days they cover."""
-    points = sorted(points)
+    """Lay out (day, severity) points, given in the order noted, on a 1-to-10 scale over the
+    days they cover: one point a day, the day's highest, as the rules read it (rules §3)."""
+    noted = len(points)
+    latest = max(enumerate(points), key=lambda p: (p[1][0], p[0]))[1] if points else None
+    highest_of_day: dict[date, int] = {}
+    for day, severity in points:
+        highest_of_day[day] = max(severity, highest_of_day.get(day, severity))
+    points = sorted(highest_of_day.items())
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def y_of(severity: int) -> float:
@@ -57,5 +64,6 @@ def severity_chart(points: list[tuple[date, int]]) -> Chart:
         last=last,
         lowest=min(severities),
         highest=max(severities),
-        latest=points[-1],
+        latest=latest,
+        noted=noted,
     )

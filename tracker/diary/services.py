@@ -59,11 +59,31 @@ def record_symptoms(
     return entries
 
 
-def record_check_in(db: Session, patient: Patient, day: date) -> DiaryEntry:
-    """ "No new symptoms today": the patient looked, and had nothing new to add."""
-    entry = DiaryEntry(patient_id=patient.id, kind=CHECK_IN, entry_date=day)
-    _save_new(db, entry, actor_for(patient))
-    return entry
+def record_check_in(db: Session, patient: Patient, day: date) -> list[DiaryEntry]:
+    """ "No new symptoms today": the patient looked, and had nothing new to add. Not recorded on
+    a day with symptoms logged: returns that day's symptom entries instead (empty if recorded)."""
+    # "No new symptoms" beside today's symptoms would misstate the day in every history.
+    told = symptoms_logged_on(db, patient, day)
+    if not told:
+        _save_new(
+            db, DiaryEntry(patient_id=patient.id, kind=CHECK_IN, entry_date=day), actor_for(patient)
+        )
+    return told
+
+
+def symptoms_logged_on(db: Session, patient: Patient, day: date) -> list[DiaryEntry]:
+    """The patient's live symptom entries of one day, one per series, in the order logged."""
+    rows = db.scalars(
+        select(DiaryEntry)
+        .where(
+            DiaryEntry.patient_id == patient.id,
+            DiaryEntry.kind == SYMPTOM,
+            DiaryEntry.entry_date == day,
+            DiaryEntry.deleted_at.is_(None),
+        )
+        .order_by(DiaryEntry.id)
+    )
+    return list({entry.series: entry for entry in reversed(list(rows))}.values())[::-1]
 
 
 def record_resolved(

@@ -26,6 +26,7 @@ from tracker.diary import checkins, forms, services
 from tracker.diary.charts import severity_chart
 from tracker.diary.models import SYMPTOM
 from tracker.diary.summary import tracked_symptoms
+from tracker.formatting import entry_label
 from tracker.forms import Errors, FieldError, render_form
 from tracker.notify.prompts import undelivered_prompts
 from tracker.patients import from_team
@@ -176,7 +177,16 @@ def _details_page(choice: forms.Choice, details: forms.Details):
 @bp.post("/check-in")
 def check_in():
     with db.transaction() as s:
-        services.record_check_in(s, _patient(), _today())
+        told = [
+            entry_label(entry, lower=True)
+            for entry in services.record_check_in(s, _patient(), _today())
+        ]
+    if told:
+        flash(
+            f"You told us about {wording.joined(told)} today, so we have not noted "
+            "\u201cno new symptoms\u201d. If there is something more to tell us, choose it below."
+        )
+        return redirect(url_for("diary.log"))
     flash("Thank you. We have noted that you have no new symptoms today.", "success")
     return redirect(url_for("diary.home"))
 
@@ -236,7 +246,10 @@ def named(entry_id: int):
 
 def _series_page(series: Series):
     entries = services.live_entries(db.session(), _patient(), series.key)
-    points = sorted((e.entry_date, e.severity) for e in entries if e.kind == SYMPTOM and e.severity)
+    # In the order noted (entries come newest first): the chart's "most recent" is the last.
+    points = [
+        (e.entry_date, e.severity) for e in reversed(entries) if e.kind == SYMPTOM and e.severity
+    ]
     return render_template(
         "diary/symptom.html", series=series, entries=entries, chart=severity_chart(points)
     )
