@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tracker.alerts.models import Alert, Prompt
 from tracker.diary.charts import Chart, severity_chart
-from tracker.diary.models import SYMPTOM, DiaryEntry
+from tracker.diary.models import SYMPTOM, DiaryEntry, EntryRevision
 from tracker.diary.services import live_entries
 from tracker.patients.models import Patient
 from tracker.rules.catalogue import Catalogue
@@ -42,11 +42,25 @@ class AlertView:
 
 
 @dataclass(frozen=True)
+class EntryRow:
+    """One row of the team's diary table: the entry as it stands, deleted or not, and the
+    versions it had before its latest change."""
+
+    entry: DiaryEntry
+    earlier: list[EntryRevision]  # oldest first
+
+    @property
+    def deleted(self) -> bool:
+        return self.entry.deleted_at is not None
+
+
+@dataclass(frozen=True)
 class Record:
     patient: Patient
-    entries: list[DiaryEntry]  # newest first
+    entries: list[DiaryEntry]  # the live ones, newest first
     charts: list[SymptomChart]
     alerts: list[AlertView]  # newest first
+    rows: list[EntryRow] = field(default_factory=list)  # every entry, deleted too, newest first
 
 
 def charts_for(entries: list[DiaryEntry], rules: Catalogue) -> list[SymptomChart]:
@@ -71,7 +85,28 @@ def record_of(s: Session, patient: Patient, rules: Catalogue) -> Record:
     alerts = list(
         s.scalars(select(Alert).where(Alert.patient_id == patient.id).order_by(Alert.id.desc()))
     )
-    return Record(patient, entries, charts_for(entries, rules), alert_views(s, alerts, rules))
+    charts = charts_for(entries, rules)
+    return Record(patient, entries, charts, alert_views(s, alerts, rules), entry_rows(s, patient))
+
+
+def earlier_versions(revisions: list[EntryRevision]) -> list[EntryRevision]:
+    """The versions an entry had before its current one, oldest first. Each revision holds the
+    entry as it was after that change, and deleting changes nothing in it, so the last
+    non-deleting revision is the current version and the ones before it are earlier."""
+    versions = [r for r in sorted(revisions, key=lambda r: r.revision) if r.action != "deleted"]
+    return versions[:-1]
+
+
+def entry_rows(s: Session, patient: Patient) -> list[EntryRow]:
+    """Every entry of the patient's, deleted ones too (the patient is told the team can still
+    see them), newest first, each with its earlier versions."""
+    rows = s.scalars(
+        select(DiaryEntry)
+        .where(DiaryEntry.patient_id == patient.id)
+        .options(selectinload(DiaryEntry.revisions))
+        .order_by(DiaryEntry.entry_date.desc(), DiaryEntry.id.desc())
+    )
+    return [EntryRow(e, earlier_versions(list(e.revisions))) for e in rows]
 
 
 def alert_views(s: Session, alerts: list[Alert], rules: Catalogue) -> list[AlertView]:
