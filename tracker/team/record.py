@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from tracker import clock
 from tracker.alerts.models import Alert, Prompt
+from tracker.config import DEFAULT_TIMEZONE
 from tracker.diary.charts import Chart, severity_chart
 from tracker.diary.models import SYMPTOM, DiaryEntry, EntryRevision
 from tracker.diary.services import live_entries
@@ -17,6 +19,7 @@ from tracker.patients.models import Patient
 from tracker.rules.catalogue import Catalogue
 from tracker.rules.data import series_label
 from tracker.team import wording
+from tracker.team.delivery import stories_for
 from tracker.team.models import AlertOutcome
 from tracker.team.queue import is_waiting, waiting
 
@@ -39,6 +42,8 @@ class AlertView:
     waiting: bool
     outcome: AlertOutcome | None
     prompts: list[Prompt] = field(default_factory=list)
+    # Each prompt's state from the outbox, in words (tracker.team.delivery), by prompt id.
+    stories: dict[int, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -114,11 +119,14 @@ def alert_views(s: Session, alerts: list[Alert], rules: Catalogue) -> list[Alert
     ids = [a.id for a in alerts]
     outcomes: dict[int, AlertOutcome] = {}
     prompts: dict[int, list[Prompt]] = {}
+    stories: dict[int, list[str]] = {}
     if ids:
         for o in s.scalars(select(AlertOutcome).where(AlertOutcome.alert_id.in_(ids))):
             outcomes[o.alert_id] = o
         for p in s.scalars(select(Prompt).where(Prompt.alert_id.in_(ids)).order_by(Prompt.id)):
             prompts.setdefault(p.alert_id, []).append(p)
+        every = [p for rows in prompts.values() for p in rows]
+        stories = stories_for(s, every, clock.now(), DEFAULT_TIMEZONE)
     return [
         AlertView(
             alert=a,
@@ -129,6 +137,7 @@ def alert_views(s: Session, alerts: list[Alert], rules: Catalogue) -> list[Alert
             waiting=is_waiting(a),
             outcome=outcomes.get(a.id),
             prompts=prompts.get(a.id, []),
+            stories=stories,
         )
         for a in alerts
     ]
