@@ -105,7 +105,7 @@ def test_the_patient_page_shows_the_diary_alerts_history_and_messages(app, clini
     assert "Every diary entry, newest first" in body and "Hurts at night" in body
     assert "Pain or aching in a bone: 7 out of 10" in body
     assert "History of this alert" in body and "Opened (soon)" in body
-    assert "First prompt: queued, not yet sent" in body
+    assert "First prompt: waiting to be sent" in body  # not taken up by the dispatcher yet
     assert "Record what was done" in body
 
 

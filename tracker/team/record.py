@@ -7,16 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from tracker import clock
 from tracker.alerts.models import Alert, Prompt
+from tracker.config import DEFAULT_TIMEZONE
 from tracker.diary.charts import Chart, severity_chart
-from tracker.diary.models import SYMPTOM, DiaryEntry
+from tracker.diary.models import SYMPTOM, DiaryEntry, EntryRevision
 from tracker.diary.services import live_entries
 from tracker.patients.models import Patient
 from tracker.rules.catalogue import Catalogue
 from tracker.rules.data import series_label
 from tracker.team import wording
+from tracker.team.delivery import stories_for
 from tracker.team.models import AlertOutcome
 from tracker.team.queue import is_waiting, waiting
 
@@ -39,14 +42,30 @@ class AlertView:
     waiting: bool
     outcome: AlertOutcome | None
     prompts: list[Prompt] = field(default_factory=list)
+    # Each prompt's state from the outbox, in words (tracker.team.delivery), by prompt id.
+    stories: dict[int, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One row of the team's diary table: the entry as it stands, deleted or not, and the
+    versions it had before its latest change."""
+
+    entry: DiaryEntry
+    earlier: list[EntryRevision]  # oldest first
+
+    @property
+    def deleted(self) -> bool:
+        return self.entry.deleted_at is not None
 
 
 @dataclass(frozen=True)
 class Record:
     patient: Patient
-    entries: list[DiaryEntry]  # newest first
+    entries: list[DiaryEntry]  # the live ones, newest first
     charts: list[SymptomChart]
     alerts: list[AlertView]  # newest first
+    rows: list[EntryRow] = field(default_factory=list)  # every entry, deleted too, newest first
 
 
 def charts_for(entries: list[DiaryEntry], rules: Catalogue) -> list[SymptomChart]:
@@ -71,7 +90,28 @@ def record_of(s: Session, patient: Patient, rules: Catalogue) -> Record:
     alerts = list(
         s.scalars(select(Alert).where(Alert.patient_id == patient.id).order_by(Alert.id.desc()))
     )
-    return Record(patient, entries, charts_for(entries, rules), alert_views(s, alerts, rules))
+    charts = charts_for(entries, rules)
+    return Record(patient, entries, charts, alert_views(s, alerts, rules), entry_rows(s, patient))
+
+
+def earlier_versions(revisions: list[EntryRevision]) -> list[EntryRevision]:
+    """The versions an entry had before its current one, oldest first. Each revision holds the
+    entry as it was after that change, and deleting changes nothing in it, so the last
+    non-deleting revision is the current version and the ones before it are earlier."""
+    versions = [r for r in sorted(revisions, key=lambda r: r.revision) if r.action != "deleted"]
+    return versions[:-1]
+
+
+def entry_rows(s: Session, patient: Patient) -> list[EntryRow]:
+    """Every entry of the patient's, deleted ones too (the patient is told the team can still
+    see them), newest first, each with its earlier versions."""
+    rows = s.scalars(
+        select(DiaryEntry)
+        .where(DiaryEntry.patient_id == patient.id)
+        .options(selectinload(DiaryEntry.revisions))
+        .order_by(DiaryEntry.entry_date.desc(), DiaryEntry.id.desc())
+    )
+    return [EntryRow(e, earlier_versions(list(e.revisions))) for e in rows]
 
 
 def alert_views(s: Session, alerts: list[Alert], rules: Catalogue) -> list[AlertView]:
@@ -79,11 +119,14 @@ def alert_views(s: Session, alerts: list[Alert], rules: Catalogue) -> list[Alert
     ids = [a.id for a in alerts]
     outcomes: dict[int, AlertOutcome] = {}
     prompts: dict[int, list[Prompt]] = {}
+    stories: dict[int, list[str]] = {}
     if ids:
         for o in s.scalars(select(AlertOutcome).where(AlertOutcome.alert_id.in_(ids))):
             outcomes[o.alert_id] = o
         for p in s.scalars(select(Prompt).where(Prompt.alert_id.in_(ids)).order_by(Prompt.id)):
             prompts.setdefault(p.alert_id, []).append(p)
+        every = [p for rows in prompts.values() for p in rows]
+        stories = stories_for(s, every, clock.now(), DEFAULT_TIMEZONE)
     return [
         AlertView(
             alert=a,
@@ -94,6 +137,7 @@ def alert_views(s: Session, alerts: list[Alert], rules: Catalogue) -> list[Alert
             waiting=is_waiting(a),
             outcome=outcomes.get(a.id),
             prompts=prompts.get(a.id, []),
+            stories=stories,
         )
         for a in alerts
     ]

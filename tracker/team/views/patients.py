@@ -119,6 +119,8 @@ def patient(patient_id: int):
         has_channel=not reachability.reaches_no_one(s, found),
         today=clock.today(found.timezone),
         condition_history=known.history(s, found.id),
+        # A page number that is not one is the first page: never an error for a typed address.
+        access=audit.access_page(s, found.id, request.args.get("seen_page", 1, type=int) or 1),
     )
 
 
