@@ -36,3 +36,11 @@ def test_start_page_says_the_team_answers_in_its_hours_and_what_to_do_outside_th
     assert "Outside their opening hours, call NHS 111" in words
     assert "In an emergency, call 999" in words
     assert 'href="tel:111"' in body and 'href="tel:999"' in body
+
+
+def test_the_back_link_sits_in_a_navigation_landmark_before_main(patient_client, client):
+    # axe's `region` rule: nothing outside a landmark; the design system puts it before <main>.
+    body = patient_client.get("/settings/contact-preferences").get_data(as_text=True)
+    assert re.search(r'<nav aria-label="Back">\s*<a class="nhsuk-back-link"', body)
+    assert body.index('aria-label="Back"') < body.index("<main")
+    assert 'aria-label="Back"' not in client.get("/").get_data(as_text=True)  # none, none empty
