@@ -7,9 +7,11 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from tests.conftest import reconfigure
+from tracker.alerts.models import OPEN, Alert, Prompt
 from tracker.auth.passwords import verify_password
 from tracker.clock import SYSTEM
 from tracker.demo import DEMO_EMAIL, DEMO_PASSWORD
+from tracker.diary.assessed import pending_between
 from tracker.diary.models import DiaryEntry
 from tracker.patients.models import Patient
 
@@ -58,3 +60,21 @@ def test_demo_if_empty_does_nothing_the_second_time(app, session):
     assert second.exit_code == 0
     assert patients >= 1
     assert session.scalar(select(func.count()).select_from(Patient)) == patients
+
+
+def test_demo_opens_alexs_alert_at_once_as_a_save_would(app, session):
+    # `make run` shows Alex's alert straight away, not after the next detection pass.
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    alex = session.scalar(select(Patient).where(Patient.email == DEMO_EMAIL))
+    [alert] = session.scalars(select(Alert).where(Alert.patient_id == alex.id)).all()
+    assert (alert.status, alert.symptom_code) == (OPEN, "bone_pain")
+    assert [(e.action, e.actor) for e in alert.events] == [("opened", "demo")]
+    assert [p.alert_id for p in session.scalars(select(Prompt)).all()] == [alert.id]
+    assert alex.id not in pending_between(session, alex.id, alex.id)  # Alex's diary assessed
+    # A detection pass by hand (as the README says) finds the same and opens nothing new.
+    detect = app.test_cli_runner().invoke(args=["jobs", "detect", "--json"])
+    assert detect.exit_code == 0, detect.output
+    session.expire_all()
+    assert session.scalars(select(Alert).where(Alert.patient_id == alex.id)).all() == [alert]
+    assert [e.action for e in alert.events] == ["opened"]

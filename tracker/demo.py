@@ -11,11 +11,13 @@ from sqlalchemy.orm import Session
 
 from tracker import clock, config, db
 from tracker.auth.passwords import hash_password
+from tracker.detection.patient import apply_assessment, assess_patient
 from tracker.diary import services
 from tracker.diary.services import SymptomReport
 from tracker.patients import conditions
 from tracker.patients.models import ContactPreference, Patient
-from tracker.support.seed import load_demo_directory
+from tracker.rules import load_rules
+from tracker.support.seed import DEMO_ACTOR, load_demo_directory
 from tracker.team.accounts import NewStaff, create_staff
 from tracker.team.models import CLINICIAN, Team
 
@@ -150,6 +152,12 @@ def _load_team_demo(s: Session, team: Team, today: date) -> None:
         )
 
 
+def assess_demo_patient(s: Session, patient_id: int, today: date) -> None:
+    """Assess Alex's diary as a save does, so the alert is there when the demo opens, not
+    after the next detection pass."""
+    apply_assessment(s, assess_patient(s, patient_id, today, load_rules()), DEMO_ACTOR)
+
+
 @click.command("demo")
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has a team.")
@@ -165,8 +173,10 @@ def demo_command(if_empty: bool) -> None:
         raise click.ClickException(
             "The database already has data. Use a fresh database for the demo."
         )
+    today = clock.today(config.current().timezone)
     with db.transaction() as s:
-        load_demo(s, clock.today(config.current().timezone))
+        alex_id = load_demo(s, today).id
+    assess_demo_patient(db.session(), alex_id, today)
     click.echo("Demo data loaded. Sign in at /sign-in as:")
     click.echo(f"  patient: {DEMO_EMAIL}  password: {DEMO_PASSWORD}")
     click.echo("Staff sign in to the team workspace at /team/sign-in as:")

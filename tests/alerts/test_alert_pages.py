@@ -721,3 +721,30 @@ def test_the_urgent_page_lists_support_after_the_teams_contact(patient_client, s
     assert "Other support" in body
     assert body.index(patient.team.phone) < body.index("Other support")
     assert "Breast care nurse helpline" in body
+
+
+# ---- support after the advice (issue 19, item 9) --------------------------------------------
+
+
+@pytest.fixture
+def directory(session):
+    """A nationwide helpline, a hospice and a local group: the directory a page could list."""
+    from tests.support.helpers import make_service
+
+    make_service(session, name="Example Helpline", kind="helpline", areas="nationwide")
+    make_service(session, name="Example Hospice", kind="hospice", areas="nationwide")
+    make_service(session, name="Example Local Group", areas="nationwide")
+
+
+def test_the_999_page_lists_no_directory_at_all(patient_client, directory):
+    words = main_text(log(patient_client, "seizure", follow_redirects=True))
+    assert "Call 999 now" in words
+    for absent in ("Other support", "Example Helpline", "Example Hospice", "Find more support"):
+        assert absent not in words
+
+
+def test_the_same_day_page_lists_only_helplines_after_the_teams_contact(patient_client, directory):
+    words = main_text(log(patient_client, "coughing_blood", follow_redirects=True))
+    assert "Example Helpline" in words
+    assert "Example Hospice" not in words and "Example Local Group" not in words
+    assert words.index(TEAM_PHONE) < words.index("Example Helpline")

@@ -22,8 +22,9 @@ from tracker.config import PROJECT_ROOT
 
 AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
-# WCAG 2.2 AA, the NHS service standard's level, and every level below it.
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# WCAG 2.2 AA, the NHS service standard's level, and every level below it; and axe's
+# best-practice rules (landmarks, heading order), which catch what a screen reader user meets.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 _RUN = """async (tags) => {
   const results = await axe.run(document, {runOnly: {type: "tag", values: tags}});
@@ -84,7 +85,7 @@ def describe(found: list[dict]) -> str:
 
 
 def assert_accessible(page, tags: list[str] | None = None) -> None:
-    """Fail, listing every violation, if axe-core finds any WCAG 2.2 AA problem on the page."""
+    """Fail, listing every violation, if axe-core finds any WCAG 2.2 AA or best-practice problem."""
     found = violations(page, tags)
     tracked = _tracked.get(page)
     if tracked and tracked.visits:

@@ -28,6 +28,10 @@ def _parsed(envelope) -> email.message.EmailMessage:
 def test_a_prompt_email_has_text_and_html_and_names_the_team_before_other_support(
     app, peers, session
 ):
+    from tests.support.helpers import make_service
+
+    # A same-day prompt lists helplines only (issue 19, item 9), so the directory has one.
+    make_service(session, name="Example Helpline", kind="helpline", areas="nationwide")
     patient = add_patient(session, sms=False)
     add_prompt(session, patient.id, urgency="same_day")
 
@@ -45,6 +49,7 @@ def test_a_prompt_email_has_text_and_html_and_names_the_team_before_other_suppor
     assert f"{peers.url}/diary/" in text and f"{peers.url}/support/" in text
     assert "cough" not in text.lower() and "cough" not in html.lower()  # no symptom by email
     assert html.index("Your treating team") < html.index("Other support")
+    assert text.index("Other support") < text.index("Example Helpline")
     assert outbox(session)[0].status == "sent"
 
 

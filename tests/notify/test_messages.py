@@ -65,6 +65,20 @@ def test_prompt_texts_give_the_phone_and_the_diary(app, team):
         assert "999" in messages.prompt(None, "sms", team, "emergency").text
 
 
+@pytest.mark.parametrize("team", TEAMS, ids=lambda t: t.name[:20])
+def test_the_emergency_text_starts_with_call_999_now_then_points_to_the_diary(app, team):
+    reconfigure(app, web={"public_url": "https://symptom-diary.example.org"})
+    with app.app_context():
+        text = messages.prompt(None, "sms", team, "emergency").text
+    assert text.startswith("Call 999 now"), text
+    assert "cannot open" not in text  # 999 first, whatever the diary does
+    assert "/support/" not in text  # no directory beside an emergency
+    diary = text.index("https://symptom-diary.example.org/diary/")
+    assert "diary for details" in text[:diary].lower(), text
+    named = [s.label for s in load_rules().symptoms.values() if s.label.lower() in text.lower()]
+    assert named == [], text
+
+
 def test_a_team_name_that_names_a_body_part_or_condition_is_left_out_of_texts(app):
     with app.app_context():
         breast = messages.prompt(None, "sms", TEAMS[0], "soon").text
@@ -106,6 +120,23 @@ def test_email_text_is_not_html_escaped_and_email_html_is(app, session):
     assert "Smith & Jones <Team>, Example" in rendered.text
     assert "Smith &amp; Jones &lt;Team&gt;" in rendered.html and "<Team>" not in rendered.html
     assert rendered.subject == "Contact your treating team in the next few days"
+
+
+def test_prompt_emails_list_no_support_beside_999_and_only_helplines_on_the_same_day(app, session):
+    from tests.support.helpers import make_service
+
+    make_service(session, name="Example Helpline", kind="helpline", areas="nationwide")
+    make_service(session, name="Example Hospice", kind="hospice", areas="nationwide")
+    with app.app_context():
+        emergency = messages.prompt(session, "email", TEAMS[0], "emergency")
+        same_day = messages.prompt(session, "email", TEAMS[0], "same_day")
+        soon = messages.prompt(session, "email", TEAMS[0], "soon")
+    for body in (emergency.text, emergency.html):
+        assert "Call 999 now" in body
+        assert "Other support" not in body and "Example" not in body.replace("Example Hospital", "")
+    for body in (same_day.text, same_day.html):
+        assert "Example Helpline" in body and "Example Hospice" not in body
+    assert "Example Hospice" in soon.text and "Example Hospice" in soon.html
 
 
 def test_gsm_lengths_count_extension_characters_twice():

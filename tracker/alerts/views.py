@@ -20,7 +20,7 @@ from tracker.notify.models import EMAIL, PROMPT, SMS
 from tracker.notify.outbox import reach
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
-from tracker.support.services import for_prompt
+from tracker.support.services import for_urgency
 
 bp = Blueprint("alerts", __name__, url_prefix="/diary")
 
@@ -50,7 +50,9 @@ def after_save():
         listed=state["listed"],
         reminder=_prompt_channels(patient) if state["queued"] else "",
         team=patient.team,
-        support_services=for_prompt(patient.postcode_district, session=db.session()),
+        support_services=for_urgency(
+            groups[0].urgency, patient.postcode_district, session=db.session()
+        ),
     )
 
 

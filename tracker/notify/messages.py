@@ -21,7 +21,7 @@ from tracker import config
 from tracker.alerts import wording
 from tracker.notify import gsm, sms_words
 from tracker.notify.models import SMS
-from tracker.support.services import for_prompt, short_list_text
+from tracker.support.services import for_urgency, short_list_text
 
 GENERIC_OUT_OF_HOURS = "Out of hours, call 111."
 # Longest team name a text will carry: a longer one is left out (the phone number stays).
@@ -212,9 +212,11 @@ def prompt(
     }
     if channel == SMS:
         return render_sms("prompt/sms.txt", team, context, app)
-    services = for_prompt(session=s)
+    # The same support as the page after a save: none beside 999, helplines on the same day.
+    services = for_urgency(urgency, session=s)
     context["support_services"] = services
-    context["support_text"] = short_list_text(services, link.base)
+    listed = urgency == "soon" or services
+    context["support_text"] = short_list_text(services, link.base) if listed else ""
     return render_email("prompt", context, app)
 
 

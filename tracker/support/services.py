@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from tracker import clock, db
@@ -219,7 +219,11 @@ def stale(s: Session, today: date) -> list[SupportService]:
 
 
 def for_prompt(
-    area: str | None = None, limit: int = 3, *, session: Session | None = None
+    area: str | None = None,
+    limit: int = 3,
+    *,
+    session: Session | None = None,
+    kinds: tuple[str, ...] | None = None,
 ) -> list[SupportService]:
     """A short list of support for an alert page or a prompt email.
 
@@ -241,10 +245,22 @@ def for_prompt(
     statement = (
         select(SupportService)
         .where(SupportService.retired_at.is_(None), reach)
+        .where(SupportService.kind.in_(kinds) if kinds is not None else true())
         .order_by(rank, func.lower(SupportService.name), SupportService.id)
         .limit(max(0, limit))
     )
     return list(s.scalars(statement))
+
+
+def for_urgency(
+    urgency: str, area: str | None = None, *, session: Session | None = None
+) -> list[SupportService]:
+    """The support to list after urgent advice: none beside "Call 999 now" (nothing may compete
+    with it), only helplines on a same-day page, the usual short list otherwise."""
+    if urgency == "emergency":
+        return []
+    kinds = ("helpline",) if urgency == "same_day" else None
+    return for_prompt(area, session=session, kinds=kinds)
 
 
 def support_link(public_url: str) -> str:
