@@ -7,6 +7,7 @@ with the alert as it then stands. The actor is "staff:<id>".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,6 +42,13 @@ class OutcomeValues:
 
     outcome: str = ""
     note: str = ""
+
+
+def read_outcome(form: Mapping[str, str], errors: Errors) -> OutcomeValues:
+    """What was sent on an outcome form, checked: an error beside each field that is not right."""
+    values = OutcomeValues(outcome=form.get("outcome") or "", note=(form.get("note") or "").strip())
+    check_outcome(values, errors)
+    return values
 
 
 def check_outcome(values: OutcomeValues, errors: Errors) -> None:

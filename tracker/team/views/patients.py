@@ -233,10 +233,7 @@ def outcome(alert_id: int):
     errors = Errors()
     values = outcomes.OutcomeValues()
     if request.method == "POST" and view.waiting:
-        values = outcomes.OutcomeValues(
-            outcome=request.form.get("outcome") or "", note=(request.form.get("note") or "").strip()
-        )
-        outcomes.check_outcome(values, errors)
+        values = outcomes.read_outcome(request.form, errors)
         if not errors:
             try:
                 with db.transaction() as tx:
@@ -272,10 +269,7 @@ def quiet_outcome(spell_id: int):
     errors = Errors()
     values = outcomes.OutcomeValues()
     if request.method == "POST" and spell.outcome is None:
-        values = outcomes.OutcomeValues(
-            outcome=request.form.get("outcome") or "", note=(request.form.get("note") or "").strip()
-        )
-        outcomes.check_outcome(values, errors)
+        values = outcomes.read_outcome(request.form, errors)
         if not errors:
             try:
                 with db.transaction() as tx:
