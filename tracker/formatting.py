@@ -26,18 +26,28 @@ def short_date(value: date | None) -> str:
 
 
 def symptom_label(code: str | None) -> str:
+    """The words a symptom is chosen by, for a list of choices."""
     if code is None:
         return ""
     rules = load_rules()
     return rules.symptom(code).label if rules.is_known(code) else code
 
 
+def symptom_name(code: str | None) -> str:
+    """A symptom's short name, for a sentence, a history or a chart."""
+    if code is None:
+        return ""
+    rules = load_rules()
+    return rules.symptom(code).name if rules.is_known(code) else code
+
+
 def entry_label(entry, lower: bool = False) -> str:
-    """What the patient calls an entry's symptom: a named `something else`'s own name. `lower`
-    for the middle of a sentence: a label's first letter in lower case, a name as typed."""
+    """What the patient calls an entry's symptom: a named `something else`'s own name, or the
+    symptom's short name. `lower` for the middle of a sentence: a short name's first letter in
+    lower case, the patient's own name as typed."""
     if entry.name:
         return entry.name
-    label = symptom_label(entry.symptom_code)
+    label = symptom_name(entry.symptom_code)
     return label[:1].lower() + label[1:] if lower else label
 
 
@@ -62,3 +72,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(short_date)
     app.add_template_filter(symptom_label)
+    app.add_template_filter(symptom_name)

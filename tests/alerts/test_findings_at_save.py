@@ -33,9 +33,9 @@ from tracker.diary.services import SymptomReport, record_symptoms
 from tracker.rules import load_rules
 
 RULES = load_rules()
-BONE_PAIN = RULES.symptom("bone_pain").label
-LUMP = RULES.symptom("lump").label
-COUGH = RULES.symptom("cough").label
+BONE_PAIN = RULES.symptom("bone_pain").name
+LUMP = RULES.symptom("lump").name
+COUGH = RULES.symptom("cough").name
 
 
 def counts(session, patient) -> tuple[int, int] | None:
@@ -132,7 +132,7 @@ def test_a_resolved_mark_saved_in_the_diary_is_assessed_at_once(patient_client, 
     assert response.request.path == "/diary/saved"
     words = main_text(response)
     assert SAME_DAY in words and BLOOD in words
-    assert f"Saved: {BLOOD} has gone away." in words
+    assert f"Saved: {BLOOD.lower()} has gone away." in words
     assert "stay at the top of your diary" not in words  # answered: off the diary's home page
     [alert] = alerts(session, patient)
     assert (alert.status, alert.urgency) == (RESOLVED, "same_day")
@@ -147,7 +147,7 @@ def test_a_resolved_mark_that_leaves_no_finding_says_saved(patient_client, sessi
     )
     assert response.headers["Location"] == "/diary/"
     home = main_text(patient_client.get("/diary/"))
-    assert f"Saved: {LUMP} has gone away." in home
+    assert f"Saved: {LUMP.lower()} has gone away." in home
     [alert] = alerts(session, patient)
     assert alert.status == RESOLVED
 

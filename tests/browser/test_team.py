@@ -88,7 +88,7 @@ def test_a_clinician_opens_the_queue_and_records_what_was_done(app, live_server,
     _arrange(app, live_server)
     sign_in_as_clinician(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Alerts waiting for your team")
-    expect(page.get_by_role("cell", name="Pain or aching in a bone", exact=True)).to_be_visible()
+    expect(page.get_by_role("cell", name="Bone pain", exact=True)).to_be_visible()
     expect(page.get_by_text("Queued: not yet sent")).to_be_visible()
     assert_accessible(page)
 

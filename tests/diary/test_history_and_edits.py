@@ -184,14 +184,25 @@ def test_only_symptom_entries_can_be_edited(patient_client, session, patient):
 
 def test_home_lists_recent_symptoms_until_marked_gone(patient_client, session, patient):
     add(session, patient, code="headache", days_ago=2)
-    assert "A headache that does not go away" in patient_client.get("/diary/").get_data(
-        as_text=True
-    )
+    assert "Headache" in patient_client.get("/diary/").get_data(as_text=True)
     services.record_resolved(session, patient, "headache", today())
     session.commit()
-    assert "A headache that does not go away" not in patient_client.get("/diary/").get_data(
-        as_text=True
-    )
+    assert "Headache" not in patient_client.get("/diary/").get_data(as_text=True)
+
+
+def test_a_symptom_is_named_by_its_short_name_in_the_history_and_the_saved_message(
+    patient_client, session, patient
+):
+    # Issue 19, item 5: the words a symptom is chosen by read badly as its name.
+    add(session, patient, code="cough", severity=4, days_ago=3)
+    day = today()
+    gone = {"gone_date[day]": str(day.day), "gone_date[month]": str(day.month)}
+    gone["gone_date[year]"] = str(day.year)
+    saved = post_form(patient_client, "/diary/symptoms/cough/gone", gone, follow_redirects=True)
+    assert "Saved: cough has gone away." in saved.get_data(as_text=True)
+    history = patient_client.get("/diary/history").get_data(as_text=True)
+    assert "Cough: gone away" in history and "Cough: 4 out of 10" in history
+    assert "A cough that does not go away" not in history
 
 
 def test_home_shows_the_treating_team_contact(patient_client, patient):

@@ -321,7 +321,7 @@ def test_the_codes_new_in_rules_version_2_are_offered_under_their_areas(patient_
 def test_numbness_is_logged_end_to_end_and_seen_in_the_history(patient_client, session, patient):
     from tracker.rules import load_rules
 
-    label = load_rules().symptom("numbness").label
+    label = load_rules().symptom("numbness").name
     response = save(patient_client, log_form({"numbness": {"severity": "3", "note": "Toes"}}))
     assert response.status_code == 302
     assert response.headers["Location"] == "/diary/"  # a watch symptom: no advice page at once
@@ -412,5 +412,5 @@ def test_no_new_symptoms_on_a_day_with_symptoms_is_not_recorded_and_names_them(
     assert response.headers["Location"] == "/diary/log"
     assert [e.kind for e in entries(session, patient_id=patient.id)].count(CHECK_IN) == 0
     body = patient_client.get("/diary/log").get_data(as_text=True)
-    assert "You told us about a cough that does not go away and sore knee today" in body
+    assert "You told us about cough and sore knee today" in body
     assert "choose it below" in body

@@ -69,7 +69,7 @@ def test_a_note_with_a_hidden_character_saves_none_of_the_symptoms(
     body = response.get_data(as_text=True)
     assert response.status_code == 400
     assert error_beside(body, "note-cough") == (
-        f"{load_rules().symptom('cough').label}: your note contains a hidden character that "
+        f"{load_rules().symptom('cough').name}: your note contains a hidden character that "
         "cannot be saved. Remove it, or type it in again"
     )
     assert str(escape(_typed(note, char))) in body

@@ -19,6 +19,8 @@ REVIEWED = {
     "2026.11.1": "3bc66b378f4df0e8ecbc51fe704a43bd5725726686e7efd2e8b72cf1ea218513",
     # clinical-rules.md version 2 (December 2026)
     "2026.12.1": "da6d35caaecb3c4b372abbc3b57f661f78087b06aa4927c9fa1ed3a965477d4e",
+    # each symptom's short name (issue 19, item 5); no rule or threshold changed
+    "2026.12.2": "dea2116654e0194782a41551b254f12b7d925fb4bbbeb932603e353aad55eec7",
 }
 
 
@@ -98,6 +100,17 @@ def test_numbness_and_joint_aches_have_their_own_codes_in_their_areas():
     assert "numb" not in symptoms["limb_weakness"].label.lower()
 
 
+def test_every_symptom_has_a_short_name_of_its_own_for_sentences_histories_and_charts():
+    # Issue 19, item 5: "A cough that does not go away: gone away" read badly.
+    symptoms = load_rules().symptoms.values()
+    names = [s.name for s in symptoms]
+    assert len(set(names)) == len(names)
+    for s in symptoms:
+        assert s.name == s.name.strip() and not s.name.endswith("."), s.code
+        assert len(s.name) <= 45 and len(s.name) <= len(s.label), s.code
+    assert load_rules().symptom("cough").name == "Cough"
+
+
 def good() -> dict:
     return tomllib.loads(packaged_text())
 
@@ -125,6 +138,7 @@ def good() -> dict:
         (lambda r: r["symptoms"][0].update(code="Bone pain"), "must be lower-case letters"),
         (lambda r: r["symptoms"][0].update(code="other:jaw"), "must be lower-case letters"),
         (lambda r: r["symptoms"][0].pop("label"), "needs a text 'label'"),
+        (lambda r: r["symptoms"][0].pop("name"), "needs a text 'name'"),
     ],
 )
 def test_a_malformed_rules_file_is_refused_with_the_reason(break_it, message):

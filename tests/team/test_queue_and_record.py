@@ -103,7 +103,7 @@ def test_the_patient_page_shows_the_diary_alerts_history_and_messages(app, clini
     assert 'role="img" aria-labelledby="chart-title-bone_pain chart-summary-bone_pain"' in html
     assert "It ranged from 6 to 7 out of 10" in body
     assert "Every diary entry, newest first" in body and "Hurts at night" in body
-    assert "Pain or aching in a bone: 7 out of 10" in body
+    assert "Bone pain: 7 out of 10" in body
     assert "History of this alert" in body and "Opened (soon)" in body
     assert "First prompt: waiting to be sent" in body  # not taken up by the dispatcher yet
     assert "Record what was done" in body
@@ -124,10 +124,10 @@ def test_the_record_and_queue_show_the_codes_new_in_rules_version_2_by_their_lab
     assert response.status_code == 200
     body = plain(response)
     for code in ("numbness", "hot_flushes", "joint_pain", "sleep_problems"):
-        assert rules.symptom(code).label in body, code
+        assert rules.symptom(code).name in body, code
         assert f"chart-title-{code}" in response.get_data(as_text=True), code
     queue = plain(clinician.get("/team/"))
-    assert rules.symptom("joint_pain").label in queue
+    assert rules.symptom("joint_pain").name in queue
     assert "lasting 2 weeks or more" in queue
 
 

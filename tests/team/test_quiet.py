@@ -88,7 +88,7 @@ def test_a_symptom_with_a_finding_is_noted_in_the_teams_words(app, clock, world)
     staff_sign_in_as(clinician, world.ours.clinician)  # signed in as of the new time
     queue = plain(clinician.get("/team/"))
     assert "Patient a" in queue and "Patient b" not in queue  # only our team's patients
-    assert "Pain or aching in a bone, last logged" in queue
+    assert "Bone pain, last logged" in queue
     assert "getting worse" in queue  # the finding's reasons, as the queue words them
 
 

@@ -34,7 +34,7 @@ def test_a_deleted_entry_is_shown_marked_as_deleted_with_when(app, clinician, wo
         s.commit()
     body = plain(clinician.get(f"/team/patients/{world.ours.patient}"))
     assert "Deleted Deleted by the patient" in body
-    assert "A cough" in body and "4 out of 10" in body and "Only at night" in body
+    assert "Cough: 4 out of 10" in body and "4 out of 10" in body and "Only at night" in body
 
 
 def test_earlier_versions_of_an_edited_entry_are_shown(app, clinician, world):

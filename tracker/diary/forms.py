@@ -238,7 +238,7 @@ def parse_details(form, choice: Choice, rules: Catalogue) -> Details:
     reports = []
     for code, symptom_values in values.items():
         report = validate_symptom(
-            symptom_values, code, rules.symptom(code).label, choice.day, errors, rules
+            symptom_values, code, rules.symptom(code).name, choice.day, errors, rules
         )
         if report is not None:
             reports.append(report)

@@ -26,7 +26,7 @@ from tracker.diary import checkins, forms, services
 from tracker.diary.charts import severity_chart
 from tracker.diary.models import SYMPTOM
 from tracker.diary.summary import tracked_symptoms
-from tracker.formatting import entry_label
+from tracker.formatting import entry_label, lower_first
 from tracker.forms import Errors, FieldError, render_form
 from tracker.notify.prompts import undelivered_prompts
 from tracker.patients import from_team
@@ -196,7 +196,7 @@ def gone_away(code: str):
     rules = load_rules()
     if not rules.is_known(code) or code == NAMED_SYMPTOM:
         abort(404)
-    return _gone_away_page(code, None, rules.symptom(code).label)
+    return _gone_away_page(code, None, rules.symptom(code).name)
 
 
 @bp.route("/something-else/<int:entry_id>/gone", methods=["GET", "POST"])
@@ -221,7 +221,9 @@ def _gone_away_page(code: str, name: str | None, label: str):
                 mark = services.record_resolved(s, _patient(), code, day, name)
                 # The same answer as "this has gone away" on the alert (rules §4).
                 answer_by_mark(s, _patient(), mark.series, day)
-            return _after_save(f"Saved: {label} has gone away.", [], url_for("diary.home"))
+            return _after_save(
+                f"Saved: {lower_first(label)} has gone away.", [], url_for("diary.home")
+            )
     return render_form("diary/gone_away.html", errors, label=label, day_parts=day_parts)
 
 
@@ -236,7 +238,7 @@ def symptom(code: str):
     rules = load_rules()
     if not rules.is_known(code) or code == NAMED_SYMPTOM:
         abort(404)
-    return _series_page(Series(code, None, rules.symptom(code).label, None))
+    return _series_page(Series(code, None, rules.symptom(code).name, None))
 
 
 @bp.get("/something-else/<int:entry_id>")
@@ -317,7 +319,7 @@ def edit(entry_id: int):
             errors.add("entry_date-day", str(exc))
         values.name_choice = found.name or ""  # a series is renamed as a whole, not here
         report = forms.validate_symptom(
-            values, found.symptom_code, symptom.label, day, errors, rules
+            values, found.symptom_code, symptom.name, day, errors, rules
         )
         if not errors:
             with db.transaction() as s:

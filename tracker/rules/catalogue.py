@@ -39,7 +39,7 @@ THRESHOLD_NAMES = (
 # Thresholds a symptom may set for itself; without one it uses [thresholds].
 SYMPTOM_THRESHOLDS = ("new_days", "persistent_days")
 # A misspelt optional key would otherwise be silently ignored: refuse any key not listed here.
-_SYMPTOM_KEYS = frozenset({"code", "area", "class", "label", "hint", "severe_urgency"})
+_SYMPTOM_KEYS = frozenset({"code", "area", "class", "label", "name", "hint", "severe_urgency"})
 _TEXT_SETTINGS = frozenset({"quiet_start", "quiet_end", "default_timezone", "severe_urgency"})
 
 
@@ -58,7 +58,8 @@ class Symptom:
     code: str
     area: str
     symptom_class: str
-    label: str
+    label: str  # what the patient chooses it by
+    name: str  # what it is called in a sentence, a history or a chart
     hint: str = ""
     # The symptom's own values, or None for the default in [thresholds].
     new_days: int | None = None
@@ -188,7 +189,7 @@ def _symptom(item: dict[str, Any], area_codes: set[str]) -> Symptom:
     unknown = sorted(set(item) - _SYMPTOM_KEYS - set(SYMPTOM_THRESHOLDS))
     if unknown:
         raise RulesFileError(f"symptom {code!r} has unknown key {unknown[0]!r}")
-    for key in ("area", "class", "label"):
+    for key in ("area", "class", "label", "name"):
         if not isinstance(item.get(key), str):
             raise RulesFileError(f"symptom {code!r} needs a text {key!r}")
     if item["area"] not in area_codes:
@@ -210,6 +211,7 @@ def _symptom(item: dict[str, Any], area_codes: set[str]) -> Symptom:
         area=item["area"],
         symptom_class=item["class"],
         label=item["label"],
+        name=item["name"],
         hint=item.get("hint", ""),
         new_days=item.get("new_days"),
         persistent_days=item.get("persistent_days"),

@@ -44,10 +44,10 @@ def split_series(key: str) -> tuple[str, str | None]:
 
 
 def series_label(series: str, rules: Catalogue, for_team: bool = False) -> str:
-    """What a patient calls a series: a named `other`'s name, or the symptom's label. For the
-    team, a name is shown as the patient's own words for something else."""
+    """What a patient calls a series: a named `other`'s name, or the symptom's short name. For
+    the team, a name is shown as the patient's own words for something else."""
     code, name = split_series(series)
-    label = rules.symptom(code).label if rules.is_known(code) else "A symptom"
+    label = rules.symptom(code).name if rules.is_known(code) else "A symptom"
     if name and for_team:
         return f"{label}: {name}"
     if name:

@@ -42,7 +42,7 @@ def noted_words(noted: Iterable[Noted], rules: Catalogue) -> str:
     """What the patient last noted, in the team's words: no diagnosis, only what was logged."""
     parts = []
     for n in noted:
-        label = rules.symptom(n.symptom).label if rules.is_known(n.symptom) else n.symptom
+        label = rules.symptom(n.symptom).name if rules.is_known(n.symptom) else n.symptom
         if n.name:
             label = f"{label}: {n.name}"
         said = f"{label}, last logged {day_month_year(n.last_entry)}"
