@@ -15,6 +15,16 @@ Every message is checked to have been sent exactly once: one row sent per messag
 message at the stand-in per row.
 
 PostgreSQL runs in a database of its own, `tracker_test_notify_bench`, created and dropped here.
+
+    .venv/bin/python bench/dispatch.py --reminders [--patients 100000] [--texts 0.6]
+
+The weekly reminder scenario (issue 24, item 5) is worked out, not sent: at one segment a second
+a number, 60,000 real texts would take the afternoon. It takes each patient's due time from the
+reminder pass's own `spread_due`, the text's segments from the real reminder wording, and books
+them in due order on one route exactly as `tracker.notify.sendrate.book` does (each send at the
+later of its due time and the route's next free moment). For 1 to 50 numbers it prints when the
+last text goes and how many go at or after 21:00 (quiet hours: they miss their day), then, for
+services of several sizes, the fewest numbers that send every text within the reminder hour.
 """
 
 from __future__ import annotations
@@ -28,8 +38,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -41,9 +53,11 @@ from tracker import create_app  # noqa: E402
 from tracker.config import for_tests  # noqa: E402
 from tracker.db import drop_database, fresh_database, make_engine  # noqa: E402
 from tracker.models import Base  # noqa: E402
+from tracker.notify import gsm, messages  # noqa: E402
 from tracker.notify.dispatch import dispatch_due  # noqa: E402
 from tracker.notify.models import OutboxMessage  # noqa: E402
 from tracker.notify.outbox import body_hash  # noqa: E402
+from tracker.patients.reminders import spread_due  # noqa: E402
 
 DEFAULT_PG_URL = "postgresql+psycopg://tracker:tracker-ci-only@127.0.0.1:5432/tracker_test"
 BENCH_DATABASE = "tracker_test_notify_bench"
@@ -141,6 +155,80 @@ def check_exactly_once(app, expected: int) -> None:
     assert providers == expected, providers
 
 
+LONDON = ZoneInfo("Europe/London")
+REMINDER_SLOT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # Monday 10:00 in London
+QUIET_START = clock_time(21, 0)
+SIZES = (2_000, 10_000, 50_000, 100_000, 170_000)
+
+
+def reminder_segments() -> int:
+    """The segments of the weekly reminder text as the service words it (the demo team's)."""
+    app = create_app(for_tests("sqlite://", tempfile.mkdtemp(prefix="bench-reminder-")))
+    team = messages.Team(
+        "Breast Care",
+        "Royal Berkshire Hospital",
+        "0118 496 0000",
+        "Monday to Friday, 9am to 5pm",
+        "Call NHS 111",
+    )
+    with app.app_context():
+        return max(
+            gsm.segments(messages.reminder("sms", team, "weekly", check_in).text)
+            for check_in in (False, True)
+        )
+
+
+def text_due_times(patients: int, text_share: float) -> list[datetime]:
+    """Each texted patient's due time, in due order (every patient has email as well)."""
+    # The share as a steady pattern (0.6: 60 of every 100 patients by id take texts).
+    share = round(text_share * 100)
+    texted = [n for n in range(1, patients + 1) if (n * 37) % 100 < share]
+    return sorted(spread_due(REMINDER_SLOT, n, LONDON, QUIET_START) for n in texted)
+
+
+def last_sends(due: list[datetime], segments: int, numbers: int) -> tuple[datetime, int]:
+    """When the last text goes at one segment a second a number, and how many go in quiet
+    hours: each at the later of its due time and the route's next free moment."""
+    length = timedelta(seconds=segments / numbers)
+    quiet = datetime.combine(REMINDER_SLOT.astimezone(LONDON).date(), QUIET_START, tzinfo=LONDON)
+    next_free = due[0]
+    late = 0
+    last = due[0]
+    for at in due:
+        last = max(at, next_free)
+        next_free = last + length
+        late += last >= quiet
+    return last, late
+
+
+def fewest_numbers(patients: int, text_share: float, segments: int, within: timedelta) -> int:
+    due = text_due_times(patients, text_share)
+    numbers = 1
+    while last_sends(due, segments, numbers)[0] >= REMINDER_SLOT + within:
+        numbers += 1
+    return numbers
+
+
+def reminder_scenario(patients: int, text_share: float) -> None:
+    segments = reminder_segments()
+    due = text_due_times(patients, text_share)
+    print(
+        f"{patients:,} weekly reminders due Monday 10:00 (London), spread across the hour; "
+        f"{len(due):,} by text ({text_share:.0%}), {segments} segment(s) each, "
+        "one segment a second a number"
+    )
+    print("numbers | last text sent (London) | texts at or after 21:00 (miss their day)")
+    for numbers in (1, 2, 5, 10, 17, 20, 50):
+        last, late = last_sends(due, segments, numbers)
+        local = last.astimezone(LONDON)
+        print(f"{numbers:>7} | {local:%a %H:%M:%S}{'':>14} | {late:,}")
+    print("service size | numbers to send every text within the hour | within the day (by 21:00)")
+    for size in SIZES:
+        hour = fewest_numbers(size, text_share, segments, timedelta(hours=1))
+        day = fewest_numbers(size, text_share, segments, timedelta(hours=11))
+        print(f"{size:>12,} | {hour:>41} | {day}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
@@ -151,9 +239,15 @@ def main() -> None:
     parser.add_argument("--capped", type=int, default=1500, help="messages in the capped run")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--serve-standin", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--reminders", action="store_true", help="the weekly reminder scenario")
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--texts", type=float, default=0.6, help="share of patients texted")
     args = parser.parse_args()
     if args.serve_standin:
         serve_standin(args.latency)
+        return
+    if args.reminders:
+        reminder_scenario(args.patients, args.texts)
         return
 
     child, base_url = start_standin(args.latency)

@@ -91,9 +91,12 @@ class NotifySettings:
     mail_from: str = DEFAULT_MAIL_FROM
     send_timeout: float = DEFAULT_SEND_TIMEOUT
     workers: int = 8
-    # Per dispatcher process. Twilio queues what a sender cannot send at once, and a UK long
-    # code sends about one segment a second; a messaging service with several numbers sends more.
-    rate_per_second: float = 20.0
+    # The whole service's send rates, held across every dispatcher (tracker.notify.sendrate).
+    # A UK long code sends about one segment a second, and Twilio fails what is still queued
+    # after 10 hours; a Messaging Service sends from a pool of `sms_numbers` numbers at once.
+    sms_segments_per_second: float = 1.0  # for each sending number
+    sms_numbers: int = 1
+    email_per_second: float = 20.0
     # 5 attempts with delays of 1, 2, 4 and 8 minutes: about a quarter of an hour of trying
     # before a channel is given up and the patient's other channel is tried.
     max_attempts: int = 5
@@ -271,6 +274,13 @@ def from_environment(env: Mapping[str, str] | None = None, clock: Clock | None =
 
 def _notify_from(read: _Reader) -> NotifySettings:
     defaults = NotifySettings()
+    if read.optional("NOTIFY_RATE_PER_SECOND"):
+        # It capped each dispatcher process on its own; a value left set would silently change
+        # nothing, so a deployment that relied on it is told what replaced it.
+        raise ConfigError(
+            "NOTIFY_RATE_PER_SECOND is no longer read: the send rate is the whole service's. "
+            "Set NOTIFY_SMS_SEGMENTS_PER_SECOND, NOTIFY_SMS_NUMBERS and NOTIFY_EMAIL_PER_SECOND."
+        )
     return NotifySettings(
         twilio_account_sid=read.optional("TWILIO_ACCOUNT_SID"),
         twilio_auth_token=read.optional("TWILIO_AUTH_TOKEN"),
@@ -285,8 +295,12 @@ def _notify_from(read: _Reader) -> NotifySettings:
         mail_from=read.optional("MAIL_FROM") or defaults.mail_from,
         send_timeout=read.number("NOTIFY_SEND_TIMEOUT", float, defaults.send_timeout, above=0),
         workers=read.number("NOTIFY_WORKERS", int, defaults.workers, minimum=1),
-        rate_per_second=read.number(
-            "NOTIFY_RATE_PER_SECOND", float, defaults.rate_per_second, above=0
+        sms_segments_per_second=read.number(
+            "NOTIFY_SMS_SEGMENTS_PER_SECOND", float, defaults.sms_segments_per_second, above=0
+        ),
+        sms_numbers=read.number("NOTIFY_SMS_NUMBERS", int, defaults.sms_numbers, minimum=1),
+        email_per_second=read.number(
+            "NOTIFY_EMAIL_PER_SECOND", float, defaults.email_per_second, above=0
         ),
         max_attempts=read.number("NOTIFY_MAX_ATTEMPTS", int, defaults.max_attempts, minimum=1),
     )
@@ -433,7 +447,8 @@ def for_tests(database_url: str, instance_path: str, **areas: Any) -> Settings:
             mail_from="diary@example.test",
             send_timeout=5.0,
             workers=4,
-            rate_per_second=1000.0,
+            sms_segments_per_second=1000.0,
+            email_per_second=1000.0,
         ),
         jobs=JobSettings(
             detect_at=parse_time(DEFAULT_DETECT_AT), timezone=ZoneInfo(DEFAULT_TIMEZONE)

@@ -11,7 +11,6 @@ import pytest
 from tests.conftest import reconfigure
 from tracker.notify import gsm, messages, sms_words
 from tracker.notify.messages import Team
-from tracker.notify.ratelimit import TokenBucket
 from tracker.rules import load_rules
 
 TEAMS = [
@@ -145,18 +144,6 @@ def test_gsm_lengths_count_extension_characters_twice():
     assert gsm.segments("a" * 161) == 2 and gsm.segments("a" * 306) == 2
     assert gsm.segments("a" * 307) == 3
     assert not gsm.is_gsm("don’t") and gsm.plain("don’t 9–5\u00a0pm") == "don't 9-5 pm"
-
-
-def test_the_token_bucket_holds_its_rate():
-    now = [0.0]
-
-    def sleep(seconds: float) -> None:
-        now[0] += seconds
-
-    bucket = TokenBucket(rate=100, burst=5, clock=lambda: now[0], sleep=sleep)
-    for _ in range(1000):
-        bucket.acquire()
-    assert now[0] >= (1000 - 5) / 100
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -16,10 +18,12 @@ from tracker.diary.services import SymptomReport, record_symptoms
 from tracker.notify.models import OutboxMessage
 from tracker.notify.outbox import REMINDER_UNDELIVERED
 from tracker.patients.models import ContactPreference
-from tracker.patients.reminders import latest_slot, send_reminders
+from tracker.patients.reminders import latest_slot, send_reminders, spread_due
 from tracker.rules import load_rules
 
 MONDAY = MORNING  # 2026-11-23 10:00 in London
+# Each patient's reminder falls due at their own place in the hour after their time.
+AN_HOUR_ON = MONDAY + timedelta(hours=1)
 NOTE = "It keeps me up at night, worse than last week"
 
 
@@ -48,9 +52,37 @@ def test_the_default_is_weekly_on_monday_at_ten_and_each_reminder_is_queued_once
 
     assert (early.queued, first.queued, again.queued, tuesday.queued) == (0, 2, 0, 0)
     assert {m.group_key for m in outbox(session)} == {f"reminder:{patient.id}:2026-11-23"}
-    dispatch(app, MONDAY + timedelta(minutes=6))
+    dispatch(app, AN_HOUR_ON)
     assert peers.twilio.sent_to(MOBILE)[0].body.startswith("A reminder to update your diary")
     assert len(peers.smtp.inbox.to(EMAIL)) == 1
+
+
+def test_a_services_reminders_are_spread_across_the_hour_after_their_time():
+    # Issue 24, item 5: all queued at 10:00 sat behind the send rate for hours.
+    london = ZoneInfo("Europe/London")
+    nine_pm = time(21, 0)
+    due = [spread_due(MONDAY, patient_id, london, nine_pm) for patient_id in range(1, 3601)]
+    assert min(due) >= MONDAY and max(due) < AN_HOUR_ON
+    assert len(set(due)) == 3600  # a second each: none bunched
+    per_quarter = Counter((d - MONDAY) // timedelta(minutes=15) for d in due)
+    assert sorted(per_quarter.values()) == [900, 900, 900, 900]
+    assert spread_due(MONDAY, 7, london, nine_pm) == spread_due(MONDAY, 7, london, nine_pm)
+
+
+def test_a_reminder_late_in_the_evening_is_spread_only_until_quiet_hours():
+    london = ZoneInfo("Europe/London")
+    half_eight = datetime(2026, 11, 23, 20, 30, tzinfo=UTC)  # 20:30 in London in November
+    due = [spread_due(half_eight, n, london, time(21, 0)) for n in range(1, 500)]
+    assert min(due) >= half_eight and max(due) < half_eight + timedelta(minutes=30)
+
+
+def test_the_queued_reminder_is_due_at_the_patients_place_in_the_hour(app, session):
+    patient = add_patient(session)
+    remind(app, MONDAY + timedelta(minutes=5))
+    expected = spread_due(MONDAY, patient.id, ZoneInfo("Europe/London"), time(21, 0))
+    assert {m.next_attempt_at for m in outbox(session)} == {
+        max(expected, MONDAY + timedelta(minutes=5))
+    }
 
 
 def test_no_reminders_while_paused_or_switched_off_on_a_channel(app, session):
@@ -74,12 +106,12 @@ def test_a_text_only_reminder_that_fails_for_good_is_flagged_not_sent_by_email_u
     assert remind(app, MONDAY).queued == 1
     if how == "refused when sent":
         peers.twilio.then(error(21211), to=MOBILE)
-        summaries = [dispatch(app, MONDAY)]
+        summaries = [dispatch(app, AN_HOUR_ON)]
     else:
-        summaries = [dispatch(app, MONDAY)]
+        summaries = [dispatch(app, AN_HOUR_ON)]
         [text] = peers.twilio.sent_to(MOBILE)
         assert peers.twilio.send_status(text, "failed", error_code=30006) == 200
-    summaries.append(dispatch(app, MONDAY + timedelta(minutes=5)))
+    summaries.append(dispatch(app, AN_HOUR_ON + timedelta(minutes=5)))
 
     [sms] = outbox(session)  # no email reminder queued (and cancelled): it was never agreed to
     assert (sms.kind, sms.channel, sms.status) == ("reminder", "sms", "failed")
@@ -142,7 +174,7 @@ def test_a_reminder_asks_about_a_lapsed_symptom_once_without_naming_it(app, peer
     next_week = remind(app, MONDAY + timedelta(days=7))
 
     assert first.check_ins == 1 and next_week.check_ins == 0
-    dispatch(app, MONDAY)
+    dispatch(app, AN_HOUR_ON)
     [text] = peers.twilio.sent_to(MOBILE)
     assert "question for you" in text.body and "cough" not in text.body.lower()
     [mail] = peers.smtp.inbox.to(EMAIL)

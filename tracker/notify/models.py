@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     SmallInteger,
@@ -213,3 +214,14 @@ class WebhookReceipt(Base):
     source: Mapped[str] = mapped_column(String(16))  # status, inbound
     key: Mapped[str] = mapped_column(String(160))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class SendRate(Base):
+    """The next free moment on one sending route ("sms:<sender>", "email"), in seconds of the
+    database's own clock: every dispatcher books its sends here, so the cap is the service's
+    (`tracker.notify.sendrate`)."""
+
+    __tablename__ = "send_rates"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    next_free: Mapped[float] = mapped_column(Float, default=0.0)

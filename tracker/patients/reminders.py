@@ -4,6 +4,10 @@ Run often (every 15 minutes is plenty): each run queues the reminders whose time
 since the last, in the patient's own time zone. A reminder is keyed by patient and local date,
 unique in the outbox, so running the pass twice, or two at once, queues it once. A slot missed
 by more than `GRACE` (the jobs process was down all day) is skipped, not sent late.
+
+Most patients keep the default time, so a service's reminders fall due together: each patient
+has a fixed place in the hour after their time (`spread_due`), and the texts go out across the
+hour instead of queueing at its first minute behind the send rate.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import exists, select
@@ -39,6 +44,9 @@ GRACE = timedelta(hours=12)
 BATCH = 500
 # Fortnightly reminders fall on weeks an even number of weeks after this Monday.
 FORTNIGHT_EPOCH = date(2024, 1, 1)
+SPREAD = timedelta(hours=1)
+# Knuth's multiplicative hash: patients with neighbouring ids land far apart in the hour.
+_MIX = 2654435761
 
 
 @dataclass
@@ -73,6 +81,18 @@ def latest_slot(now: datetime, timezone: str, cadence: str, weekday: int, at: ti
     if cadence == FORTNIGHTLY and ((day - FORTNIGHT_EPOCH).days // 7) % 2:
         day -= timedelta(days=7)
     return slot(day)
+
+
+def spread_due(slot: datetime, patient_id: int, tz: ZoneInfo, quiet_start: time) -> datetime:
+    """When a patient's reminder for `slot` falls due: their own place in the hour after it,
+    the hour cut short where quiet hours would begin."""
+    local = slot.astimezone(tz)
+    quiet = datetime.combine(local.date(), quiet_start, tzinfo=tz)
+    window = min(SPREAD, quiet - local) if local < quiet else SPREAD
+    seconds = int(window.total_seconds())
+    if seconds <= 1:
+        return slot
+    return slot + timedelta(seconds=(patient_id * _MIX) % seconds)
 
 
 def send_reminders(now: datetime | None = None) -> ReminderSummary:
@@ -141,6 +161,7 @@ def _remind(
     asked = checkins.for_reminder(s, patient.id, today, rules, now)
     summary.check_ins += bool(asked)
     team = messages.Team.of(patient.team)
+    due = spread_due(slot, patient.id, zone(patient.timezone), parse_hhmm(rules.quiet_start))
     for channel, address in targets:
         try:
             rendered = messages.reminder(channel, team, cadence, bool(asked))
@@ -157,6 +178,7 @@ def _remind(
             now=now,
             patient_id=patient.id,
             variant="check_in" if asked else None,
+            due=max(due, now),
             timezone=patient.timezone,
         )
         summary.queued += queued is not None

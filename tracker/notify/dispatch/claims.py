@@ -124,6 +124,21 @@ def claim(s: Session, now: datetime, owner: str, limit: int, lease: timedelta) -
     return [_job(r) for r in rows if r.id in won]
 
 
+def hold_lease(s: Session, job_id: int, owner: str, until: datetime) -> None:
+    """Keep `owner`'s claim on a row until at least `until`: its send was booked for later than
+    the lease allowed. Not committed here."""
+    s.execute(
+        update(T)
+        .where(
+            T.c.id == job_id,
+            T.c.lease_owner == owner,
+            T.c.status == SENDING,
+            T.c.lease_until < until,
+        )
+        .values(lease_until=until)
+    )
+
+
 def _job(r) -> Job:
     return Job(
         id=r.id,

@@ -1,7 +1,8 @@
 """The dispatch pass: prompts to messages, then claim, screen, send and record, until done.
 
-Sending happens on a pool of worker threads (bounded concurrency) behind a token bucket (the
-rate cap). Claims and write-backs stay on the calling thread, with its one database session.
+Sending happens on a pool of worker threads (bounded concurrency), each send at the slot booked
+for it on its route (the service's send rate, `tracker.notify.sendrate`). Claims, bookings and
+write-backs stay on the calling thread, with its one database session.
 Each outcome is written and committed on its own, so whatever goes wrong with one message (a
 provider error, a bug, a write-back that fails) is recorded for that message and never stops
 the pass writing the others: an outcome not written is a message sent again (a text looked up
@@ -25,13 +26,13 @@ from sqlalchemy.orm import Session
 from tracker import config
 from tracker.clock import of as clock_of
 from tracker.config import Settings
+from tracker.notify import sendrate
 from tracker.notify.channels import Channel, channels_for
-from tracker.notify.dispatch.claims import Job, claim
+from tracker.notify.dispatch.claims import Job, claim, hold_lease
 from tracker.notify.dispatch.outcomes import Outcome, classify, record
 from tracker.notify.dispatch.screening import screen_claimed
 from tracker.notify.dispatch.sending import unexpected, work
 from tracker.notify.prompts import BATCH, expand_due_prompts
-from tracker.notify.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -86,20 +87,20 @@ def dispatch_due(
     """One dispatch pass, in the current app context: prompts to messages, then send what is due.
 
     `now` fixes the pass's clock (quiet hours, due times, leases), for operators and tests;
-    by default each step reads the app's clock. Returns counts only.
+    by default each step reads the app's clock. `rate` sets every route's sends a second, for
+    tests and benchmarks; by default each route has its configured rate. Returns counts only.
     """
     app = current_app._get_current_object()
     cfg = config.of(app)
     clock: Callable[[], datetime] = (lambda: now) if now is not None else clock_of(app).now
     channels = channels or channels_for(cfg)
     workers = workers or cfg.notify.workers
-    bucket = TokenBucket(rate or cfg.notify.rate_per_second)
     owner = owner or uuid.uuid4().hex
     deadline = time.monotonic() + (cfg.notify.pass_seconds if max_seconds is None else max_seconds)
     summary = DispatchSummary()
     with app.extensions["sessionmaker"]() as s:
         _expand_all(s, clock, summary)
-        _send_all(s, clock, channels, bucket, cfg, workers, owner, deadline, summary)
+        _send_all(s, clock, channels, rate, cfg, workers, owner, deadline, summary)
     return summary
 
 
@@ -127,7 +128,7 @@ def _send_all(
     s: Session,
     clock: Callable[[], datetime],
     channels: dict[str, Channel],
-    bucket: TokenBucket,
+    rate: float | None,
     cfg: Settings,
     workers: int,
     owner: str,
@@ -135,8 +136,8 @@ def _send_all(
     summary: DispatchSummary,
 ) -> None:
     ahead = workers * CLAIM_AHEAD
-    # A lease covers the send timeout several times over, plus the longest wait for the rate cap.
-    lease = cfg.notify.lease + timedelta(seconds=ahead / bucket.rate)
+    # A lease covers the send timeout several times over; a send booked later extends its own.
+    lease = cfg.notify.lease
     pending: dict[Future, Job] = {}
     more = True
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") as pool:
@@ -150,7 +151,8 @@ def _send_all(
                 for outcome in stopped:
                     write_back(s, outcome, owner, cfg, summary)
                 for job in go:
-                    pending[pool.submit(work, job, channels, bucket, cfg, clock)] = job
+                    start_at = _booked(s, job, cfg, rate, owner, clock())
+                    pending[pool.submit(work, job, channels, start_at, cfg, clock)] = job
             if not pending:
                 if more and in_time:
                     continue  # that batch was all held or cancelled: claim again
@@ -167,6 +169,21 @@ def _send_all(
             # A fallback, or a resend after a look-up, is due at once: claim again.
             if summary.fallbacks + summary.resent > due_now:
                 more = True
+
+
+def _booked(
+    s: Session, job: Job, cfg: Settings, rate: float | None, owner: str, now: datetime
+) -> float:
+    """Book a job's send on its route: the `time.monotonic()` moment it may start. A look-up
+    sends nothing and books nothing. A slot later than the lease allows extends the claim."""
+    if job.reconcile:
+        return time.monotonic()
+    route = sendrate.route_for(job.channel, cfg.notify, rate)
+    wait = sendrate.book(s, route, sendrate.cost_of(job.channel, job.text))
+    if wait > 0:
+        hold_lease(s, job.id, owner, now + cfg.notify.lease + timedelta(seconds=wait))
+        s.commit()
+    return time.monotonic() + wait
 
 
 def write_back(

@@ -1,7 +1,8 @@
 """Sending: one claimed message to its provider (or a look-up there), on a worker thread.
 
-Workers only talk to providers, behind a token bucket (the rate cap); they never touch the
-database. Whatever goes wrong comes back as a `Result`, never as an exception.
+Workers only talk to providers, each send at the moment its dispatcher booked for it (the
+service's send rate, `tracker.notify.sendrate`); they never touch the database. Whatever goes
+wrong comes back as a `Result`, never as an exception.
 
 Twilio's message creation is not idempotent. A send whose answer never came (a read timeout, a
 dropped connection), and an SMS whose lease expired mid-send, are `unknown`: the next claim
@@ -12,6 +13,7 @@ has none. SMTP cannot be asked, so email is resent; its Message-ID is the same o
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +22,6 @@ from tracker.config import Settings
 from tracker.notify.channels import Channel, Outgoing, Receipt, SendError
 from tracker.notify.dispatch.claims import Job
 from tracker.notify.models import EMAIL, SMS
-from tracker.notify.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +61,12 @@ def outgoing(job: Job, cfg: Settings) -> Outgoing:
 def work(
     job: Job,
     channels: dict[str, Channel],
-    bucket: TokenBucket,
+    start_at: float,
     cfg: Settings,
     clock: Callable[[], datetime],
 ) -> Result:
-    """Send (or look up) one message. Runs on a worker thread: no database here."""
+    """Send (or look up) one message, not before `start_at` (a `time.monotonic()` moment: its
+    booked slot). Runs on a worker thread: no database here."""
     channel = channels[job.channel]
     message = outgoing(job, cfg)
     if job.reconcile:
@@ -76,7 +78,9 @@ def work(
         except Exception as exc:  # a bug in a channel: a failed look-up, asked again later
             return unexpected(job, exc, "looking up", clock())
         return Result(job, clock(), receipt=receipt, looked_up=True)
-    bucket.acquire()
+    pause = start_at - time.monotonic()
+    if pause > 0:
+        time.sleep(pause)
     try:
         return Result(job, clock(), receipt=channel.send(message))
     except SendError as exc:
