@@ -5,6 +5,10 @@ visit to the diary (where it is named: the diary is behind their sign-in).
 An episode has lapsed when nothing was logged for it for more than `max_gap_days` and it was
 not marked resolved (`tracker.rules.engine.lapsed_episodes`). Once the patient logs the symptom
 again, or marks it gone, it is no longer lapsed, and the question goes away by itself.
+
+Only the weeks that can hold an askable lapse are read, not the whole diary, and a visit writes
+only when it has something new: a question's row the first time its lapse is seen, and the day
+it was first shown (rules §4a ask it once).
 """
 
 from __future__ import annotations
@@ -44,36 +48,62 @@ class Question:
     entry_id: int | None = None
 
 
-def pending(s: Session, patient_id: int, today: date, rules: Catalogue) -> list[CheckIn]:
-    """The patient's lapsed episodes not yet answered, each with its CheckIn row (created here)."""
-    entries, marks, _known = read_diary(s, patient_id)
+@dataclass(frozen=True)
+class _Lapse:
+    symptom: str
+    last_entry: date
+    lapsed_on: date
+
+
+def _askable_lapses(s: Session, patient_id: int, today: date, rules: Catalogue) -> dict:
+    """Series key -> its lapse, for lapses recent enough to ask about. An entry older than
+    `since` can neither be the last day of such an episode nor end it, so none is read."""
     max_gap = rules.thresholds["max_gap_days"]
-    current: dict[str, date] = {}
+    since = today - ASK_WITHIN - timedelta(days=max_gap + 1)
+    entries, marks, _known = read_diary(s, patient_id, since=since)
+    lapses = {}
     for episode in lapsed_episodes(entries, marks, today, rules):
         last = episode.days[-1].day
         lapsed_on = last + timedelta(days=max_gap + 1)
-        if today - lapsed_on > ASK_WITHIN:
-            continue
-        current[episode.series] = last
+        if today - lapsed_on <= ASK_WITHIN:
+            lapses[episode.series] = _Lapse(episode.symptom, last, lapsed_on)
+    return lapses
+
+
+def _rows(s: Session, patient_id: int, series: list[str]) -> list[CheckIn]:
+    return list(
+        s.scalars(
+            select(CheckIn)
+            .where(CheckIn.patient_id == patient_id, CheckIn.series.in_(series))
+            .order_by(CheckIn.lapsed_on, CheckIn.id)
+        )
+    )
+
+
+def pending(s: Session, patient_id: int, today: date, rules: Catalogue) -> list[CheckIn]:
+    """The patient's lapsed episodes not yet answered, each with its CheckIn row (created here
+    the first time a lapse is seen, and left for the caller to commit)."""
+    lapses = _askable_lapses(s, patient_id, today, rules)
+    if not lapses:
+        return []
+    rows = _rows(s, patient_id, sorted(lapses))
+    have = {(r.series, r.lapsed_on) for r in rows}
+    new = [(k, lapse) for k, lapse in lapses.items() if (k, lapse.lapsed_on) not in have]
+    for series, lapse in new:
         s.execute(
             insert_on_conflict(s)(CheckIn)
             .values(
                 patient_id=patient_id,
-                symptom_code=episode.symptom,
-                series=episode.series,
-                last_entry=last,
-                lapsed_on=lapsed_on,
+                symptom_code=lapse.symptom,
+                series=series,
+                last_entry=lapse.last_entry,
+                lapsed_on=lapse.lapsed_on,
             )
             .on_conflict_do_nothing(index_elements=["patient_id", "series", "lapsed_on"])
         )
-    if not current:
-        return []
-    rows = s.scalars(
-        select(CheckIn)
-        .where(CheckIn.patient_id == patient_id, CheckIn.series.in_(sorted(current)))
-        .order_by(CheckIn.lapsed_on, CheckIn.id)
-    )
-    return [r for r in rows if current.get(r.series) == r.last_entry]
+    if new:
+        rows = _rows(s, patient_id, sorted(lapses))
+    return [r for r in rows if r.last_entry == lapses[r.series].last_entry]
 
 
 def for_reminder(
@@ -130,7 +160,10 @@ def questions_to_show(
     try:
         with new_session() as s:
             questions = for_visit(s, patient_id, today, rules)
-            s.commit()
+            # A question's row is new only when it is first shown, which marks it shown: a
+            # visit with nothing new to ask has nothing to commit.
+            if s.dirty:
+                s.commit()
     except Exception as exc:
         log.error("check-in questions failed for patient %s: %s", patient_id, type(exc).__name__)
         return []

@@ -6,7 +6,9 @@ a diary this way, so it lives with the diary rather than in either of them.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from tracker.diary.models import LIVE_SYMPTOM, SYMPTOM, DiaryEntry
@@ -16,10 +18,11 @@ from tracker.rules import engine
 
 
 def read_diary(
-    s: Session, patient_id: int
+    s: Session, patient_id: int, since: date | None = None
 ) -> tuple[list[engine.Entry], list[engine.ResolvedMark], frozenset[str | engine.KnownCondition]]:
-    """Every live (not deleted) symptom entry and resolved mark, and the known conditions (with
-    their end dates: the engine decides which count on its `today`)."""
+    """Every live (not deleted) symptom entry and resolved mark (from `since`, if given), and
+    the known conditions (with their end dates: the engine decides which count on its
+    `today`)."""
     rows = s.execute(
         select(
             DiaryEntry.kind,
@@ -33,6 +36,7 @@ def read_diary(
             # The pass's condition, so one patient's read is a range of the same covering index.
             DiaryEntry.patient_id == patient_id,
             LIVE_SYMPTOM,
+            true() if since is None else DiaryEntry.entry_date >= since,
         )
     )
     entries: list[engine.Entry] = []

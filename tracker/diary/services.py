@@ -132,14 +132,18 @@ def own_entry(db: Session, patient: Patient, entry_id: int) -> DiaryEntry | None
     )
 
 
-def live_entries(db: Session, patient: Patient, series: str | None = None) -> list[DiaryEntry]:
-    """The patient's entries that have not been deleted (of one series, if given), newest
-    first."""
+def live_entries(
+    db: Session, patient: Patient, series: str | None = None, since: date | None = None
+) -> list[DiaryEntry]:
+    """The patient's entries that have not been deleted (of one series, and dated from `since`,
+    if given), newest first."""
     query = select(DiaryEntry).where(
         DiaryEntry.patient_id == patient.id, DiaryEntry.deleted_at.is_(None)
     )
     if series is not None:
         query = query.where(DiaryEntry.series == series)
+    if since is not None:
+        query = query.where(DiaryEntry.entry_date >= since)
     return list(db.scalars(query.order_by(DiaryEntry.entry_date.desc(), DiaryEntry.id.desc())))
 
 

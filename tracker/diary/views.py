@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -25,7 +26,7 @@ from tracker.alerts.services import answer_by_mark, follow_rename, open_alert_ca
 from tracker.diary import checkins, forms, services
 from tracker.diary.charts import severity_chart
 from tracker.diary.models import SYMPTOM
-from tracker.diary.summary import tracked_symptoms
+from tracker.diary.summary import RECENT_DAYS, tracked_symptoms
 from tracker.formatting import entry_label, lower_first
 from tracker.forms import Errors, FieldError, render_form
 from tracker.notify.prompts import undelivered_prompts
@@ -48,7 +49,11 @@ def _today():
 @bp.get("/")
 def home():
     patient = _patient()
-    entries = services.live_entries(db.session(), patient)
+    today = _today()
+    # Only the weeks the page shows: the home page must not cost more as the diary grows.
+    entries = services.live_entries(
+        db.session(), patient, since=today - timedelta(days=RECENT_DAYS)
+    )
     rules = load_rules()
     return render_template(
         "diary/home.html",
@@ -58,9 +63,8 @@ def home():
             current_app.extensions["sessionmaker"], patient.id, _today(), rules
         ),
         in_touch=from_team.in_touch(db.session(), patient.id),
-        tracked=tracked_symptoms(entries, _today()),
-        recent=entries[:5],
-        today=_today(),
+        tracked=tracked_symptoms(entries, today),
+        today=today,
         rules=rules,
     )
 
