@@ -7,7 +7,6 @@ import re
 from datetime import timedelta
 
 import pytest
-
 from sqlalchemy import func, select, update
 
 from tests.auth.conftest import sign_in_form

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker import clock
 from tracker.alerts.lifecycle import ACKNOWLEDGED as ACKNOWLEDGED
-from tracker.alerts.lifecycle import CLOSED as CLOSED
 from tracker.alerts.lifecycle import ANSWERED, OPEN, STATUSES, TEAM_CLOSES
+from tracker.alerts.lifecycle import CLOSED as CLOSED
 from tracker.alerts.lifecycle import RESOLVED as RESOLVED
 from tracker.alerts.lifecycle import SUPERSEDED as SUPERSEDED
 from tracker.db import Base, UTCDateTime
@@ -35,9 +35,7 @@ URGENCY_VALUES = tuple(u.value for u in Urgency)
 
 # The team's "to do" list (`lifecycle.waits_for_team`) as an index predicate, so the queue's
 # pages are read from small partial indexes rather than from every alert ever raised.
-WAITING_SQL = (
-    f"status = '{OPEN}' OR (status IN {ANSWERED!r} AND urgency IN {TEAM_CLOSES!r})"
-)
+WAITING_SQL = f"status = '{OPEN}' OR (status IN {ANSWERED!r} AND urgency IN {TEAM_CLOSES!r})"
 
 # Per cent of each page of `alerts` filled by inserts; the rest is for updates (below).
 ALERTS_FILLFACTOR = 70

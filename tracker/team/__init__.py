@@ -1,8 +1,8 @@
 """The treating team's workspace (/team/): staff accounts, enrolment, the queue, patients' records.
 
-`init_app` adds the `when`, `nhs_number` and `birth_date` filters. What the patient's own pages show of the team's work (in
-touch, who has seen their record) is read by tracker.patients.from_team and passed in by their
-views.
+`init_app` adds the `when`, `nhs_number` and `birth_date` filters. What the patient's own pages
+show of the team's work (in touch, who has seen their record) is read by
+tracker.patients.from_team and passed in by their views.
 """
 
 from __future__ import annotations

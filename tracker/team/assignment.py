@@ -61,7 +61,9 @@ def assign(
     if to is None:
         if held is not None:
             s.delete(held)
-            audit.record(s, staff.id, ALERT_UNASSIGNED, patient, detail=f"alert {alert.id}", now=now)
+            audit.record(
+                s, staff.id, ALERT_UNASSIGNED, patient, detail=f"alert {alert.id}", now=now
+            )
         return
     if to not in {m.id for m in members_of(s, [patient.team_id])}:
         raise NotAMember(to)

@@ -20,8 +20,8 @@ from tracker import clock
 from tracker.alerts.lifecycle import CONTACT_ATTEMPTED as ATTEMPT_EVENT
 from tracker.alerts.models import CLOSED, Alert, AlertEvent
 from tracker.forms import Errors
-from tracker.team import access, audit
 from tracker.patients.models import Patient
+from tracker.team import access, audit
 from tracker.team.models import (
     ATTEMPTS,
     CONTACT_ATTEMPTED,
@@ -161,4 +161,3 @@ def _event(s: Session, alert: Alert, action: str, staff: Staff, now: datetime) -
             rules_version=alert.rules_version,
         )
     )
-

@@ -11,10 +11,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from tracker.alerts.wording import phrase, phrases_once
+from tracker.config import DEFAULT_TIMEZONE
 from tracker.patients.models import ACTIVE, DIED, DISCHARGED, ENDED, PAUSED
 from tracker.rules.catalogue import Catalogue
 from tracker.rules.urgency import Urgency
-from tracker.config import DEFAULT_TIMEZONE
 from tracker.team.models import APPOINTMENT, CONTACTED, LEFT_MESSAGE, NO_ACTION, NO_ANSWER, TESTS
 
 URGENCY_LABELS = {

@@ -168,7 +168,9 @@ def quiet_outcome(spell_id: int):
                 flash("What was done had already been recorded.")
                 return redirect(url_for("team.patient", patient_id=found.id))
             if outcomes.is_attempt(values.outcome):
-                flash("Saved. The patient stays on the list so that someone tries again.", "success")
+                flash(
+                    "Saved. The patient stays on the list so that someone tries again.", "success"
+                )
             else:
                 flash("Saved. The patient has left the list of patients not heard from.", "success")
             return redirect(url_for("team.queue"))
