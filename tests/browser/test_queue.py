@@ -58,6 +58,8 @@ def test_the_queue_is_filtered_an_alert_taken_on_and_a_call_not_answered(app, li
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert_accessible(page)
 
+    expect(page.get_by_label("Urgency")).to_be_hidden()  # folded away until wanted
+    page.get_by_text("Sort and filter", exact=True).click()
     page.get_by_label("Urgency").select_option("soon")
     page.get_by_label("Sort by").select_option("oldest")
     page.get_by_role("button", name="Show alerts").click()
@@ -80,7 +82,7 @@ def test_the_queue_is_filtered_an_alert_taken_on_and_a_call_not_answered(app, li
 
     page.get_by_label("Tried to call, no answer").check()
     page.locator("#note").fill("Rang at 10; no voicemail.")
-    page.get_by_role("button", name="Save and close the alert").click()
+    page.get_by_role("button", name="Save what was done").click()
     expect(page).to_have_url(re.compile(r"/team/$"))
     expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text("stays open")
     expect(
@@ -90,6 +92,7 @@ def test_the_queue_is_filtered_an_alert_taken_on_and_a_call_not_answered(app, li
     ).to_be_visible()
     assert_accessible(page)
 
+    page.get_by_text("Sort and filter", exact=True).click()
     page.get_by_label("Who has it").select_option("me")
     page.get_by_role("button", name="Show alerts").click()
     expect(page.get_by_text("1 alert matches this filter")).to_be_visible()

@@ -103,13 +103,13 @@ def test_a_clinician_opens_the_queue_and_records_what_was_done(app, live_server,
     expect(page).to_have_url(re.compile(r"/team/alerts/\d+/outcome$"))
     assert_accessible(page)
 
-    page.get_by_role("button", name="Save and close the alert").click()  # nothing chosen yet
+    page.get_by_role("button", name="Save what was done").click()  # nothing chosen yet
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("Select what was done")
     assert_accessible(page)
 
     page.get_by_label("Contacted the patient").check()
     page.locator("#note").fill("Phoned; GP appointment on Friday.")
-    page.get_by_role("button", name="Save and close the alert").click()
+    page.get_by_role("button", name="Save what was done").click()
     expect(page).to_have_url(re.compile(r"/team/$"))
     expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text("alert is closed")
     expect(page.get_by_text("There are no alerts waiting")).to_be_visible()

@@ -51,7 +51,7 @@ def test_no_answer_keeps_the_alert_open_with_the_note_the_time_and_who(
     said = "Tried to call, no answer — Tuesday 1 December, 10:14, by Clin a"
     assert said in plain(clinician.get("/team/"))
     assert said in plain(clinician.get(page))
-    assert "Save and close the alert" in plain(clinician.get(page))  # still waiting
+    assert "Save what was done" in plain(clinician.get(page))  # still waiting
 
 
 def test_the_latest_attempt_is_the_one_shown(app, clinician, clock, team_admin, world):
