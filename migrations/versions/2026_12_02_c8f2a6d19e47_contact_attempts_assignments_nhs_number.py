@@ -1,9 +1,9 @@
 """Contact attempts, alert assignments, the queue's indexes, and the patient's NHS number and
 date of birth (issue 19, items 16 and 17; issue 24, item 4)
 
-New tables only, two partial indexes on `alerts`, and two nullable columns on `patients`:
-existing patients keep no NHS number or date of birth until the team adds them; new enrolments
-require both. No existing row changes.
+New tables only, two partial indexes on `alerts`, an index for the patient list, and two
+nullable columns on `patients`: existing patients keep no NHS number or date of birth until the
+team adds them; new enrolments require both. No existing row changes.
 
 Revision ID: c8f2a6d19e47
 Revises: e5b2c8d40a17
@@ -124,9 +124,11 @@ def upgrade() -> None:
     op.add_column("patients", sa.Column("nhs_number", sa.String(length=10), nullable=True))
     op.add_column("patients", sa.Column("date_of_birth", sa.Date(), nullable=True))
     op.create_index("uq_patients_nhs_number", "patients", ["nhs_number"], unique=True)
+    op.create_index("ix_patients_team_id_name", "patients", ["team_id", "name", "id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_patients_team_id_name", table_name="patients")
     op.drop_index("uq_patients_nhs_number", table_name="patients")
     # Plain drops, as added: SQLite drops a column no constraint names without a rebuild.
     op.drop_column("patients", "date_of_birth")

@@ -52,6 +52,8 @@ class Patient(Base):
         # number enrolled twice is a mistake to catch, whichever team makes it. NULLs (patients
         # from before, and open sign-ups) do not collide.
         Index("uq_patients_nhs_number", "nhs_number", unique=True),
+        # The team's patient list, a page at a time by name (tracker.team.record.patients_of).
+        Index("ix_patients_team_id_name", "team_id", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
