@@ -13,6 +13,7 @@ from tracker.clock import SYSTEM
 from tracker.demo import DEMO_EMAIL, DEMO_PASSWORD
 from tracker.diary.assessed import pending_between
 from tracker.diary.models import DiaryEntry
+from tracker.patients.identity import normalise_nhs_number
 from tracker.patients.models import Patient
 
 
@@ -78,3 +79,14 @@ def test_demo_opens_alexs_alert_at_once_as_a_save_would(app, session):
     session.expire_all()
     assert session.scalars(select(Alert).where(Alert.patient_id == alex.id)).all() == [alert]
     assert [e.action for e in alert.events] == ["opened"]
+
+
+def test_demo_patients_have_valid_nhs_numbers_from_the_test_range(app, session):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    patients = session.scalars(select(Patient)).all()
+    assert len(patients) == 2
+    for p in patients:
+        assert p.nhs_number.startswith("999")  # the range no real patient has
+        assert normalise_nhs_number(p.nhs_number) == p.nhs_number  # the check digit is right
+        assert p.date_of_birth is not None

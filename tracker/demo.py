@@ -35,6 +35,9 @@ OTHER_PATIENT_EMAIL = "sam@demo.test"
 # Ofcom keeps 0118 496 0xxx and 07700 900xxx for fiction: they never reach a real person.
 DEMO_TEAM_PHONE = "0118 496 0123"
 DEMO_MOBILE = "+447700900123"
+# NHS numbers from the 999 range, which no real patient has, each with a valid check digit.
+DEMO_NHS_NUMBER = "9991234578"
+OTHER_NHS_NUMBER = "9996543218"
 
 # (days before today, severity, note): back pain that lasts and slowly gets worse.
 BONE_PAIN = [
@@ -72,6 +75,8 @@ def load_demo(s: Session, today: date) -> Patient:
     patient = Patient(
         team_id=team.id,
         name="Alex Demo",
+        nhs_number=DEMO_NHS_NUMBER,
+        date_of_birth=date(1968, 4, 23),
         email=DEMO_EMAIL,
         mobile=DEMO_MOBILE,
         timezone=config.current().timezone.key,
@@ -136,6 +141,8 @@ def _load_team_demo(s: Session, team: Team, today: date) -> None:
     sam = Patient(
         team_id=other.id,
         name="Sam Example",
+        nhs_number=OTHER_NHS_NUMBER,
+        date_of_birth=date(1975, 11, 2),
         email=OTHER_PATIENT_EMAIL,
         mobile="+447700900456",
         timezone=config.current().timezone.key,

@@ -103,13 +103,13 @@ def test_a_clinician_opens_the_queue_and_records_what_was_done(app, live_server,
     expect(page).to_have_url(re.compile(r"/team/alerts/\d+/outcome$"))
     assert_accessible(page)
 
-    page.get_by_role("button", name="Save and close the alert").click()  # nothing chosen yet
+    page.get_by_role("button", name="Save what was done").click()  # nothing chosen yet
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("Select what was done")
     assert_accessible(page)
 
     page.get_by_label("Contacted the patient").check()
     page.locator("#note").fill("Phoned; GP appointment on Friday.")
-    page.get_by_role("button", name="Save and close the alert").click()
+    page.get_by_role("button", name="Save what was done").click()
     expect(page).to_have_url(re.compile(r"/team/$"))
     expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text("alert is closed")
     expect(page.get_by_text("There are no alerts waiting")).to_be_visible()
@@ -145,6 +145,10 @@ def test_the_other_team_pages_are_accessible(app, live_server, page):
     expect(page.locator(".nhsuk-error-summary")).to_be_visible()
     assert_accessible(page)
     page.locator("#name").fill("Robin Example")
+    page.locator("#nhs_number").fill("999 000 0034")
+    page.locator("#dob-day").fill("2")
+    page.locator("#dob-month").fill("7")
+    page.locator("#dob-year").fill("1971")
     page.locator("#email").fill("robin@example.test")
     page.get_by_role("button", name="Add patient and make their link").click()
     expect(page.get_by_text("We have sent the patient a link")).to_be_visible()

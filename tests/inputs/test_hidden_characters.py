@@ -171,10 +171,11 @@ def test_enrolling_a_patient_refuses_hidden_characters(app, clinician, world, ch
     data = {
         "team": str(world.ours.team),
         "name": "New Person",
+        "nhs_number": "999 000 0026",
         "email": "new.person@example.test",
         "mobile": "07700 900 111",
     }
-    for field in ("name", "email", "mobile"):
+    for field in ("name", "nhs_number", "email", "mobile"):
         _refused(app, clinician, "/team/patients/new", data, field, char)
 
 

@@ -23,7 +23,7 @@ from tracker import create_app
 from tracker.alerts.models import Alert
 from tracker.config import for_tests
 from tracker.patients.models import KnownConditionChange, Patient
-from tracker.team.models import QuietSpell, StaffAccess
+from tracker.team.models import AlertAssignment, ContactAttempt, QuietSpell, StaffAccess
 
 
 def _routes(app: Flask):
@@ -55,6 +55,7 @@ def test_the_walk_below_finds_the_routes_it_should():
     rules = {rule for rule, _ in TEAM_ROUTES_WITH_IDS}
     assert "/team/patients/<int:patient_id>" in rules
     assert "/team/alerts/<int:alert_id>/outcome" in rules
+    assert "/team/alerts/<int:alert_id>/assign" in rules
     assert "/team/quiet/<int:spell_id>/outcome" in rules
     assert "/team/teams/<int:team_id>/members/<int:staff_id>/role" in rules
     assert "/team/patients/<int:patient_id>/conditions/new" in rules
@@ -103,6 +104,8 @@ def _nothing_changed_for_them(app, world: World) -> None:
         assert theirs.monitoring_status == "active"
         assert s.get(Alert, world.theirs.alert).status == "open"
         assert s.get(QuietSpell, world.theirs.quiet).outcome is None
+        assert s.get(AlertAssignment, world.theirs.alert) is None
+        assert s.scalars(select(ContactAttempt)).all() == []
         assert (
             s.scalars(
                 select(StaffAccess).where(StaffAccess.patient_id == world.theirs.patient)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from tests.auth.conftest import sign_in_form
 from tests.conftest import csrf_from
+from tests.inputs.conftest import error_beside
 from tests.team.conftest import database, plain, read, text_of
 from tracker.auth import invitations
 from tracker.auth.models import Invitation
@@ -18,12 +21,18 @@ from tracker.patients.models import KnownCondition, KnownConditionChange, Patien
 from tracker.team.models import StaffAccess
 
 NEW_PASSWORD = "three plain words"
+# From the 999 range, which no real patient has; typed with spaces, as on a letter.
+ALEX_NHS_NUMBER = "999 000 0018"
 
 
 def _enrol(client, world, **changes):
     data = {
         "team": str(world.ours.team),  # a hidden field when the member has one team
         "name": "Alex Example",
+        "nhs_number": ALEX_NHS_NUMBER,
+        "dob[day]": "15",
+        "dob[month]": "3",
+        "dob[year]": "1964",
         "email": "Alex@Example.test",
         "mobile": "07700 900 321",
         "conditions": ["fatigue", "lymphoedema"],
@@ -210,3 +219,96 @@ def test_a_clinician_cannot_enrol_into_another_team(app, clinician, world):
 def test_an_enrolled_patient_cannot_sign_in_before_setting_up(app, clinician, world):
     _enrol(clinician, world)
     assert sign_in_form(app.test_client(), "alex@example.test", "").status_code == 400
+
+
+# ---- NHS number and date of birth (issue 19, item 17) ------------------------------------------
+
+
+def test_the_nhs_number_and_date_of_birth_are_stored_and_shown_on_the_record_and_queue(
+    app, clinician, world
+):
+    assert _enrol(clinician, world).status_code == 200
+    alex = _alex(app)
+    assert alex.nhs_number == "9990000018"  # the digits only, whatever spaces were typed
+    assert alex.date_of_birth.isoformat() == "1964-03-15"
+    record = plain(clinician.get(f"/team/patients/{alex.id}"))
+    assert "NHS number 999 000 0018" in record or "999 000 0018" in record
+    assert "15 March 1964" in record
+    roster = plain(clinician.get("/team/patients/"))
+    assert "999 000 0018" in roster and "15 March 1964" in roster
+
+
+def test_two_patients_with_one_name_are_told_apart_in_the_queue(app, clinician, world):
+    with database(app) as s:
+        ours = s.get(Patient, world.ours.patient)
+        ours.nhs_number, ours.date_of_birth = "9990000026", SYSTEM.today("UTC").replace(year=1970)
+        s.commit()
+    queue_page = plain(clinician.get("/team/"))
+    assert "NHS number 999 000 0026" in queue_page
+    assert "Born " in queue_page and "1970" in queue_page
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Enter the patient's NHS number"),
+        ("999 000 001", "must be 10 numbers"),
+        ("999 000 0019", "not a valid NHS number"),  # the check digit is 8
+        ("999-000-001X", "must be 10 numbers"),
+    ],
+)
+def test_a_wrong_nhs_number_is_refused_beside_the_field_with_what_was_typed(
+    app, clinician, world, typed, message
+):
+    response = _enrol(clinician, world, nhs_number=typed)
+    assert response.status_code == 400
+    said = error_beside(response.get_data(as_text=True), "nhs_number").replace("&#39;", "'")
+    assert message in said
+    assert f'value="{typed}"' in response.get_data(as_text=True)
+    assert _alex(app) is None
+
+
+def test_an_nhs_number_already_in_the_service_is_refused_whichever_team_has_it(
+    app, clinician, world
+):
+    with database(app) as s:
+        s.get(Patient, world.theirs.patient).nhs_number = "9990000018"
+        s.commit()
+    response = _enrol(clinician, world)
+    assert response.status_code == 400
+    said = error_beside(response.get_data(as_text=True), "nhs_number")
+    assert "already in the diary service" in said
+    assert "Oncology" not in said and "Patient b" not in said  # whose it is stays unsaid
+    assert _alex(app) is None
+
+
+@pytest.mark.parametrize(
+    ("day", "month", "year", "message"),
+    [
+        ("", "", "", "Enter the patient's date of birth"),
+        ("31", "2", "1964", "must be a real date"),
+        ("1", "1", "2099", "must be in the past"),
+        ("1", "1", "1890", "within the last 120 years"),
+        ("1", "1", "2020", "16 or older"),
+        ("1", "1", "64", "4-digit year"),
+    ],
+)
+def test_a_wrong_date_of_birth_is_refused_beside_the_field_with_what_was_typed(
+    app, clinician, world, day, month, year, message
+):
+    typed = {"dob[day]": day, "dob[month]": month, "dob[year]": year}
+    response = _enrol(clinician, world, **typed)
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert message in error_beside(body, "dob").replace("&#39;", "'")
+    if year:
+        assert f'value="{year}"' in body
+    assert _alex(app) is None
+
+
+def test_the_nhs_number_is_never_logged(app, clinician, world, caplog):
+    with caplog.at_level(logging.DEBUG):
+        _enrol(clinician, world)
+        _enrol(clinician, world, email="other@example.test")  # refused: the number is taken
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "9990000018" not in logged and "999 000 0018" not in logged

@@ -24,6 +24,9 @@ ANSWERED = (ACKNOWLEDGED, RESOLVED)  # the patient's answers: they stop re-promp
 # Only the team closes an alert of these urgencies, by recording an outcome (rules §4): the
 # patient's answer is kept in its status, and the alert waits for the team all the same.
 TEAM_CLOSES = ("emergency", "same_day")
+# The team tried to reach the patient and did not (no answer, a message left): an event in the
+# alert's history, never a status. The alert keeps its status, so it waits as before.
+CONTACT_ATTEMPTED = "contact_attempted"
 
 
 def waits_for_team(status: str, urgency: str) -> bool:

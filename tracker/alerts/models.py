@@ -19,8 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker import clock
 from tracker.alerts.lifecycle import ACKNOWLEDGED as ACKNOWLEDGED
+from tracker.alerts.lifecycle import ANSWERED, OPEN, STATUSES, TEAM_CLOSES
 from tracker.alerts.lifecycle import CLOSED as CLOSED
-from tracker.alerts.lifecycle import OPEN, STATUSES
 from tracker.alerts.lifecycle import RESOLVED as RESOLVED
 from tracker.alerts.lifecycle import SUPERSEDED as SUPERSEDED
 from tracker.db import Base, UTCDateTime
@@ -32,6 +32,10 @@ from tracker.rules.urgency import Urgency
 
 # What the urgency column may hold, least urgent first.
 URGENCY_VALUES = tuple(u.value for u in Urgency)
+
+# The team's "to do" list (`lifecycle.waits_for_team`) as an index predicate, so the queue's
+# pages are read from small partial indexes rather than from every alert ever raised.
+WAITING_SQL = f"status = '{OPEN}' OR (status IN {ANSWERED!r} AND urgency IN {TEAM_CLOSES!r})"
 
 # Per cent of each page of `alerts` filled by inserts; the rest is for updates (below).
 ALERTS_FILLFACTOR = 70
@@ -53,6 +57,23 @@ class Alert(Base):
             postgresql_where=text("status = 'open'"),
         ),
         Index("ix_alerts_patient_series", "patient_id", "series", "id"),
+        # The queue's two orders: most urgent first (the urgency codes sort alphabetically in
+        # urgency order; tests/team/test_queue_paging.py holds them to it), and by age.
+        Index(
+            "ix_alerts_waiting_urgency",
+            "urgency",
+            "opened_at",
+            "id",
+            sqlite_where=text(WAITING_SQL),
+            postgresql_where=text(WAITING_SQL),
+        ),
+        Index(
+            "ix_alerts_waiting_opened",
+            "opened_at",
+            "id",
+            sqlite_where=text(WAITING_SQL),
+            postgresql_where=text(WAITING_SQL),
+        ),
         # What a prompt's foreign key refers to, so that the database itself holds each prompt
         # to its alert's patient (see Prompt). An index rather than a constraint: SQLite can
         # add one without rebuilding the table.

@@ -17,7 +17,10 @@ from sqlalchemy.orm import Session
 from tracker import clock
 from tracker.alerts.models import Alert
 from tracker.team.models import (
+    ALERT_ASSIGNED,
+    ALERT_UNASSIGNED,
     CONDITIONS_CHANGED,
+    CONTACT_ATTEMPTED,
     END_UNDONE,
     ENDED,
     ENROLLED,
@@ -53,6 +56,9 @@ FOR_PATIENT = {
     OUTCOME_RECORDED: "Noted what they did about an alert",
     CONDITIONS_CHANGED: "Changed the symptoms noted as expected for you",
     QUIET_OUTCOME_RECORDED: "Noted what they did when they had not heard from you for a while",
+    CONTACT_ATTEMPTED: "Tried to contact you",
+    ALERT_ASSIGNED: "Chose who in the team deals with an alert from your diary",
+    ALERT_UNASSIGNED: "Chose who in the team deals with an alert from your diary",
 }
 
 

@@ -48,6 +48,12 @@ class Patient(Base):
             "OR (monitoring_status <> 'ended' AND ended_reason IS NULL)",
             name="ended_reason",
         ),
+        # One NHS number, one patient, across the whole service (issue 19, item 17): the same
+        # number enrolled twice is a mistake to catch, whichever team makes it. NULLs (patients
+        # from before, and open sign-ups) do not collide.
+        Index("uq_patients_nhs_number", "nhs_number", unique=True),
+        # The team's patient list, a page at a time by name (tracker.team.record.patients_of).
+        Index("ix_patients_team_id_name", "team_id", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +62,10 @@ class Patient(Base):
     # Stored lower-cased; it is also the sign-in name.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     mobile: Mapped[str | None] = mapped_column(String(20))  # E.164, for example +447700900123
+    # Ten digits, check digit valid (tracker.patients.nhs_number); never logged. None for
+    # patients enrolled before it was asked and for open sign-ups.
+    nhs_number: Mapped[str | None] = mapped_column(String(10))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
     # Only the first part of a postcode (for example LS6), to show support nearby: never more.
     postcode_district: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)

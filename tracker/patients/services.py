@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +27,8 @@ def create_patient(
     sms_reminders: bool = False,
     known_conditions: Iterable[str] = (),
     conditions_set_by: int | None = None,
+    nhs_number: str | None = None,
+    date_of_birth: date | None = None,
 ) -> Patient:
     """Add a patient (flushed, so it has an id); the caller commits.
 
@@ -42,6 +44,8 @@ def create_patient(
         name=name,
         email=email,
         mobile=mobile,
+        nhs_number=nhs_number,
+        date_of_birth=date_of_birth,
         timezone=settings.timezone.key,
         enrolled_on=clock.local_date(now, settings.timezone),
         password_hash=password_hash,
@@ -54,6 +58,11 @@ def create_patient(
         start_consents(s, patient, email_reminders, sms_reminders, now)
     conditions.add_at_enrolment(s, patient, known_conditions, conditions_set_by, now)
     return patient
+
+
+def nhs_number_taken(s: Session, nhs_number: str) -> bool:
+    """True if any patient of the service already has this NHS number."""
+    return s.scalar(select(Patient.id).where(Patient.nhs_number == nhs_number)) is not None
 
 
 def email_taken(s: Session, email: str, other_than: int | None = None) -> bool:

@@ -1,8 +1,8 @@
 """The treating team's workspace (/team/): staff accounts, enrolment, the queue, patients' records.
 
-`init_app` adds the `when` filter. What the patient's own pages show of the team's work (in
-touch, who has seen their record) is read by tracker.patients.from_team and passed in by their
-views.
+`init_app` adds the `when`, `nhs_number` and `birth_date` filters. What the patient's own pages
+show of the team's work (in touch, who has seen their record) is read by
+tracker.patients.from_team and passed in by their views.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from tracker.config import DEFAULT_TIMEZONE
+from tracker.patients.identity import show_date_of_birth, show_nhs_number
 
 
 def when(value: datetime | None, timezone: str = DEFAULT_TIMEZONE) -> str:
@@ -26,3 +27,5 @@ def when(value: datetime | None, timezone: str = DEFAULT_TIMEZONE) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(when, "when")
+    app.add_template_filter(show_nhs_number, "nhs_number")
+    app.add_template_filter(show_date_of_birth, "birth_date")

@@ -33,6 +33,9 @@ FOR_TEAM = {
     m.OUTCOME_RECORDED: "Recorded what was done about an alert",
     m.CONDITIONS_CHANGED: "Changed the known conditions",
     m.QUIET_OUTCOME_RECORDED: "Recorded what was done when the patient had gone quiet",
+    m.CONTACT_ATTEMPTED: "Tried to contact the patient",
+    m.ALERT_ASSIGNED: "Took on an alert, or gave it to a colleague",
+    m.ALERT_UNASSIGNED: "Left an alert for anyone in the team",
 }
 # Lines of the audit trail on one page of the record: enough for a day's work on a phone.
 PAGE_SIZE = 20

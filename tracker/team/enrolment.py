@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -18,10 +18,12 @@ from werkzeug.datastructures import MultiDict
 from tracker import clock, config
 from tracker.auth import invitations
 from tracker.auth.models import Invitation
-from tracker.forms import Errors, parse_id
+from tracker.diary.forms import date_parts, parse_date
+from tracker.forms import Errors, FieldError, parse_id
 from tracker.notify.queueing import queue_invitation
 from tracker.patients import conditions
 from tracker.patients.contact import ContactError, normalise_email, normalise_mobile
+from tracker.patients.identity import check_date_of_birth, normalise_nhs_number
 from tracker.patients.models import Patient
 from tracker.patients.services import create_patient
 from tracker.rules.catalogue import Catalogue
@@ -29,6 +31,11 @@ from tracker.team import audit
 from tracker.team.models import ENROLLED, INVITATION_MADE, Staff, Team
 
 NAME_MAX = 200  # the width of Patient.name
+DOB = "dob"  # the date input's name prefix; its first box is the field errors point to
+
+
+def _no_date() -> dict[str, str]:
+    return {"day": "", "month": "", "year": ""}
 
 
 @dataclass
@@ -37,6 +44,8 @@ class EnrolValues:
 
     team: str = ""
     name: str = ""
+    nhs_number: str = ""
+    dob: dict[str, str] = field(default_factory=_no_date)
     email: str = ""
     mobile: str = ""
     conditions: list[str] = field(default_factory=list)
@@ -49,12 +58,16 @@ class NewPatient:
     email: str
     mobile: str | None
     conditions: tuple[str, ...]
+    nhs_number: str
+    date_of_birth: date
 
 
 def read_enrolment(form: MultiDict) -> EnrolValues:
     return EnrolValues(
         team=(form.get("team") or "").strip(),
         name=(form.get("name") or "").strip(),
+        nhs_number=(form.get("nhs_number") or "").strip(),
+        dob=date_parts(form, DOB),
         email=(form.get("email") or "").strip(),
         mobile=(form.get("mobile") or "").strip(),
         conditions=[c for c in form.getlist("conditions") if c],
@@ -67,8 +80,14 @@ def check_enrolment(
     team_ids: set[int],
     rules: Catalogue,
     email_taken: Callable[[str], bool],
+    nhs_number_taken: Callable[[str], bool],
+    today: date,
 ) -> NewPatient | None:
-    """Check every field, adding errors in page order; the new patient if all is well."""
+    """Check every field, adding errors in page order; the new patient if all is well.
+
+    An NHS number already enrolled is refused whichever team holds it: the message says so
+    without saying whose it is.
+    """
     team_id = parse_id(values.team)
     if team_id not in team_ids:
         errors.add("team", "Select the patient's treating team")
@@ -79,6 +98,24 @@ def check_enrolment(
         errors.add("name", "Enter the patient's name")
     elif len(values.name) > NAME_MAX:
         errors.add("name", f"The name must be {NAME_MAX} characters or fewer")
+    nhs_number = None
+    if errors.check_text("nhs_number", values.nhs_number, "The NHS number"):
+        try:
+            nhs_number = normalise_nhs_number(values.nhs_number)
+        except FieldError as exc:
+            errors.add("nhs_number", str(exc))
+    if nhs_number is not None and nhs_number_taken(nhs_number):
+        errors.add(
+            "nhs_number",
+            "A patient with this NHS number is already in the diary service. Check the number, "
+            "or ask the patient's team to move them to yours",
+        )
+        nhs_number = None
+    born = None
+    try:
+        born = check_date_of_birth(parse_date(values.dob, "The date of birth"), today)
+    except FieldError as exc:
+        errors.add(f"{DOB}-day", str(exc))
     email = None
     try:
         email = normalise_email(values.email)
@@ -102,9 +139,10 @@ def check_enrolment(
     allowed = set(conditions.condition_codes(rules))
     if any(code not in allowed for code in values.conditions):
         errors.add("conditions", "Select known conditions from the list")
-    if errors or team_id is None or email is None:
+    if errors or team_id is None or email is None or nhs_number is None or born is None:
         return None
-    return NewPatient(team_id, values.name, email, mobile, tuple(sorted(set(values.conditions))))
+    codes = tuple(sorted(set(values.conditions)))
+    return NewPatient(team_id, values.name, email, mobile, codes, nhs_number, born)
 
 
 @dataclass(frozen=True)
@@ -129,6 +167,8 @@ def enrol(s: Session, staff: Staff, new: NewPatient, now: datetime | None = None
         now=now,
         known_conditions=new.conditions,
         conditions_set_by=staff.id,
+        nhs_number=new.nhs_number,
+        date_of_birth=new.date_of_birth,
     )
     audit.record(s, staff.id, ENROLLED, patient, now=now)
     invitation, link, sent = _invite(s, staff, patient, now)

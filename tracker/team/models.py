@@ -33,6 +33,11 @@ TESTS = "tests"
 NO_ACTION = "no_action"
 OUTCOMES = (CONTACTED, APPOINTMENT, TESTS, NO_ACTION)
 OUTCOME_NOTE_MAX = 2000
+# Tries that did not reach the patient (issue 19, item 16): recorded on the same form, they keep
+# the alert (or the quiet patient) waiting for the team, so someone tries again.
+NO_ANSWER = "no_answer"
+LEFT_MESSAGE = "left_message"
+ATTEMPTS = (NO_ANSWER, LEFT_MESSAGE)
 
 # What a member of staff did, as StaffAccess.action records it (tracker.team.audit).
 VIEWED_RECORD = "viewed_record"
@@ -48,6 +53,9 @@ END_UNDONE = "end_undone"  # a discharge or death recorded by mistake, undone
 OUTCOME_RECORDED = "outcome_recorded"
 CONDITIONS_CHANGED = "conditions_changed"  # a known condition added, changed or removed
 QUIET_OUTCOME_RECORDED = "quiet_outcome_recorded"  # what was done about a quiet patient
+CONTACT_ATTEMPTED = "contact_attempted"  # tried to call: no answer, or a message left
+ALERT_ASSIGNED = "alert_assigned"  # detail: which alert, and to which member (by id)
+ALERT_UNASSIGNED = "alert_unassigned"
 TEAM_DETAILS_CHANGED = "team_details_changed"
 TEAM_NOTIFICATIONS_CHANGED = "team_notifications_changed"
 MEMBER_ADDED = "member_added"
@@ -214,6 +222,49 @@ class QuietSpell(Base):
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     staff: Mapped[Staff | None] = relationship(lazy="joined")
+
+
+class ContactAttempt(Base):
+    """A try to reach the patient that did not (no answer, a message left), about an alert or a
+    quiet spell. It changes nothing in what it is about: that still waits for the team."""
+
+    __tablename__ = "contact_attempts"
+    __table_args__ = (
+        CheckConstraint(f"attempt IN {ATTEMPTS!r}", name="attempt"),
+        # About an alert or a quiet spell: exactly one of the two.
+        CheckConstraint("(alert_id IS NULL) <> (quiet_spell_id IS NULL)", name="one_subject"),
+        Index("ix_contact_attempts_alert_id_at", "alert_id", "at"),
+        Index("ix_contact_attempts_quiet_spell_id_at", "quiet_spell_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    quiet_spell_id: Mapped[int | None] = mapped_column(
+        ForeignKey("quiet_spells.id", ondelete="CASCADE")
+    )
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    attempt: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)  # for the team; never shown to the patient
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    staff: Mapped[Staff] = relationship(lazy="joined")
+
+
+class AlertAssignment(Base):
+    """Who in the patient's team has taken an alert on; no row means nobody yet."""
+
+    __tablename__ = "alert_assignments"
+
+    alert_id: Mapped[int] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Indexed for the queue's "assigned to me" filter.
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    assigned_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    staff: Mapped[Staff] = relationship(foreign_keys=[staff_id], lazy="joined")
 
 
 class StaffAccess(Base):

@@ -1,5 +1,8 @@
 """Recording what the team did about an alert. Recording it closes the alert (rules §4).
 
+The same form records a try that did not reach the patient (no answer, a message left) about
+an alert or a quiet patient: a ContactAttempt, which leaves what it is about waiting.
+
 The alert is closed here rather than through tracker.alerts.services, whose status change is
 private to it; this mirrors it exactly: the status, closed_at and updated_at, and an AlertEvent
 with the alert as it then stands. The actor is "staff:<id>".
@@ -14,14 +17,20 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from tracker import clock
+from tracker.alerts.lifecycle import CONTACT_ATTEMPTED as ATTEMPT_EVENT
 from tracker.alerts.models import CLOSED, Alert, AlertEvent
 from tracker.forms import Errors
+from tracker.patients.models import Patient
 from tracker.team import access, audit
 from tracker.team.models import (
+    ATTEMPTS,
+    CONTACT_ATTEMPTED,
     OUTCOME_NOTE_MAX,
     OUTCOME_RECORDED,
     OUTCOMES,
     AlertOutcome,
+    ContactAttempt,
+    QuietSpell,
     Staff,
 )
 from tracker.team.queue import is_waiting
@@ -53,7 +62,7 @@ def read_outcome(form: Mapping[str, str], errors: Errors) -> OutcomeValues:
 
 def check_outcome(values: OutcomeValues, errors: Errors) -> None:
     """Add an error beside each field that is not right."""
-    if values.outcome not in OUTCOMES:
+    if values.outcome not in OUTCOMES + ATTEMPTS:
         errors.add("outcome", "Select what was done")
     errors.check_text("note", values.note, "The note", multiline=True)
     if len(values.note) > OUTCOME_NOTE_MAX:
@@ -83,18 +92,7 @@ def record_outcome(
     alert.status = CLOSED
     alert.closed_at = now
     alert.updated_at = now
-    s.add(
-        AlertEvent(
-            alert_id=alert.id,
-            at=now,
-            action=CLOSED,
-            actor=actor_for(staff),
-            status=alert.status,
-            urgency=alert.urgency,
-            reasons=alert.reasons,
-            rules_version=alert.rules_version,
-        )
-    )
+    _event(s, alert, CLOSED, staff, now)
     s.add(
         AlertOutcome(
             alert_id=alert.id,
@@ -107,3 +105,59 @@ def record_outcome(
     )
     audit.record(s, staff.id, OUTCOME_RECORDED, patient, detail=f"alert {alert.id}", now=now)
     return alert
+
+
+def is_attempt(outcome: str) -> bool:
+    """True for what the form offers that keeps the alert or quiet patient waiting."""
+    return outcome in ATTEMPTS
+
+
+def record_attempt(
+    s: Session,
+    staff: Staff,
+    patient: Patient,
+    attempt: str,
+    note: str | None,
+    *,
+    alert: Alert | None = None,
+    spell: QuietSpell | None = None,
+    now: datetime | None = None,
+) -> ContactAttempt:
+    """Record a try that did not reach the patient, about a waiting alert or quiet spell the
+    caller has read through `access` (the caller commits). Nothing else changes: it waits."""
+    now = now or clock.now()
+    if attempt not in ATTEMPTS or (alert is None) == (spell is None):
+        raise ValueError(attempt)
+    if alert is not None and not is_waiting(alert):
+        raise NotWaiting(alert.id)
+    row = ContactAttempt(
+        patient_id=patient.id,
+        alert_id=alert.id if alert is not None else None,
+        quiet_spell_id=spell.id if spell is not None else None,
+        staff_id=staff.id,
+        attempt=attempt,
+        note=(note or "").strip() or None,
+        at=now,
+    )
+    s.add(row)
+    if alert is not None:
+        _event(s, alert, ATTEMPT_EVENT, staff, now)
+    about = f"alert {alert.id}" if alert is not None else f"quiet {spell.id if spell else ''}"
+    audit.record(s, staff.id, CONTACT_ATTEMPTED, patient, detail=about, now=now)
+    return row
+
+
+def _event(s: Session, alert: Alert, action: str, staff: Staff, now: datetime) -> None:
+    """The alert's history: what the team did, and the alert as it then stands."""
+    s.add(
+        AlertEvent(
+            alert_id=alert.id,
+            at=now,
+            action=action,
+            actor=actor_for(staff),
+            status=alert.status,
+            urgency=alert.urgency,
+            reasons=alert.reasons,
+            rules_version=alert.rules_version,
+        )
+    )

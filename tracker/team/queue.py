@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker import clock
@@ -20,12 +20,13 @@ from tracker.alerts.lifecycle import ANSWERED, TEAM_CLOSES, waits_for_team
 from tracker.alerts.models import ACKNOWLEDGED, OPEN, RESOLVED, Alert, Prompt
 from tracker.alerts.wording import how_long
 from tracker.notify.queueing import prompt_states
+from tracker.patients.identity import show_nhs_number
 from tracker.patients.models import Patient
 from tracker.rules.catalogue import Catalogue
 from tracker.rules.data import series_label
-from tracker.rules.urgency import rank
-from tracker.team import wording
-from tracker.team.models import Staff
+from tracker.team import queue_filter, wording
+from tracker.team.models import AlertAssignment, ContactAttempt, Staff
+from tracker.team.queue_filter import PAGE_SIZE, QueueFilter
 
 # How far back the queue's history of answered alerts goes.
 HISTORY_DAYS = 30
@@ -105,6 +106,10 @@ class QueueRow:
     answer: str | None  # the patient's answer, in words (ANSWER_WORDS)
     answered_at: datetime | None
     delivery: Delivery
+    nhs_number: str = ""  # as people read it, "485 777 3456"; empty if not recorded
+    date_of_birth: date | None = None
+    assigned_to: str | None = None  # the member's name
+    attempt: str | None = None  # the latest contact attempt, in words
 
 
 def has_channel(patient: Patient) -> bool:
@@ -114,16 +119,98 @@ def has_channel(patient: Patient) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue as chosen, with how many alerts the choice holds in all."""
+
+    rows: list[QueueRow]
+    chosen: QueueFilter
+    page: int
+    pages: int
+    total: int
+
+
 def waiting_alerts(s: Session, staff: Staff, rules: Catalogue) -> list[QueueRow]:
-    """The queue for `staff`: alerts of their teams' patients waiting for the team."""
-    rows = s.execute(
-        select(Alert, Patient)
+    """The first page of the queue for `staff`, most urgent first, then oldest."""
+    return queue_page(s, staff, rules, QueueFilter()).rows
+
+
+def queue_page(s: Session, staff: Staff, rules: Catalogue, chosen: QueueFilter) -> QueuePage:
+    """One page of alerts of the member's teams' patients waiting for the team, filtered and
+    sorted in the database; a page past the end is the last page."""
+    query = _chosen(
+        select(Alert, Patient, AlertAssignment)
         .join(Patient, Patient.id == Alert.patient_id)
-        .where(waiting(), Patient.team_id.in_(sorted(staff.team_ids)))
+        .outerjoin(AlertAssignment, AlertAssignment.alert_id == Alert.id)
+        .where(waiting(), Patient.team_id.in_(sorted(staff.team_ids))),
+        staff,
+        chosen,
+    )
+    total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = queue_filter.pages_for(total)
+    page = min(chosen.page, pages)
+    rows = s.execute(
+        query.order_by(*_order(chosen.sort)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
-    prompts = prompts_by_alert(s, [alert.id for alert, _ in rows])
-    queue = [_row(alert, patient, prompts.get(alert.id, []), rules) for alert, patient in rows]
-    return sorted(queue, key=lambda r: (-rank(r.urgency), r.opened_at, r.alert_id))
+    ids = [alert.id for alert, _, _ in rows]
+    prompts = prompts_by_alert(s, ids)
+    tried = latest_attempts(s, "alert_id", ids)
+    queue = [
+        _row(alert, patient, prompts.get(alert.id, []), rules, assigned, tried.get(alert.id))
+        for alert, patient, assigned in rows
+    ]
+    return QueuePage(queue, chosen, page, pages, total)
+
+
+def _chosen(query: Select, staff: Staff, chosen: QueueFilter) -> Select:
+    if chosen.urgency:
+        query = query.where(Alert.urgency == chosen.urgency)
+    if chosen.status == queue_filter.NOT_ANSWERED:
+        query = query.where(Alert.status == OPEN)
+    elif chosen.status == queue_filter.ANSWERED:
+        query = query.where(Alert.status.in_(ANSWERED))
+    elif chosen.status == queue_filter.TRIED:
+        query = query.where(exists().where(ContactAttempt.alert_id == Alert.id))
+    if chosen.assigned == queue_filter.ME:
+        query = query.where(AlertAssignment.staff_id == staff.id)
+    elif chosen.assigned == queue_filter.NOBODY:
+        query = query.where(AlertAssignment.alert_id.is_(None))
+    elif chosen.assigned_id is not None:
+        query = query.where(AlertAssignment.staff_id == chosen.assigned_id)
+    return query
+
+
+def _order(sort: str) -> tuple[ColumnElement, ...]:
+    # The urgency codes sort alphabetically from the most urgent (emergency, same_day, soon), so
+    # the partial index ix_alerts_waiting_urgency serves this order as it stands.
+    if sort == queue_filter.OLDEST:
+        return (Alert.opened_at, Alert.id)
+    if sort == queue_filter.NEWEST:
+        return (Alert.opened_at.desc(), Alert.id.desc())
+    return (Alert.urgency, Alert.opened_at, Alert.id)
+
+
+def latest_attempts(s: Session, about: str, ids: list[int]) -> dict[int, ContactAttempt]:
+    """The latest contact attempt about each of these ids, by id; `about` is "alert_id" or
+    "quiet_spell_id"."""
+    column = getattr(ContactAttempt, about)
+    latest: dict[int, ContactAttempt] = {}
+    if ids:
+        rows = s.scalars(
+            select(ContactAttempt)
+            .where(column.in_(ids))
+            .order_by(ContactAttempt.at, ContactAttempt.id)
+        )
+        for row in rows:  # oldest first: each later one replaces the one before
+            latest[getattr(row, about)] = row
+    return latest
+
+
+def attempt_words(attempt: ContactAttempt | None) -> str | None:
+    """A contact attempt as the queue and the alert's page say it, or None."""
+    if attempt is None:
+        return None
+    return wording.attempt_words(attempt.attempt, attempt.at, attempt.staff.name)
 
 
 def answered_alerts(s: Session, staff: Staff, rules: Catalogue) -> list[QueueRow]:
@@ -164,7 +251,14 @@ def prompts_by_alert(s: Session, alert_ids: list[int]) -> dict[int, list[PromptF
     return found
 
 
-def _row(alert: Alert, patient: Patient, prompts: list[PromptFact], rules: Catalogue) -> QueueRow:
+def _row(
+    alert: Alert,
+    patient: Patient,
+    prompts: list[PromptFact],
+    rules: Catalogue,
+    assigned: AlertAssignment | None = None,
+    attempt: ContactAttempt | None = None,
+) -> QueueRow:
     label = series_label(alert.series, rules, for_team=True)
     return QueueRow(
         alert_id=alert.id,
@@ -185,4 +279,8 @@ def _row(alert: Alert, patient: Patient, prompts: list[PromptFact], rules: Catal
         answer=ANSWER_WORDS.get(alert.status),
         answered_at=alert.closed_at if alert.status in ANSWERED else None,
         delivery=delivery(prompts, patient.is_monitored, has_channel(patient)),
+        nhs_number=show_nhs_number(patient.nhs_number),
+        date_of_birth=patient.date_of_birth,
+        assigned_to=assigned.staff.name if assigned is not None else None,
+        attempt=attempt_words(attempt),
     )

@@ -24,6 +24,7 @@ from tracker.rules.catalogue import Catalogue
 from tracker.rules.quiet import Noted, is_quiet, quiet_state
 from tracker.team import access, audit, wording
 from tracker.team.models import OUTCOMES, QUIET_OUTCOME_RECORDED, QuietSpell, Staff
+from tracker.team.queue import attempt_words, latest_attempts
 
 
 def day_month_year(value: date) -> str:
@@ -150,6 +151,7 @@ class QuietRow:
     team_name: str
     words: str  # "Not heard from since …; last noted: …"
     raised_at: datetime
+    attempt: str | None = None  # the latest try that did not reach them, in words
 
 
 def spell_words(spell: QuietSpell) -> str:
@@ -170,8 +172,18 @@ def waiting_quiet(s: Session, staff: Staff) -> list[QuietRow]:
         )
         .order_by(QuietSpell.created_at, QuietSpell.id)
     ).all()
+    tried = latest_attempts(s, "quiet_spell_id", [q.id for q, _ in rows])
     return [
-        QuietRow(q.id, p.id, p.name, p.team.name, spell_words(q), q.created_at) for q, p in rows
+        QuietRow(
+            q.id,
+            p.id,
+            p.name,
+            p.team.name,
+            spell_words(q),
+            q.created_at,
+            attempt_words(tried.get(q.id)),
+        )
+        for q, p in rows
     ]
 
 

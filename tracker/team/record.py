@@ -22,6 +22,7 @@ from tracker.team import wording
 from tracker.team.delivery import stories_for
 from tracker.team.models import AlertOutcome
 from tracker.team.queue import is_waiting, waiting
+from tracker.team.queue_filter import PAGE_SIZE, pages_for
 
 
 @dataclass(frozen=True)
@@ -149,13 +150,28 @@ class PatientRow:
     waiting: int  # alerts waiting for the team
 
 
-def patients_of(s: Session, team_ids: set[int]) -> list[PatientRow]:
-    """The patients of these teams, by name, each with how many alerts wait for the team."""
+@dataclass(frozen=True)
+class PatientsPage:
+    rows: list[PatientRow]
+    page: int
+    pages: int
+    total: int
+
+
+def patients_of(s: Session, team_ids: set[int], page: int = 1) -> PatientsPage:
+    """One page of the patients of these teams, by name, each with how many alerts wait for the
+    team; a page past the end is the last page."""
+    where = Patient.team_id.in_(sorted(team_ids))
+    total = s.scalar(select(func.count()).select_from(Patient).where(where)) or 0
+    pages = pages_for(total)
+    page = min(max(page, 1), pages)
     patients = list(
         s.scalars(
             select(Patient)
-            .where(Patient.team_id.in_(sorted(team_ids)))
+            .where(where)
             .order_by(Patient.name, Patient.id)
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
         )
     )
     counts = (
@@ -169,4 +185,4 @@ def patients_of(s: Session, team_ids: set[int]) -> list[PatientRow]:
         if patients
         else {}
     )
-    return [PatientRow(p, counts.get(p.id, 0)) for p in patients]
+    return PatientsPage([PatientRow(p, counts.get(p.id, 0)) for p in patients], page, pages, total)

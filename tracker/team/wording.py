@@ -7,12 +7,15 @@ worries you", the team reads "the patient said it worries them". Numbers come fr
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from tracker.alerts.wording import phrase, phrases_once
+from tracker.config import DEFAULT_TIMEZONE
 from tracker.patients.models import ACTIVE, DIED, DISCHARGED, ENDED, PAUSED
 from tracker.rules.catalogue import Catalogue
 from tracker.rules.urgency import Urgency
-from tracker.team.models import APPOINTMENT, CONTACTED, NO_ACTION, TESTS
+from tracker.team.models import APPOINTMENT, CONTACTED, LEFT_MESSAGE, NO_ACTION, NO_ANSWER, TESTS
 
 URGENCY_LABELS = {
     Urgency.EMERGENCY: "Emergency",
@@ -27,6 +30,10 @@ OUTCOME_LABELS = {
     APPOINTMENT: "Appointment booked",
     TESTS: "Referred for tests",
     NO_ACTION: "No action needed",
+}
+ATTEMPT_LABELS = {
+    NO_ANSWER: "Tried to call, no answer",
+    LEFT_MESSAGE: "Left a message",
 }
 
 STATUS_LABELS = {
@@ -75,3 +82,11 @@ def status_label(status: str, ended_reason: str | None) -> str:
     if status == ENDED and ended_reason:
         return f"{label} ({ENDED_LABELS.get(ended_reason, ended_reason)})"
     return label
+
+
+def attempt_words(attempt: str, at: datetime, by: str, timezone: str = DEFAULT_TIMEZONE) -> str:
+    """The latest contact attempt, as the queue and the alert's page show it: "Tried to call,
+    no answer — Tuesday 1 December, 10:14, by Jo Nurse" (the UK's time)."""
+    local = at.astimezone(ZoneInfo(timezone))
+    label = ATTEMPT_LABELS.get(attempt, attempt)
+    return f"{label} — {local:%A} {local.day} {local:%B}, {local:%H:%M}, by {by}"

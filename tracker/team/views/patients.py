@@ -1,4 +1,4 @@
-"""The queue, the team's patients, enrolment, a patient's record, their status, and outcomes.
+"""The team's patients, enrolment, a patient's record, and their status.
 
 Thin: read the form, call a use case in tracker.team, commit, redirect. Every page that shows
 or changes one patient's record writes an audit row in the same commit.
@@ -9,45 +9,34 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 
-from tracker import clock, db
-from tracker.forms import Errors, parse_id, render_form
+from tracker import clock, config, db
+from tracker.forms import Errors, parse_id, parse_int, render_form
 from tracker.patients import conditions as known
 from tracker.patients import reachability
 from tracker.patients.contact import display_mobile
-from tracker.patients.services import email_taken
+from tracker.patients.services import email_taken, nhs_number_taken
 from tracker.rules import load_rules
-from tracker.team import access, audit, enrolment, monitoring, outcomes, quiet, record, wording
-from tracker.team import queue as alert_queue
-from tracker.team.models import OUTCOMES, VIEWED_ALERT, VIEWED_QUIET, VIEWED_RECORD
+from tracker.team import access, audit, enrolment, monitoring, quiet, record, wording
+from tracker.team.models import VIEWED_RECORD
+from tracker.team.queue_filter import PAGE_MAX, page_numbers
 from tracker.team.views.common import bp, or_404, staff
-
-
-@bp.get("/")
-def queue():
-    """Alerts waiting for the member's teams: most urgent first, then oldest (the home page)."""
-    rules = load_rules()
-    return render_template(
-        "team/queue.html",
-        rows=alert_queue.waiting_alerts(db.session(), staff(), rules),
-        history=alert_queue.answered_alerts(db.session(), staff(), rules),
-        history_days=alert_queue.HISTORY_DAYS,
-        quiet=quiet.waiting_quiet(db.session(), staff()),
-        several_teams=len(staff().team_ids) > 1,
-        unreachable=reachability.unreachable_patients(db.session(), staff().team_ids),
-    )
 
 
 @bp.get("/patients/")
 def patients():
-    """Every patient of the member's teams."""
-    rows = record.patients_of(db.session(), staff().team_ids)
+    """The patients of the member's teams, a page at a time, by name."""
+    found = record.patients_of(
+        db.session(), staff().team_ids, parse_int(request.args.get("page"), 1, PAGE_MAX) or 1
+    )
     quiet_days = load_rules().thresholds["quiet_days"]
     return render_template(
         "team/patients.html",
-        rows=rows,
-        quiet=quiet.quiet_patients(db.session(), [r.patient for r in rows], quiet_days),
+        found=found,
+        rows=found.rows,
+        quiet=quiet.quiet_patients(db.session(), [r.patient for r in found.rows], quiet_days),
         quiet_days=quiet_days,
         wording=wording,
+        page_numbers=page_numbers,
         several_teams=len(staff().team_ids) > 1,
         unreachable={
             p.id for p in reachability.unreachable_patients(db.session(), staff().team_ids)
@@ -65,20 +54,16 @@ def enrol():
     values = enrolment.EnrolValues(team=str(teams[0].id) if len(teams) == 1 else "")
     if request.method == "POST":
         values = enrolment.read_enrolment(request.form)
-        new = enrolment.check_enrolment(
-            values,
-            errors,
-            {t.id for t in teams},
-            rules,
-            email_taken=lambda email: email_taken(db.session(), email),
-        )
+        new = _checked(values, errors, teams, rules)
         if new is not None:
             try:
                 with db.transaction() as s:
                     enrolled = enrolment.enrol(s, member, new)
             except IntegrityError:
-                # Someone enrolled this email address between the check and the insert.
-                errors.add("email", "This email address is already used by a diary account")
+                # Someone enrolled this email address or NHS number between the check and the
+                # insert: checking again puts the error beside the field that now clashes.
+                if _checked(values, errors, teams, rules) is not None:
+                    errors.add("email", "This email address is already used by a diary account")
             else:
                 # Shown in this response only: the link is a credential, and is not kept anywhere
                 # it could be read back (only its hash is stored).
@@ -97,6 +82,18 @@ def enrol():
         teams=teams,
         rules=rules,
         allowed=known.condition_codes(rules),
+    )
+
+
+def _checked(values, errors, teams, rules) -> enrolment.NewPatient | None:
+    return enrolment.check_enrolment(
+        values,
+        errors,
+        {t.id for t in teams},
+        rules,
+        email_taken=lambda email: email_taken(db.session(), email),
+        nhs_number_taken=lambda number: nhs_number_taken(db.session(), number),
+        today=clock.today(config.current().timezone),
     )
 
 
@@ -218,77 +215,4 @@ def invitation(patient_id: int):
         sent=made.sent,
         expires_at=made.invitation.expires_at,
         new=False,
-    )
-
-
-@bp.route("/alerts/<int:alert_id>/outcome", methods=["GET", "POST"])
-def outcome(alert_id: int):
-    """Record what the team did about an alert; this closes it."""
-    member = staff()
-    s = db.session()
-    rules = load_rules()
-    with or_404():
-        alert, found = access.alert_for(s, member, alert_id)
-    [view] = record.alert_views(s, [alert], rules)
-    errors = Errors()
-    values = outcomes.OutcomeValues()
-    if request.method == "POST" and view.waiting:
-        values = outcomes.read_outcome(request.form, errors)
-        if not errors:
-            try:
-                with db.transaction() as tx:
-                    outcomes.record_outcome(tx, member, alert_id, values.outcome, values.note)
-            except (outcomes.NotWaiting, IntegrityError):
-                flash("This alert had already been closed.")
-                return redirect(url_for("team.patient", patient_id=found.id))
-            # No name or symptom: flashed messages travel in the (signed, readable) cookie.
-            flash("Saved. The alert is closed and the patient's diary says so.", "success")
-            return redirect(url_for("team.queue"))
-    if request.method == "GET":
-        audit.record(s, member.id, VIEWED_ALERT, found, detail=f"alert {alert.id}")
-        s.commit()
-    return render_form(
-        "team/outcome.html",
-        errors,
-        view=view,
-        p=found,
-        values=values,
-        outcomes=OUTCOMES,
-        outcome_labels=wording.OUTCOME_LABELS,
-        answer=alert_queue.ANSWER_WORDS.get(alert.status),
-    )
-
-
-@bp.route("/quiet/<int:spell_id>/outcome", methods=["GET", "POST"])
-def quiet_outcome(spell_id: int):
-    """Record what the team did about a patient not heard from; this takes them off the queue."""
-    member = staff()
-    s = db.session()
-    with or_404():
-        spell, found = quiet.spell_for(s, member, spell_id)
-    errors = Errors()
-    values = outcomes.OutcomeValues()
-    if request.method == "POST" and spell.outcome is None:
-        values = outcomes.read_outcome(request.form, errors)
-        if not errors:
-            try:
-                with db.transaction() as tx:
-                    quiet.record_quiet_outcome(tx, member, spell_id, values.outcome, values.note)
-            except quiet.AlreadyRecorded:
-                flash("What was done had already been recorded.")
-                return redirect(url_for("team.patient", patient_id=found.id))
-            flash("Saved. The patient has left the list of patients not heard from.", "success")
-            return redirect(url_for("team.queue"))
-    if request.method == "GET":
-        audit.record(s, member.id, VIEWED_QUIET, found, detail=f"quiet {spell.id}")
-        s.commit()
-    return render_form(
-        "team/quiet_outcome.html",
-        errors,
-        spell=spell,
-        words=quiet.spell_words(spell),
-        p=found,
-        values=values,
-        outcomes=OUTCOMES,
-        outcome_labels=wording.OUTCOME_LABELS,
     )

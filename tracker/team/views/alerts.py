@@ -1,0 +1,191 @@
+"""The queue (sorted, filtered and paged), an alert's page with its outcome and who has it, and
+a quiet patient's outcome.
+
+Thin: read the form, call a use case in tracker.team, commit, redirect. A GET writes only the
+audit row of a page that shows one patient's record; the queue's GET writes nothing.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
+
+from tracker import db
+from tracker.forms import Errors, parse_id, render_form
+from tracker.patients import reachability
+from tracker.rules import load_rules
+from tracker.team import access, assignment, audit, outcomes, queue_filter, quiet, record, wording
+from tracker.team import queue as alert_queue
+from tracker.team.models import ATTEMPTS, OUTCOMES, VIEWED_ALERT, VIEWED_QUIET
+from tracker.team.views.common import bp, or_404, staff
+
+# What the outcome form offers, on the alert's page and the quiet patient's alike.
+FORM_WORDS = {
+    "outcomes": OUTCOMES,
+    "outcome_labels": wording.OUTCOME_LABELS,
+    "attempts": ATTEMPTS,
+    "attempt_labels": wording.ATTEMPT_LABELS,
+}
+
+
+@bp.get("/")
+def queue():
+    """Alerts waiting for the member's teams, sorted and filtered as chosen (the home page)."""
+    member = staff()
+    s = db.session()
+    rules = load_rules()
+    chosen = queue_filter.read_filter(request.args)
+    return render_template(
+        "team/queue.html",
+        found=alert_queue.queue_page(s, member, rules, chosen),
+        members=assignment.members_of(s, access.visible_team_ids(member)),
+        me=member,
+        filters=queue_filter,
+        wording=wording,
+        history=alert_queue.answered_alerts(s, member, rules),
+        history_days=alert_queue.HISTORY_DAYS,
+        quiet=quiet.waiting_quiet(s, member),
+        several_teams=len(member.team_ids) > 1,
+        unreachable=reachability.unreachable_patients(s, member.team_ids),
+    )
+
+
+def _alert_page(alert_id: int, errors: Errors, values: outcomes.OutcomeValues, chosen: str = ""):
+    """The alert's page: what it is, its latest contact attempt, who has it, the outcome form."""
+    member = staff()
+    s = db.session()
+    with or_404():
+        alert, found = access.alert_for(s, member, alert_id)
+    [view] = record.alert_views(s, [alert], load_rules())
+    held = assignment.assigned_to(s, alert.id)
+    if request.method == "GET":
+        audit.record(s, member.id, VIEWED_ALERT, found, detail=f"alert {alert.id}")
+        s.commit()
+    return render_form(
+        "team/outcome.html",
+        errors,
+        view=view,
+        p=found,
+        values=values,
+        answer=alert_queue.ANSWER_WORDS.get(alert.status),
+        attempt=alert_queue.attempt_words(
+            alert_queue.latest_attempts(s, "alert_id", [alert.id]).get(alert.id)
+        ),
+        held=held,
+        members=assignment.members_of(s, [found.team_id]),
+        assignee=chosen or (str(held.staff_id) if held else ""),
+        me=member,
+        **FORM_WORDS,
+    )
+
+
+@bp.route("/alerts/<int:alert_id>/outcome", methods=["GET", "POST"])
+def outcome(alert_id: int):
+    """Record what the team did about an alert (this closes it), or a try that did not reach
+    the patient (the alert stays open)."""
+    member = staff()
+    s = db.session()
+    with or_404():
+        alert, found = access.alert_for(s, member, alert_id)
+    errors = Errors()
+    values = outcomes.OutcomeValues()
+    if request.method == "POST" and alert_queue.is_waiting(alert):
+        values = outcomes.read_outcome(request.form, errors)
+        if not errors:
+            try:
+                with db.transaction() as tx:
+                    if outcomes.is_attempt(values.outcome):
+                        outcomes.record_attempt(
+                            tx, member, found, values.outcome, values.note, alert=alert
+                        )
+                    else:
+                        outcomes.record_outcome(tx, member, alert_id, values.outcome, values.note)
+            except (outcomes.NotWaiting, IntegrityError):
+                flash("This alert had already been closed.")
+                return redirect(url_for("team.patient", patient_id=found.id))
+            # No name or symptom: flashed messages travel in the (signed, readable) cookie.
+            if outcomes.is_attempt(values.outcome):
+                flash("Saved. The alert stays open so that someone tries again.", "success")
+            else:
+                flash("Saved. The alert is closed and the patient's diary says so.", "success")
+            return redirect(url_for("team.queue"))
+    return _alert_page(alert_id, errors, values)
+
+
+@bp.post("/alerts/<int:alert_id>/assign")
+def assign(alert_id: int):
+    """Give the alert to a member of the patient's team ("me" for oneself), or to nobody."""
+    member = staff()
+    s = db.session()
+    with or_404():
+        alert, found = access.alert_for(s, member, alert_id)
+    chosen = request.form.get("assignee") or ""
+    to = member.id if chosen == "me" else parse_id(chosen)
+    errors = Errors()
+    if chosen not in ("", "me") and to is None:
+        errors.add("assignee", "Select a member of the team, or nobody")
+    else:
+        try:
+            with db.transaction() as tx:
+                assignment.assign(tx, member, alert.id, to)
+        except assignment.NotAMember:
+            errors.add("assignee", "Select a member of the patient's team, or nobody")
+        except assignment.NotWaiting:
+            flash("This alert had already been closed.")
+            return redirect(url_for("team.patient", patient_id=found.id))
+        except IntegrityError:
+            errors.add("assignee", "Someone changed this at the same moment. Choose again")
+        else:
+            flash("Saved. The queue shows who has this alert.", "success")
+            return redirect(url_for("team.outcome", alert_id=alert.id))
+    return _alert_page(alert.id, errors, outcomes.OutcomeValues(), chosen)
+
+
+@bp.route("/quiet/<int:spell_id>/outcome", methods=["GET", "POST"])
+def quiet_outcome(spell_id: int):
+    """Record what the team did about a patient not heard from (this takes them off the queue),
+    or a try that did not reach them (they stay on it)."""
+    member = staff()
+    s = db.session()
+    with or_404():
+        spell, found = quiet.spell_for(s, member, spell_id)
+    errors = Errors()
+    values = outcomes.OutcomeValues()
+    if request.method == "POST" and spell.outcome is None:
+        values = outcomes.read_outcome(request.form, errors)
+        if not errors:
+            try:
+                with db.transaction() as tx:
+                    if outcomes.is_attempt(values.outcome):
+                        outcomes.record_attempt(
+                            tx, member, found, values.outcome, values.note, spell=spell
+                        )
+                    else:
+                        quiet.record_quiet_outcome(
+                            tx, member, spell_id, values.outcome, values.note
+                        )
+            except quiet.AlreadyRecorded:
+                flash("What was done had already been recorded.")
+                return redirect(url_for("team.patient", patient_id=found.id))
+            if outcomes.is_attempt(values.outcome):
+                flash(
+                    "Saved. The patient stays on the list so that someone tries again.", "success"
+                )
+            else:
+                flash("Saved. The patient has left the list of patients not heard from.", "success")
+            return redirect(url_for("team.queue"))
+    if request.method == "GET":
+        audit.record(s, member.id, VIEWED_QUIET, found, detail=f"quiet {spell.id}")
+        s.commit()
+    return render_form(
+        "team/quiet_outcome.html",
+        errors,
+        spell=spell,
+        words=quiet.spell_words(spell),
+        p=found,
+        values=values,
+        attempt=alert_queue.attempt_words(
+            alert_queue.latest_attempts(s, "quiet_spell_id", [spell.id]).get(spell.id)
+        ),
+        **FORM_WORDS,
+    )
