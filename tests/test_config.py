@@ -97,6 +97,11 @@ def test_messaging_settings_come_from_the_environment(env):
         ({"TRACKER_DETECT_AT": "6 am"}, "TRACKER_DETECT_AT"),
         ({"TRACKER_DETECT_AT": "01:30"}, "skipped or repeated"),
         ({"TRACKER_TIMEZONE": "Europe"}, "TRACKER_TIMEZONE"),
+        ({"NHS_LOGIN_ISSUER": "https://auth.example.test"}, "NHS_LOGIN_CLIENT_ID must be set"),
+        (
+            {"NHS_LOGIN_ISSUER": "https://auth.example.test", "NHS_LOGIN_CLIENT_ID": "x"},
+            "NHS_LOGIN_PRIVATE_KEY_FILE: cannot read",
+        ),
     ],
 )
 def test_a_bad_setting_is_refused_naming_the_variable(env, broken, words):
@@ -182,3 +187,20 @@ def test_the_default_time_zone_is_written_once():
         if DEFAULT_TIMEZONE in path.read_text("utf-8") and "rules" not in path.parts
     ]
     assert places == ["tracker/config.py"]
+
+
+def test_nhs_login_reads_its_key_from_a_file_and_checks_its_levels(env, tmp_path):
+    key = tmp_path / "nhs_login_key.pem"
+    key.write_text("-----BEGIN PRIVATE KEY-----\nnot checked here\n-----END PRIVATE KEY-----\n")
+    nhs = {
+        "NHS_LOGIN_ISSUER": "https://auth.example.test/",
+        "NHS_LOGIN_CLIENT_ID": "tracker",
+        "NHS_LOGIN_PRIVATE_KEY_FILE": str(key),
+    }
+    settings = from_environment({**env, **nhs}).nhs_login
+    assert settings.enabled and settings.issuer == "https://auth.example.test"
+    assert settings.levels == {"P9.Cp.Cd", "P9.Cp.Ck", "P9.Cm"}
+    assert "not checked here" not in repr(settings)  # the key never reaches a log line
+    with pytest.raises(ConfigError, match="NHS_LOGIN_VTR must be a JSON list"):
+        from_environment({**env, **nhs, "NHS_LOGIN_VTR": "P9"})
+    assert not from_environment(env).nhs_login.enabled

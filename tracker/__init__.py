@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from tracker import assets, cli, errors, formatting, logs, security
     from tracker.alerts.views import bp as alerts_bp
     from tracker.auth import init_app as init_auth
+    from tracker.auth.nhs_login_views import bp as nhs_login_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.diary.views import bp as diary_bp
     from tracker.home import bp as home_bp
@@ -60,7 +61,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.register_blueprint(twilio_bp)
     errors.init_app(app)
     formatting.init_app(app)
-    blueprints = (assets.bp, home_bp, auth_bp, diary_bp, settings_bp, alerts_bp, support_bp)
+    blueprints = (assets.bp, home_bp, auth_bp, nhs_login_bp, diary_bp, settings_bp, alerts_bp)
+    blueprints = (*blueprints, support_bp)
     for blueprint in (*blueprints, team_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(support_admin_bp)  # /team/support/: the directory's administration

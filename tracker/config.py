@@ -7,6 +7,7 @@ reads the environment. Each default is written here, once.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -150,6 +151,34 @@ class SignInLimits:
         return max(1, round(self.window.total_seconds() / 60))
 
 
+# The identity level asked of NHS login: P9 (identity checked in person or by a photo ID and a
+# face scan) with any of its three proofs, as a health record needs. A trust may ask for others.
+DEFAULT_NHS_LOGIN_VTR = '["P9.Cp.Cd", "P9.Cp.Ck", "P9.Cm"]'
+DEFAULT_NHS_LOGIN_SCOPE = "openid profile"
+
+
+@dataclass(frozen=True)
+class NhsLoginSettings:
+    """Signing in with NHS login (OpenID Connect): off unless the issuer, the client id and the
+    client's private key are all set."""
+
+    issuer: str | None = None
+    client_id: str | None = None
+    private_key_pem: str | None = field(default=None, repr=False)
+    key_id: str | None = None
+    vtr: str = DEFAULT_NHS_LOGIN_VTR
+    scope: str = DEFAULT_NHS_LOGIN_SCOPE
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.issuer and self.client_id and self.private_key_pem)
+
+    @property
+    def levels(self) -> frozenset[str]:
+        """The vectors of trust asked for: an ID token must carry one of them (`vot`)."""
+        return frozenset(json.loads(self.vtr))
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str
@@ -160,6 +189,7 @@ class Settings:
     notify: NotifySettings
     jobs: JobSettings
     sign_in: SignInLimits = field(default_factory=SignInLimits)
+    nhs_login: NhsLoginSettings = field(default_factory=NhsLoginSettings)
     testing: bool = False
 
     @property
@@ -255,6 +285,7 @@ def from_environment(env: Mapping[str, str] | None = None, clock: Clock | None =
             reloader_child=env.get("WERKZEUG_RUN_MAIN") == "true",
         ),
         notify=_notify_from(read),
+        nhs_login=_nhs_login_from(read, Path(instance), production),
         jobs=JobSettings(
             detect_at=parse_time(read.text("TRACKER_DETECT_AT", DEFAULT_DETECT_AT)),
             timezone=parse_timezone(read.text("TRACKER_TIMEZONE", DEFAULT_TIMEZONE)),
@@ -270,6 +301,41 @@ def from_environment(env: Mapping[str, str] | None = None, clock: Clock | None =
     )
     check(settings, (clock or Clock()).now().date())
     return settings
+
+
+def _nhs_login_from(read: _Reader, instance: Path, production: bool) -> NhsLoginSettings:
+    """NHS login's settings; its private key from a file (instance/ by default), never inline."""
+    issuer = read.optional("NHS_LOGIN_ISSUER")
+    if issuer is None:
+        return NhsLoginSettings()
+    issuer = issuer.rstrip("/")
+    if production and not issuer.startswith("https://"):
+        raise ConfigError("NHS_LOGIN_ISSUER must be an https:// address in production.")
+    client_id = read.optional("NHS_LOGIN_CLIENT_ID")
+    if client_id is None:
+        raise ConfigError("NHS_LOGIN_CLIENT_ID must be set with NHS_LOGIN_ISSUER.")
+    key_file = Path(read.text("NHS_LOGIN_PRIVATE_KEY_FILE", str(instance / "nhs_login_key.pem")))
+    try:
+        pem = key_file.read_text("ascii")
+    except (OSError, UnicodeDecodeError):
+        raise ConfigError(
+            f"NHS_LOGIN_PRIVATE_KEY_FILE: cannot read the private key at {key_file}."
+        ) from None
+    vtr = read.text("NHS_LOGIN_VTR", DEFAULT_NHS_LOGIN_VTR)
+    try:
+        levels = json.loads(vtr)
+    except ValueError:
+        levels = None
+    if not (isinstance(levels, list) and levels and all(isinstance(v, str) for v in levels)):
+        raise ConfigError('NHS_LOGIN_VTR must be a JSON list of vectors, like ["P9.Cp.Cd"].')
+    return NhsLoginSettings(
+        issuer=issuer,
+        client_id=client_id,
+        private_key_pem=pem,
+        key_id=read.optional("NHS_LOGIN_KEY_ID"),
+        vtr=vtr,
+        scope=read.text("NHS_LOGIN_SCOPE", DEFAULT_NHS_LOGIN_SCOPE),
+    )
 
 
 def _notify_from(read: _Reader) -> NotifySettings:

@@ -75,7 +75,8 @@ def sign_in():
                 start_signed_in(outcome)
                 return redirect(safe_next(request.args.get("next"), url_for("diary.home")))
             errors.add("email", WRONG_DETAILS)
-    return render_form("auth/sign_in.html", errors, email=email)
+    nhs_login = config.current().nhs_login.enabled
+    return render_form("auth/sign_in.html", errors, email=email, nhs_login=nhs_login)
 
 
 @bp.post("/sign-out")

@@ -54,6 +54,8 @@ class Patient(Base):
         Index("uq_patients_nhs_number", "nhs_number", unique=True),
         # The team's patient list, a page at a time by name (tracker.team.record.patients_of).
         Index("ix_patients_team_id_name", "team_id", "name", "id"),
+        # One NHS login, one patient (tracker.auth.nhs_login).
+        Index("uq_patients_nhs_login_sub", "nhs_login_sub", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,6 +68,9 @@ class Patient(Base):
     # patients enrolled before it was asked and for open sign-ups.
     nhs_number: Mapped[str | None] = mapped_column(String(10))
     date_of_birth: Mapped[date | None] = mapped_column(Date)
+    # NHS login's subject for this patient, once they first signed in with it; and when.
+    nhs_login_sub: Mapped[str | None] = mapped_column(String(255))
+    nhs_login_linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Only the first part of a postcode (for example LS6), to show support nearby: never more.
     postcode_district: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
