@@ -42,7 +42,8 @@ def test_the_accessibility_statement_has_each_required_part_with_the_owners_deta
         "symptom diary at https://diary.northshire.example",
         "It is run by Northshire Hospitals NHS Foundation Trust",
         "How accessible this diary is",
-        "partially compliant with the Web Content Accessibility Guidelines (WCAG) version 2.2, level AA",
+        "partially compliant with the Web Content Accessibility Guidelines (WCAG) version 2.2, "
+        "level AA",
         "Content that is not accessible",
         "2.2.1 (timing adjustable)",
         "signed out 12 hours after you sign in",
