@@ -162,6 +162,7 @@ def test_back_to_choosing_symptoms_keeps_what_was_typed_without_javascript(no_sc
     check()
     expect(page.locator('input[name="symptoms"][value="cough"]')).to_be_checked()
     expect(page.get_by_text(RESTORED)).to_have_count(0)  # no script: the server kept it
+    expect(page.get_by_text("We have kept what you typed on the next page.")).to_be_visible()
     with app.app_context():
         assert db.session().query(DiaryEntry).count() == 0  # going back saved nothing
     page.locator('input[name="symptoms"][value="rash"]').check()

@@ -440,6 +440,7 @@ def test_going_back_from_the_details_keeps_what_was_typed_without_javascript(
     assert back.status_code == 200
     body = back.get_data(as_text=True)
     assert "<h1>How are you today?</h1>" in body
+    assert "We have kept what you typed on the next page. It is not saved in your diary" in body
     assert re.search(r'value="cough"\s+checked', body)
     assert re.search(r'value="rash"\s+checked', body)
     carried = [(name, html.unescape(value)) for name, value in HIDDEN.findall(body)]
