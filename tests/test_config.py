@@ -48,10 +48,26 @@ def test_in_development_the_links_follow_the_port(env):
     assert from_environment(public).web.public_url == "https://diary.example.org"
 
 
+# Who runs the service: production refuses the statement and the notice without it.
+OWNER = {
+    "TRACKER_ORG_NAME": "Northshire Hospitals NHS Foundation Trust",
+    "TRACKER_ORG_ADDRESS": "1 Hospital Road, Northtown, NT1 1AA",
+    "TRACKER_ORG_EMAIL": "diary@northshire.example",
+    "TRACKER_DPO_EMAIL": "dpo@northshire.example",
+    "TRACKER_ACCESSIBILITY_EMAIL": "access@northshire.example",
+    "TRACKER_ACCESSIBILITY_PREPARED": "2026-11-02",
+    "TRACKER_ACCESSIBILITY_REVIEWED": "2026-11-30",
+    "TRACKER_ACCESSIBILITY_TESTED": "2026-11-27",
+    "TRACKER_PRIVACY_UPDATED": "2026-11-03",
+}
+
+
 def test_production_needs_a_secret_key_and_turns_on_secure_cookies(env):
     with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
         from_environment({**env, "TRACKER_ENV": "production"})
-    settings = from_environment({**env, "TRACKER_ENV": "production", "SECRET_KEY": "k" * 64})
+    settings = from_environment(
+        {**env, **OWNER, "TRACKER_ENV": "production", "SECRET_KEY": "k" * 64}
+    )
     assert settings.production and settings.web.secure_cookies and settings.web.hsts
 
 
@@ -204,3 +220,27 @@ def test_nhs_login_reads_its_key_from_a_file_and_checks_its_levels(env, tmp_path
     with pytest.raises(ConfigError, match="NHS_LOGIN_VTR must be a JSON list"):
         from_environment({**env, **nhs, "NHS_LOGIN_VTR": "P9"})
     assert not from_environment(env).nhs_login.enabled
+
+
+def test_the_statement_and_notice_say_who_runs_the_service(env):
+    """Issue 19, item 11: the deployer's details come from settings; development shows
+    placeholders that say so, and production refuses to start without each of them."""
+    settings = from_environment({**env, **OWNER, "TRACKER_ACCESSIBILITY_PHONE": "0300 123 4567"})
+    owner = settings.owner
+    assert owner.organisation == "Northshire Hospitals NHS Foundation Trust"
+    assert (owner.dpo_email, owner.accessibility_phone) == (
+        "dpo@northshire.example",
+        "0300 123 4567",
+    )
+    assert owner.statement_prepared.isoformat() == "2026-11-02"
+    assert owner.records_kept_years == 8
+    assert "(not set)" in from_environment(env).owner.organisation
+    production = {**env, **OWNER, "TRACKER_ENV": "production", "SECRET_KEY": "k" * 64}
+    for name in OWNER:
+        without = {k: v for k, v in production.items() if k != name}
+        with pytest.raises(ConfigError, match=f"{name} must be set"):
+            from_environment(without)
+    with pytest.raises(ConfigError, match="TRACKER_DPO_EMAIL must be an email address"):
+        from_environment({**env, "TRACKER_DPO_EMAIL": "the DPO"})
+    with pytest.raises(ConfigError, match="TRACKER_ACCESSIBILITY_TESTED must be a date"):
+        from_environment({**env, "TRACKER_ACCESSIBILITY_TESTED": "last week"})

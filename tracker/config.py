@@ -179,6 +179,43 @@ class NhsLoginSettings:
         return frozenset(json.loads(self.vtr))
 
 
+# What the accessibility statement and privacy notice say until the deployer says who they are:
+# plainly placeholders, and refused in production (check_owner).
+PLACEHOLDER = "(not set)"
+
+
+@dataclass(frozen=True)
+class OwnerSettings:
+    """Who runs the service, for its accessibility statement and privacy notice."""
+
+    organisation: str = f"The organisation that runs this diary {PLACEHOLDER}"
+    address: str = PLACEHOLDER
+    contact_email: str = PLACEHOLDER  # the controller's contact for the public
+    dpo_email: str = PLACEHOLDER  # the Data Protection Officer's
+    accessibility_email: str = PLACEHOLDER  # where to report an accessibility problem
+    accessibility_phone: str | None = None
+    statement_prepared: date | None = None
+    statement_reviewed: date | None = None
+    accessibility_tested: date | None = None
+    privacy_updated: date | None = None
+    # Adult health records: the NHS Records Management Code of Practice's minimum.
+    records_kept_years: int = 8
+
+
+# What production must set, each variable with the value it fills.
+OWNER_VARIABLES = {
+    "TRACKER_ORG_NAME": "organisation",
+    "TRACKER_ORG_ADDRESS": "address",
+    "TRACKER_ORG_EMAIL": "contact_email",
+    "TRACKER_DPO_EMAIL": "dpo_email",
+    "TRACKER_ACCESSIBILITY_EMAIL": "accessibility_email",
+    "TRACKER_ACCESSIBILITY_PREPARED": "statement_prepared",
+    "TRACKER_ACCESSIBILITY_REVIEWED": "statement_reviewed",
+    "TRACKER_ACCESSIBILITY_TESTED": "accessibility_tested",
+    "TRACKER_PRIVACY_UPDATED": "privacy_updated",
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str
@@ -190,6 +227,7 @@ class Settings:
     jobs: JobSettings
     sign_in: SignInLimits = field(default_factory=SignInLimits)
     nhs_login: NhsLoginSettings = field(default_factory=NhsLoginSettings)
+    owner: OwnerSettings = field(default_factory=OwnerSettings)
     testing: bool = False
 
     @property
@@ -286,6 +324,7 @@ def from_environment(env: Mapping[str, str] | None = None, clock: Clock | None =
         ),
         notify=_notify_from(read),
         nhs_login=_nhs_login_from(read, Path(instance), production),
+        owner=_owner_from(read),
         jobs=JobSettings(
             detect_at=parse_time(read.text("TRACKER_DETECT_AT", DEFAULT_DETECT_AT)),
             timezone=parse_timezone(read.text("TRACKER_TIMEZONE", DEFAULT_TIMEZONE)),
@@ -300,6 +339,7 @@ def from_environment(env: Mapping[str, str] | None = None, clock: Clock | None =
         ),
     )
     check(settings, (clock or Clock()).now().date())
+    check_owner(settings.owner, settings.production)
     return settings
 
 
@@ -336,6 +376,41 @@ def _nhs_login_from(read: _Reader, instance: Path, production: bool) -> NhsLogin
         vtr=vtr,
         scope=read.text("NHS_LOGIN_SCOPE", DEFAULT_NHS_LOGIN_SCOPE),
     )
+
+
+def _owner_from(read: _Reader) -> OwnerSettings:
+    defaults = OwnerSettings()
+    values: dict[str, Any] = {}
+    for name, key in OWNER_VARIABLES.items():
+        value = read.optional(name)
+        if value is None:
+            continue
+        if isinstance(getattr(defaults, key), str):
+            values[key] = value
+            if key.endswith("email") and not _looks_like_email(value):
+                raise ConfigError(f"{name} must be an email address, not {value!r}.")
+        else:
+            values[key] = _parse_day(name, value)
+    return replace(
+        defaults,
+        **values,
+        accessibility_phone=read.optional("TRACKER_ACCESSIBILITY_PHONE"),
+        records_kept_years=read.number(
+            "TRACKER_RECORDS_KEPT_YEARS", int, defaults.records_kept_years, minimum=1
+        ),
+    )
+
+
+def _looks_like_email(value: str) -> bool:
+    local, at, domain = value.partition("@")
+    return bool(local and at and "." in domain and " " not in value)
+
+
+def _parse_day(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a date written 2026-12-01, not {value!r}.") from None
 
 
 def _notify_from(read: _Reader) -> NotifySettings:
@@ -477,6 +552,17 @@ def check_notify(notify: NotifySettings, public_url: str) -> None:
     if health_words(public_url):
         # Every text carries a link to the diary: the address must say nothing about health.
         raise ConfigError("TRACKER_PUBLIC_URL must not name a condition or body part.")
+
+
+def check_owner(owner: OwnerSettings, production: bool) -> None:
+    """In production, refuse an accessibility statement or privacy notice with placeholders:
+    both are required by law to say who runs the service and how to reach them."""
+    if not production:
+        return
+    defaults = OwnerSettings()
+    for name, key in OWNER_VARIABLES.items():
+        if getattr(owner, key) == getattr(defaults, key):
+            raise ConfigError(f"{name} must be set when TRACKER_ENV=production.")
 
 
 def check_once_a_day(at: time, zone: ZoneInfo, year: int) -> None:

@@ -6,13 +6,16 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, MetaData, String, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from tracker import config
@@ -91,6 +94,36 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    dbapi_connection.create_function("tracker_local_date", 2, _local_date, deterministic=True)
+
+
+class local_date(FunctionElement):
+    """`local_date(column, zone)`: the calendar day ('YYYY-MM-DD') of a UTC timestamp in an IANA
+    time zone, worked out by the database, so that rows can be grouped by the reader's days."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(local_date, "postgresql")
+def _local_date_postgresql(element, compiler, **kw) -> str:
+    at, zone = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"to_char(timezone({zone}, {at}), 'YYYY-MM-DD')"
+
+
+@compiles(local_date, "sqlite")
+def _local_date_sqlite(element, compiler, **kw) -> str:
+    at, zone = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"tracker_local_date({at}, {zone})"
+
+
+def _local_date(stored: str | None, zone: str | None) -> str | None:
+    # SQLite has no time zones: UTCDateTime stores UTC as text, read here as Python would.
+    if stored is None or zone is None:
+        return None
+    at = datetime.fromisoformat(stored)
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+    return at.astimezone(ZoneInfo(zone)).date().isoformat()
 
 
 def fresh_database(server_url: str, name: str) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from markupsafe import Markup, escape
@@ -16,6 +17,12 @@ def long_date(value: date | None) -> str:
     if value is None:
         return ""
     return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def time_of_day(value: datetime, timezone: str) -> str:
+    """A moment's time in `timezone`, as people say it: "9:02am", "5:40pm"."""
+    local = value.astimezone(ZoneInfo(timezone))
+    return f"{local.hour % 12 or 12}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
 def short_date(value: date | None) -> str:
@@ -71,5 +78,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(entry_label)
     app.add_template_filter(long_date)
     app.add_template_filter(short_date)
+    app.add_template_filter(time_of_day)
     app.add_template_filter(symptom_label)
     app.add_template_filter(symptom_name)

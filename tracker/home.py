@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
+from tracker import config
 from tracker.security import public
 
 bp = Blueprint("home", __name__)
@@ -21,10 +22,16 @@ def index():
 @bp.get("/accessibility")
 @public
 def accessibility():
-    return render_template("home/accessibility.html")
+    settings = config.current()
+    return render_template(
+        "home/accessibility.html",
+        owner=settings.owner,
+        public_url=settings.web.public_url,
+        session_hours=round(settings.web.session_lifetime.total_seconds() / 3600),
+    )
 
 
 @bp.get("/privacy")
 @public
 def privacy():
-    return render_template("home/privacy.html")
+    return render_template("home/privacy.html", owner=config.current().owner)

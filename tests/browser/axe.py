@@ -94,6 +94,23 @@ def assert_accessible(page, tags: list[str] | None = None) -> None:
     assert not found, f"axe-core found {len(found)} problem(s) on {page.url}:\n{describe(found)}"
 
 
+def assert_accessible_without_script(page, scripted) -> None:
+    """As assert_accessible, for a page whose context has JavaScript off: axe-core cannot run
+    there (the page's timers never fire), so a copy of the document as served, its scripts
+    removed, is checked in `scripted`, a page of a context with JavaScript on."""
+    page.wait_for_load_state("load")
+    origin = "{0.scheme}://{0.netloc}/".format(urlsplit(page.url))
+    served = re.sub(r"<script\b.*?</script>", "", page.content(), flags=re.S | re.I)
+    scripted.goto(origin)  # the same origin, so the copy's stylesheets load as on the page
+    scripted.set_content(served)
+    found = violations(scripted)
+    tracked = _tracked.get(page)
+    if tracked and tracked.visits:
+        tracked.visits[-1].checked = True
+    _maybe_screenshot(page)
+    assert not found, f"axe-core found {len(found)} problem(s) on {page.url}:\n{describe(found)}"
+
+
 def _maybe_screenshot(page) -> None:
     folder = os.environ.get("TRACKER_SCREENSHOTS")
     if not folder:

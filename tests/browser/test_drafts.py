@@ -7,9 +7,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import axe
 from tests.browser.axe import assert_accessible
+from tests.browser.conftest import PHONE
 from tests.browser.test_diary import choose_symptom
+from tracker import db
 from tracker.diary import services
+from tracker.diary.models import DiaryEntry
 
 pytestmark = pytest.mark.browser
 
@@ -100,7 +104,7 @@ def test_back_to_choosing_symptoms_keeps_what_was_typed(signed_in_page):
     page.goto("/diary/log")
     choose_symptom(page, "cough")
     fill_cough(page)
-    page.get_by_role("link", name="Back to choosing symptoms").click()
+    page.get_by_role("button", name="Back to choosing symptoms").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("How are you today?")
     expect(page.locator('input[name="symptoms"][value="cough"]')).to_be_checked()
     assert_accessible(page)
@@ -110,3 +114,63 @@ def test_back_to_choosing_symptoms_keeps_what_was_typed(signed_in_page):
     expect(page.locator('input[name="severity-cough"][value="7"]')).to_be_checked()
     expect(page.locator('input[name="worrying-cough"][value="yes"]')).to_be_checked()
     assert_accessible(page)
+
+
+@pytest.fixture
+def no_script(request, browser, live_server):
+    """A signed-in phone page with JavaScript off (no draft in the browser to help), and a page
+    with it on, where axe-core checks copies of what the first was served."""
+    context = browser.new_context(
+        base_url=live_server.url, bypass_csp=True, java_script_enabled=False, **PHONE
+    )
+    checker = browser.new_context(base_url=live_server.url, bypass_csp=True, **PHONE)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    visits = axe.track(page, request.node.name)
+    scripted = checker.new_page()
+
+    def check() -> None:
+        axe.assert_accessible_without_script(page, scripted)
+
+    page.goto("/sign-in")
+    check()
+    page.locator("#email").fill(live_server.email)
+    page.locator("#password").fill(live_server.password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url("**/diary/")
+    check()
+    yield page, check
+    checker.close()
+    context.close()
+    assert all(v.checked for v in visits), "a page was loaded but never checked with axe-core"
+
+
+def test_back_to_choosing_symptoms_keeps_what_was_typed_without_javascript(no_script, app):
+    """Issue 19, item 3 (H23): with JavaScript off, going back sends what was typed along with
+    the choice page, and going on shows it again; nothing is saved until "Save to my diary"."""
+    page, check = no_script
+    page.goto("/diary/log")
+    check()
+    page.locator('input[name="symptoms"][value="cough"]').check()
+    page.get_by_role("button", name="Continue", exact=True).click()
+    check()
+    fill_cough(page)
+    page.locator("#onset-cough-day").fill("1")
+    page.get_by_role("button", name="Back to choosing symptoms").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("How are you today?")
+    check()
+    expect(page.locator('input[name="symptoms"][value="cough"]')).to_be_checked()
+    expect(page.get_by_text(RESTORED)).to_have_count(0)  # no script: the server kept it
+    expect(page.get_by_text("We have kept what you typed on the next page.")).to_be_visible()
+    with app.app_context():
+        assert db.session().query(DiaryEntry).count() == 0  # going back saved nothing
+    page.locator('input[name="symptoms"][value="rash"]').check()
+    page.get_by_role("button", name="Continue", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tell us more")
+    check()
+    expect(page.locator("#note-cough")).to_have_value(NOTE)
+    expect(page.locator('input[name="severity-cough"][value="7"]')).to_be_checked()
+    expect(page.locator('input[name="worrying-cough"][value="yes"]')).to_be_checked()
+    expect(page.locator("#onset-cough-day")).to_have_value("1")
+    expect(page.locator("#note-rash")).to_have_value("")

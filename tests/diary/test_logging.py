@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -414,3 +415,57 @@ def test_no_new_symptoms_on_a_day_with_symptoms_is_not_recorded_and_names_them(
     body = patient_client.get("/diary/log").get_data(as_text=True)
     assert "You told us about cough and sore knee today" in body
     assert "choose it below" in body
+
+
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def test_going_back_from_the_details_keeps_what_was_typed_without_javascript(
+    patient_client, session, patient
+):
+    """Issue 19, item 3: "Back to choosing symptoms" sends the details form; the choice page
+    carries what was typed in hidden fields (not the cookie), and going on shows it again.
+    Nothing is saved by going back."""
+    note = 'Worse at night, "dry" & <tickly>, ' + "since the cold. " * 100  # about 1,600 chars
+    post_form(patient_client, "/diary/log", log_form({"cough": {}, "rash": {}}))
+    typed = [
+        ("severity-cough", "7"),
+        ("worrying-cough", "yes"),
+        ("note-cough", note),
+        *date_fields("onset-cough", today() - timedelta(days=3)).items(),
+        ("severity-rash", "2"),
+    ]
+    back = post_form(patient_client, "/diary/log/details", [("go", "back"), *typed])
+
+    assert back.status_code == 200
+    body = back.get_data(as_text=True)
+    assert "<h1>How are you today?</h1>" in body
+    assert "We have kept what you typed on the next page. It is not saved in your diary" in body
+    assert re.search(r'value="cough"\s+checked', body)
+    assert re.search(r'value="rash"\s+checked', body)
+    carried = [(name, html.unescape(value)) for name, value in HIDDEN.findall(body)]
+    assert sorted(pair for pair in carried if pair[0] != "csrf_token") == sorted(typed)
+    assert entries(session, patient_id=patient.id) == []  # going back saves nothing
+    with patient_client.session_transaction() as cookie:
+        assert "since the cold" not in repr(dict(cookie))  # in the page, not the cookie
+
+    # On again, with the rash unticked and fatigue added: the cough is as it was typed.
+    chosen = [*date_fields("entry_date", today()).items(), ("symptoms", "cough")]
+    chosen.append(("symptoms", "fatigue"))
+    forward = post_form(patient_client, "/diary/log", [*chosen, *carried[1:]])
+    assert forward.status_code == 200
+    page = forward.get_data(as_text=True)
+    assert "<h1>Tell us more</h1>" in page
+    assert re.search(r'name="severity-cough" type="radio" value="7"\s+checked', page)
+    assert re.search(r'name="worrying-cough" type="checkbox" value="yes"\s+checked', page)
+    textarea = re.search(r'<textarea[^>]*name="note-cough"[^>]*>(.*?)</textarea>', page, re.S)
+    assert textarea and html.unescape(textarea.group(1)).strip() == note.strip()
+    assert 'name="severity-rash"' not in page
+    assert not re.search(r'name="severity-fatigue" type="radio" value="\d+"\s+checked', page)
+    assert entries(session, patient_id=patient.id) == []
+
+    saved = post_form(patient_client, "/diary/log/details", [*typed[:6], ("severity-fatigue", "3")])
+    assert saved.status_code == 302
+    cough, fatigue = entries(session, patient_id=patient.id)
+    assert (cough.symptom_code, cough.severity, cough.note) == ("cough", 7, note.strip())
+    assert (fatigue.symptom_code, fatigue.severity) == ("fatigue", 3)

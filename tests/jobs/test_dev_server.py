@@ -9,12 +9,13 @@ from flask import Flask
 
 import jobs.dev
 import jobs.scheduler
+from tests.test_config import OWNER
 from tracker import config, create_app
 from tracker.config import for_tests, from_environment
 
 SERVING_CHILD = {"TRACKER_JOBS_IN_WEB": "1", "WERKZEUG_RUN_MAIN": "true"}
-# Production needs a secret key; the others make one in the instance folder.
-PRODUCTION = {"TRACKER_ENV": "production", "SECRET_KEY": "k" * 64}
+# Production needs a secret key (the others make one in the instance folder) and who runs it.
+PRODUCTION = {"TRACKER_ENV": "production", "SECRET_KEY": "k" * 64, **OWNER}
 
 
 @pytest.mark.parametrize(

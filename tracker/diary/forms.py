@@ -7,6 +7,7 @@ Flask-WTF still supplies the CSRF check for every form.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -243,3 +244,23 @@ def parse_details(form, choice: Choice, rules: Catalogue) -> Details:
         if report is not None:
             reports.append(report)
     return Details(values=values, errors=errors, reports=reports)
+
+
+# The details page's own fields, one set per symptom (read_symptom): what going back to the
+# choice page carries in hidden fields, so that coming forward again shows what was typed.
+DETAIL_FIELD = re.compile(
+    r"(severity|worrying|note|name)-[a-z0-9_]{1,40}(-new)?|onset-[a-z0-9_]{1,40}\[(day|month|year)\]"
+)
+
+
+def kept_details(form) -> list[tuple[str, str]]:
+    """The details typed so far, as (name, value) pairs to carry through the choice page.
+
+    In hidden fields rather than the session: the session is a signed cookie of about 4 KB,
+    readable by whoever holds it, and notes run to 2,000 characters each.
+    """
+    return [
+        (name, value)
+        for name, value in form.items(multi=True)
+        if value and DETAIL_FIELD.fullmatch(name)
+    ]

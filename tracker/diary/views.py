@@ -82,9 +82,13 @@ def log():
         choice = forms.parse_choice(
             request.form, _today(), rules, config.current().web.backdate_days
         )
+        kept = forms.kept_details(request.form)
         if choice.errors:
-            return _choose_page(choice)
+            return _choose_page(choice, kept)
         session[CHOICE_KEY] = {"day_parts": choice.day_parts, "chosen": choice.chosen}
+        if kept:  # forward again after going back: the details as they were typed
+            values = {code: forms.read_symptom(request.form, code) for code in choice.chosen}
+            return _details_page(choice, forms.Details(values=values, errors=Errors(), reports=[]))
         return redirect(url_for("diary.log_details"))
     choice = forms.Choice(day_parts=_parts(_today()), chosen=[], errors=Errors())
     saved = session.get(CHOICE_KEY)
@@ -115,6 +119,10 @@ def log_details():
     saved = session.get(CHOICE_KEY)
     if not saved:
         return redirect(url_for("diary.log"))
+    if request.method == "POST" and request.form.get("go") == "back":
+        # Back to the choice, saving nothing: what was typed goes with it in hidden fields.
+        back = forms.Choice(day_parts=saved["day_parts"], chosen=saved["chosen"], errors=Errors())
+        return _choose_page(back, forms.kept_details(request.form))
     choice = forms.parse_choice(
         MultiDict(
             [
@@ -148,11 +156,12 @@ def log_details():
     return _after_save(said, [r.symptom_code for r in details.reports], url_for("diary.home"))
 
 
-def _choose_page(choice: forms.Choice):
+def _choose_page(choice: forms.Choice, kept: list[tuple[str, str]] | None = None):
     return render_form(
         "diary/log.html",
         choice.errors,
         choice=choice,
+        kept=kept or [],
         rules=load_rules(),
         backdate=config.current().web.backdate_days,
     )

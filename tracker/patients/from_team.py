@@ -8,14 +8,16 @@ this module that one step and no further.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import clock
 from tracker.alerts.models import Alert
+from tracker.db import local_date
 from tracker.team.models import (
     ALERT_ASSIGNED,
     ALERT_UNASSIGNED,
@@ -35,7 +37,9 @@ from tracker.team.models import (
     VIEWED_QUIET,
     VIEWED_RECORD,
     AlertOutcome,
+    Staff,
     StaffAccess,
+    Team,
 )
 
 # How long the patient's diary says "your team has been in touch" after an outcome.
@@ -92,30 +96,96 @@ def in_touch(
     return found
 
 
-@dataclass(frozen=True)
-class SeenBy:
-    """One line of "who has looked at your record", as the patient reads it."""
+# Person-days on one page of "who has looked at your record": a short page on a phone.
+ACCESS_PAGE_SIZE = 10
 
-    at: datetime
+
+@dataclass(frozen=True)
+class Doing:
+    """One kind of thing a person did with the record on one day, and how often."""
+
+    what: str
+    times: int
+    first: datetime
+    last: datetime
+
+
+@dataclass(frozen=True)
+class AccessDay:
+    """Everything one person did with the record on one day (in the reader's time zone)."""
+
+    day: date
     who: str
     team: str
-    what: str
+    doings: list[Doing]  # the latest first
 
 
-def seen_by(s: Session, patient_id: int, limit: int = 30) -> list[SeenBy]:
-    """The latest staff access to a patient's record, newest first, in the patient's words."""
-    rows = s.scalars(
-        select(StaffAccess)
-        .where(StaffAccess.patient_id == patient_id)
-        .order_by(StaffAccess.at.desc(), StaffAccess.id.desc())
-        .limit(limit)
-    )
-    return [
-        SeenBy(
-            at=row.at,
-            who=row.staff.name,
-            team=row.team.name if row.team is not None else "",
-            what=FOR_PATIENT.get(row.action, "Looked at your record"),
+@dataclass(frozen=True)
+class AccessPage:
+    """One page of the audit trail, grouped by person and day, newest first."""
+
+    days: list[AccessDay]
+    page: int  # from 1
+    pages: int  # at least 1
+    total: int  # person-days in all
+    zone: str  # the time zone its days and times are in
+
+
+def access_page(
+    s: Session,
+    patient_id: int,
+    page: int,
+    zone: str,
+    words: Mapping[str, str],
+    otherwise: str,
+    size: int = ACCESS_PAGE_SIZE,
+) -> AccessPage:
+    """One page of who has looked at or changed a patient's record, grouped by person and day
+    in `zone` and counted by the database, in `words` (the patient's, or the team's). The
+    caller has checked who may read it; a page out of range shows the nearest one."""
+    rows = (
+        select(
+            StaffAccess.staff_id,
+            StaffAccess.team_id,
+            StaffAccess.action,
+            StaffAccess.at,
+            local_date(StaffAccess.at, zone).label("day"),
         )
-        for row in rows
+        .where(StaffAccess.patient_id == patient_id)
+        .subquery()
+    )
+    key = (rows.c.staff_id, rows.c.team_id, rows.c.day)
+    total = s.scalar(select(func.count()).select_from(select(*key).group_by(*key).subquery()))
+    pages = max(1, -(-(total or 0) // size))
+    page = min(max(page, 1), pages)
+    latest = func.max(rows.c.at).label("latest")
+    groups = s.execute(
+        select(*key, Staff.name, Team.name)
+        .select_from(rows)
+        .join(Staff, Staff.id == rows.c.staff_id)
+        .outerjoin(Team, Team.id == rows.c.team_id)
+        .group_by(*key, Staff.name, Team.name)
+        .order_by(rows.c.day.desc(), latest.desc(), rows.c.staff_id, rows.c.team_id)
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    doings: dict[tuple, list[Doing]] = {}
+    if groups:
+        # What each of this page's people did on its days, kind by kind.
+        first = func.min(rows.c.at).label("first")
+        for *group, action, times, at_first, at_last in s.execute(
+            select(*key, rows.c.action, func.count(), first, latest)
+            .where(
+                rows.c.day.in_({g[2] for g in groups}),
+                rows.c.staff_id.in_({g[0] for g in groups}),
+            )
+            .group_by(*key, rows.c.action)
+            .order_by(latest.desc(), rows.c.action)
+        ):
+            what = words.get(action, otherwise)
+            doings.setdefault(tuple(group), []).append(Doing(what, times, at_first, at_last))
+    days = [
+        AccessDay(date.fromisoformat(day), who, team or "", doings.get((staff, team_id, day), []))
+        for staff, team_id, day, who, team in groups
     ]
+    return AccessPage(days, page, pages, total or 0, zone)

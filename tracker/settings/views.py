@@ -39,7 +39,15 @@ def index():
         rules=load_rules(),
         conditions=patient.known_conditions,
         today=clock.today(patient.timezone),
-        access_rows=from_team.seen_by(db.session(), patient.id),
+        # A page number that is not one is the first page: never an error for a typed address.
+        access=from_team.access_page(
+            db.session(),
+            patient.id,
+            request.args.get("seen_page", 1, type=int) or 1,
+            patient.timezone,
+            from_team.FOR_PATIENT,
+            "Looked at your record",
+        ),
     )
 
 

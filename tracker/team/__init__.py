@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from tracker.config import DEFAULT_TIMEZONE
+from tracker.formatting import time_of_day
 from tracker.patients.identity import show_date_of_birth, show_nhs_number
 
 
@@ -21,8 +22,7 @@ def when(value: datetime | None, timezone: str = DEFAULT_TIMEZONE) -> str:
     if value is None:
         return ""
     local = value.astimezone(ZoneInfo(timezone))
-    hour = local.hour % 12 or 12
-    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+    return f"{local.day} {local:%B %Y} at {time_of_day(value, timezone)}"
 
 
 def init_app(app: Flask) -> None:

@@ -8,13 +8,13 @@ them is in tracker.patients.from_team.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import clock
+from tracker import clock, config
+from tracker.patients.from_team import AccessPage
+from tracker.patients.from_team import access_page as access_page_for
 from tracker.patients.models import Patient
 from tracker.team import models as m
 from tracker.team.models import StaffAccess
@@ -30,6 +30,7 @@ FOR_TEAM = {
     m.RESUMED: "Restarted monitoring",
     m.MOVED: "Moved the patient to another team",
     m.ENDED: "Ended monitoring",
+    m.END_UNDONE: "Undid ending monitoring, which was recorded by mistake",
     m.OUTCOME_RECORDED: "Recorded what was done about an alert",
     m.CONDITIONS_CHANGED: "Changed the known conditions",
     m.QUIET_OUTCOME_RECORDED: "Recorded what was done when the patient had gone quiet",
@@ -37,8 +38,6 @@ FOR_TEAM = {
     m.ALERT_ASSIGNED: "Took on an alert, or gave it to a colleague",
     m.ALERT_UNASSIGNED: "Left an alert for anyone in the team",
 }
-# Lines of the audit trail on one page of the record: enough for a day's work on a phone.
-PAGE_SIZE = 20
 
 
 def record(
@@ -63,44 +62,8 @@ def record(
     return row
 
 
-@dataclass(frozen=True)
-class AccessLine:
-    """One line of "Who has looked at this record" on the team's record."""
-
-    at: datetime
-    who: str
-    team: str
-    what: str
-
-
-@dataclass(frozen=True)
-class AccessPage:
-    lines: list[AccessLine]  # newest first
-    page: int  # from 1
-    pages: int  # at least 1
-    total: int
-
-
-def access_page(s: Session, patient_id: int, page: int, size: int = PAGE_SIZE) -> AccessPage:
-    """One page of the patient's audit trail, newest first. The caller has checked that the
-    patient is one of the member's; a page out of range shows the nearest one."""
-    total = s.scalar(select(func.count()).where(StaffAccess.patient_id == patient_id)) or 0
-    pages = max(1, -(-total // size))
-    page = min(max(page, 1), pages)
-    rows = s.scalars(
-        select(StaffAccess)
-        .where(StaffAccess.patient_id == patient_id)
-        .order_by(StaffAccess.at.desc(), StaffAccess.id.desc())
-        .offset((page - 1) * size)
-        .limit(size)
-    )
-    lines = [
-        AccessLine(
-            at=row.at,
-            who=row.staff.name,
-            team=row.team.name if row.team is not None else "",
-            what=FOR_TEAM.get(row.action, "Looked at the record"),
-        )
-        for row in rows
-    ]
-    return AccessPage(lines, page, pages, total)
+def access_page(s: Session, patient_id: int, page: int) -> AccessPage:
+    """One page of the patient's audit trail in the team's words, grouped by person and day in
+    the service's time zone. The caller has checked that the patient is one of the member's."""
+    zone = config.current().timezone.key
+    return access_page_for(s, patient_id, page, zone, FOR_TEAM, "Looked at the record")
