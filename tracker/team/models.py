@@ -40,6 +40,7 @@ VIEWED_ALERT = "viewed_alert"
 VIEWED_QUIET = "viewed_quiet"  # a quiet patient's item in the queue
 ENROLLED = "enrolled"
 INVITATION_MADE = "invitation_made"
+SIGN_IN_LINK_MADE = "sign_in_link_made"  # a new link for a patient who cannot get in (issue 22)
 PAUSED = "paused"
 RESUMED = "resumed"
 MOVED = "moved"
