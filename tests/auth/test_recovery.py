@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from tests.auth.conftest import database, is_signed_in, read, sign_in_form, text_of
 from tests.conftest import PASSWORD, csrf_from, reconfigure, sign_in_as
+from tests.notify.conftest import dispatch
 from tracker import clock as tracker_clock
 from tracker import config
 from tracker.auth import recovery
@@ -413,3 +414,20 @@ def test_the_code_page_without_asking_first_is_the_one_problem_page(client):
     response = client.get("/account/forgotten/code")
     assert response.status_code == 404
     assert "This code does not work" in text_of(response)
+
+
+def test_a_code_asked_for_at_night_is_sent_at_once_and_never_logged(
+    app, client, clock, account, caplog
+):
+    night = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # quiet hours in London
+    clock.set(night)
+    with caplog.at_level(logging.DEBUG):
+        _ask_by_text(client, account.email, "+447700900001")
+        code = _texted_code(app)
+        dispatch(app, night)
+        _enter(client, "000000" if code != "000000" else "111111")
+        _enter(client, code)
+    (text,) = _messages(app, "reset_code")
+    assert text.status in ("sent", "delivered")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert code not in logged
