@@ -168,8 +168,8 @@ def change_email():
             if not email_change.ask(db.session(), patient, normalise_email(email)):
                 return _too_many()
             flash(
-                f"We have sent a link to {normalise_email(email)}. Your email address changes "
-                f"when you follow it. Until then, keep signing in with {patient.email}.",
+                "We have sent a link to your new email address. Your address changes when you "
+                "follow it. Until then, keep signing in with your old one.",
                 "success",
             )
             return redirect(url_for("settings.index"))

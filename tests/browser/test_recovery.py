@@ -1,0 +1,119 @@
+"""Getting back in on a phone (issue 22): the forgotten-password journey by email, with the link
+read from the outbox as the patient would read it from their email; the text-code pages; a
+link that does not work; changing the email address."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from tests.browser.axe import assert_accessible
+from tests.browser.conftest import sign_in
+
+pytestmark = pytest.mark.browser
+
+NEW_PASSWORD = "a kettle on the windowsill"
+
+
+def _latest(app, variant: str) -> str:
+    """The newest account message of `variant`, as stored in the outbox."""
+    from tracker import db
+    from tracker.notify.models import OutboxMessage
+
+    with app.app_context():
+        query = (
+            select(OutboxMessage.body_text)
+            .where(OutboxMessage.variant == variant)
+            .order_by(OutboxMessage.id.desc())
+        )
+        return db.session().scalars(query).first()
+
+
+def test_a_patient_sets_a_new_password_from_the_emailed_link(app, page, live_server):
+    page.goto("/sign-in")
+    assert_accessible(page)
+    page.get_by_role("link", name="Forgotten your password?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set a new password")
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Email me a link").click()  # nothing typed
+    expect(page.locator("#email-error")).to_contain_text("Enter the email address")
+    assert_accessible(page)
+
+    page.get_by_label("Email address").fill(live_server.email)
+    page.get_by_role("button", name="Email me a link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    assert_accessible(page)
+
+    body = _latest(app, "reset_link")
+    link = re.search(r"https?://\S+/account/reset/[A-Za-z0-9_-]+", body).group(0)
+    path = link[link.index("/account/") :]
+    page.goto(path)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new password")
+    assert_accessible(page)
+
+    page.get_by_label("New password", exact=True).fill("short")
+    page.get_by_label("Type the new password again").fill("short")
+    page.get_by_role("button", name="Save new password").click()
+    expect(page.locator(".nhsuk-error-summary")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Type the new password again").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Save new password").click()
+    expect(page).to_have_url(re.compile(r"/diary/$"))
+    expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text(
+        "Your new password is saved"
+    )
+    assert_accessible(page)
+    assert "The password for your diary account was changed" in _latest(app, "password_changed")
+
+    page.goto(path)  # the link again: it has been used
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link has stopped working")
+    assert_accessible(page)
+
+
+def test_the_text_code_pages_on_a_phone(app, page, live_server):
+    page.goto("/account/forgotten")
+    assert_accessible(page)
+    page.get_by_role("link", name="text you a code instead").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Get a code by text message")
+    assert_accessible(page)
+    page.get_by_label("Email address you sign in with").fill(live_server.email)
+    page.get_by_label("Mobile number you gave us").fill("07700 900001")
+    page.get_by_role("button", name="Text me a code").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Enter the code from the text message"
+    )
+    assert_accessible(page)
+    page.get_by_label("Code").fill("12")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#code-error")).to_contain_text("6-digit code")
+    assert_accessible(page)
+
+
+def test_changing_the_email_address_on_a_phone(app, page, live_server):
+    sign_in(page, live_server)
+    assert_accessible(page)
+    page.goto("/settings/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Change your email address").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change your email address")
+    assert_accessible(page)
+    page.get_by_label("New email address").fill("sam.new@example.test")
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text(
+        "We have sent a link to your new email address"
+    )
+    assert_accessible(page)
+    body = _latest(app, "email_confirm")
+    link = re.search(r"https?://\S+/account/email/[A-Za-z0-9_-]+", body).group(0)
+    page.goto(link[link.index("/account/") :])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your new email address")
+    assert_accessible(page)
+    page.get_by_role("button", name="Use this email address").click()
+    expect(page.get_by_text("You now sign in with sam.new@example.test")).to_be_visible()
+    assert_accessible(page)
