@@ -117,3 +117,25 @@ def test_changing_the_email_address_on_a_phone(app, page, live_server):
     page.get_by_role("button", name="Use this email address").click()
     expect(page.get_by_text("You now sign in with sam.new@example.test")).to_be_visible()
     assert_accessible(page)
+
+
+def test_the_team_sends_a_new_sign_in_link_from_the_record(app, page, live_server):
+    from tests.browser.test_team import _arrange, sign_in_as_clinician
+    from tracker import db
+    from tracker.patients.models import Patient
+
+    _arrange(app, live_server)
+    with app.app_context():
+        s = db.session()
+        patient_id = s.scalar(select(Patient.id).where(Patient.email == live_server.email))
+    sign_in_as_clinician(page)
+    assert_accessible(page)
+    page.goto(f"/team/patients/{patient_id}")
+    assert_accessible(page)
+    page.get_by_role("button", name="Send a new sign-in link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("New sign-in link made")
+    expect(page.locator("#sign-in-link")).to_have_value(re.compile(r"/account/reset/"))
+    assert_accessible(page)
+    page.get_by_role("link", name="Go to the patient's record").click()
+    expect(page.get_by_text("Sent a new link to get into the account")).to_be_visible()
+    assert_accessible(page)
