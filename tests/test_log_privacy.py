@@ -121,7 +121,7 @@ def test_the_suite_wide_log_check_recognises_personal_details():
 
 def test_reset_and_email_change_tokens_in_paths_are_redacted():
     """A reset or email-change link is a live credential too (issue 22)."""
-    for path in ("/account/reset/", "/account/email/"):
+    for path in ("/account/reset/", "/account/email/", "/team/account/reset/"):
         assert redact_request_line(f'"GET {path}Zk3q-_x9AbC HTTP/1.1" 200 -') == (
             f'"GET {path}[redacted] HTTP/1.1" 200 -'
         )

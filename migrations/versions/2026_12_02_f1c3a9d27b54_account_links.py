@@ -2,7 +2,7 @@
 
 One table for the links and text codes that let a patient back in: a password reset by email or
 by text, a new sign-in link from the treating team, and the link that confirms a new email
-address. Only hashes of tokens and codes are stored. No existing row changes.
+address; and the link a member of staff sets a password and an authenticator again from. Only hashes of tokens and codes are stored. No existing row changes.
 
 Revision ID: f1c3a9d27b54
 Revises: e5b2c8d40a17
@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("purpose", sa.String(length=20), nullable=False),
         sa.Column("patient_id", sa.Integer(), nullable=True),
+        sa.Column("staff_id", sa.Integer(), nullable=True),
         sa.Column("code_hash", sa.String(length=64), nullable=True),
         sa.Column("tries", sa.SmallInteger(), nullable=False),
         sa.Column("new_email", sa.String(length=254), nullable=True),
@@ -48,14 +49,20 @@ def upgrade() -> None:
             name=op.f("fk_account_links_patient_id_patients"),
             ondelete="CASCADE",
         ),
+        sa.ForeignKeyConstraint(
+            ["staff_id"],
+            ["staff.id"],
+            name=op.f("fk_account_links_staff_id_staff"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account_links")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_account_links_token_hash")),
     )
-    op.create_index(
-        op.f("ix_account_links_patient_id"), "account_links", ["patient_id"], unique=False
-    )
+    for column in ("patient_id", "staff_id"):
+        op.create_index(op.f(f"ix_account_links_{column}"), "account_links", [column], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_account_links_patient_id"), table_name="account_links")
+    for column in ("patient_id", "staff_id"):
+        op.drop_index(op.f(f"ix_account_links_{column}"), table_name="account_links")
     op.drop_table("account_links")

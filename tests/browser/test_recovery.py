@@ -139,3 +139,51 @@ def test_the_team_sends_a_new_sign_in_link_from_the_record(app, page, live_serve
     page.get_by_role("link", name="Go to the patient's record").click()
     expect(page.get_by_text("Sent a new link to get into the account")).to_be_visible()
     assert_accessible(page)
+
+
+def test_a_team_admin_resets_a_member_and_the_member_sets_up_again(app, page, live_server):
+    from tests.browser.test_team import _arrange, sign_in_as_clinician
+    from tracker import db
+    from tracker.auth.passwords import hash_password
+    from tracker.clock import SYSTEM
+    from tracker.patients.models import Patient
+    from tracker.team.models import CLINICIAN, TEAM_ADMIN, Membership, Staff
+
+    _arrange(app, live_server, role=TEAM_ADMIN)
+    with app.app_context():
+        s = db.session()
+        team_id = s.scalar(select(Patient.team_id).where(Patient.email == live_server.email))
+        nurse = Staff(
+            name="Ali Nurse",
+            email="ali.nurse@example.test",
+            password_hash=hash_password("an old password here"),
+            totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+            totp_enabled_at=SYSTEM.now(),
+        )
+        s.add(nurse)
+        s.flush()
+        s.add(Membership(staff_id=nurse.id, team_id=team_id, role=CLINICIAN))
+        s.commit()
+        nurse_id = nurse.id
+    sign_in_as_clinician(page)
+    assert_accessible(page)
+    page.goto(f"/team/teams/{team_id}/members")
+    assert_accessible(page)
+    page.locator(f'a[href="/team/teams/{team_id}/members/{nurse_id}/reset"]').click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Reset Ali Nurse's")
+    assert_accessible(page)
+    page.get_by_role("button", name="Reset password and authenticator").click()
+    expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text("emailed them")
+    assert_accessible(page)
+
+    body = _latest(app, "staff_reset")
+    link = re.search(r"https?://\S+/team/account/reset/[A-Za-z0-9_-]+", body).group(0)
+    page.context.clear_cookies()
+    page.goto(link[link.index("/team/") :])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new password")
+    assert_accessible(page)
+    page.get_by_label("New password", exact=True).fill("a brand new passphrase")
+    page.get_by_label("Type the new password again").fill("a brand new passphrase")
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"/team/sign-in/set-up$"))
+    assert_accessible(page)

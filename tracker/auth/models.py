@@ -81,11 +81,20 @@ RESET_BY_CODE = "reset_code"  # a 6-digit code by text; the browser holds the li
 RESET_AFTER_CODE = "reset_after_code"  # the set-password page, once the code was right
 RESET_BY_TEAM = "reset_team"  # a new sign-in link the treating team made
 EMAIL_CHANGE = "email_change"  # following it makes `new_email` the sign-in address
-LINK_PURPOSES = (RESET_BY_EMAIL, RESET_BY_CODE, RESET_AFTER_CODE, RESET_BY_TEAM, EMAIL_CHANGE)
+STAFF_RESET = "staff_reset"  # a member sets a password and an authenticator again
+LINK_PURPOSES = (
+    RESET_BY_EMAIL,
+    RESET_BY_CODE,
+    RESET_AFTER_CODE,
+    RESET_BY_TEAM,
+    EMAIL_CHANGE,
+    STAFF_RESET,
+)
 
 
 class AccountLink(Base):
-    """A single-use, expiring link (or text code) that lets a patient back into their account.
+    """A single-use, expiring link (or text code) that lets a patient, or a member of staff
+    (`staff_id`, STAFF_RESET), back into their account.
 
     Made and checked like an invitation (tracker.auth.invitations): only the token's hash is
     stored. A code by text keeps its token in the browser's cookie and the code's keyed hash
@@ -101,6 +110,9 @@ class AccountLink(Base):
     purpose: Mapped[str] = mapped_column(String(20))
     patient_id: Mapped[int | None] = mapped_column(
         ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), index=True
     )
     code_hash: Mapped[str | None] = mapped_column(String(64))
     tries: Mapped[int] = mapped_column(SmallInteger, default=0)

@@ -267,6 +267,7 @@ ACCOUNT_MESSAGES = (
     "email_confirm",  # to a new address: follow the link to make it the sign-in address
     "email_change_asked",  # to the old address: a new one was asked for
     "email_in_use",  # to an address that already has an account: someone tried to use it
+    "staff_reset",  # to a member of staff: set a password and an authenticator again
 )
 
 

@@ -54,6 +54,7 @@ TEAM_NOTIFICATIONS_CHANGED = "team_notifications_changed"
 MEMBER_ADDED = "member_added"
 MEMBER_ROLE_CHANGED = "member_role_changed"
 MEMBER_REMOVED = "member_removed"
+MEMBER_RESET = "member_reset"  # password and authenticator cleared; a link sent (issue 22)
 
 
 class Team(Base):
