@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from tracker import clock, config
 from tracker.auth import invitations, throttle
 from tracker.auth.invitations import Status
 from tracker.auth.models import EMAIL_CHANGE, RESET_BY_EMAIL, AccountLink
-from tracker.auth.recovery import may_reset, path
+from tracker.auth.recovery import expire_links, may_reset, new_link, path
 from tracker.notify import messages
 from tracker.notify.models import EMAIL
 from tracker.notify.queueing import queue_account_message
@@ -38,19 +38,15 @@ def ask(s: Session, patient: Patient, new_email: str, now: datetime | None = Non
     ):
         return False
     owner = s.scalar(select(Patient).where(Patient.email == new_email, Patient.id != patient.id))
-    token = invitations.link_token()
-    link = AccountLink(
-        token_hash=invitations.hash_token(token),
-        purpose=EMAIL_CHANGE,
-        # With no patient the link never works: the address is another account's.
-        patient_id=None if owner is not None else patient.id,
+    # With no patient the link never works: the address is another account's.
+    link, token = new_link(
+        s,
+        EMAIL_CHANGE,
+        LIFETIME,
+        now,
+        patient=patient if owner is None else None,
         new_email=new_email,
-        tries=0,
-        created_at=now,
-        expires_at=now + LIFETIME,
     )
-    s.add(link)
-    s.flush()
     if owner is None:
         context = {
             "confirm_link": path("email", token),
@@ -97,17 +93,7 @@ def confirm(s: Session, token: str, now: datetime | None = None) -> Patient | St
             return Status.USED
         patient.email = new_email
         # Links sent to the old address, and other new addresses asked for, stop working.
-        s.execute(
-            update(AccountLink)
-            .where(
-                AccountLink.patient_id == patient_id,
-                AccountLink.purpose.in_((EMAIL_CHANGE, RESET_BY_EMAIL)),
-                AccountLink.used_at.is_(None),
-                AccountLink.expires_at > now,
-            )
-            .values(expires_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        expire_links(s, now, (EMAIL_CHANGE, RESET_BY_EMAIL), patient_id=patient_id)
         s.commit()
     except IntegrityError:  # another account took the address after the link was sent
         s.rollback()

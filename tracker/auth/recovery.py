@@ -82,27 +82,63 @@ def _allowed_for(s: Session, email: str) -> bool:
     return throttle.take_allowance(s, [(throttle.RESET, key, limits.resets_per_account)], limits)
 
 
-def _new_link(
+def new_link(
     s: Session,
     purpose: str,
-    patient: Patient | None,
     lifetime: timedelta,
     now: datetime,
-    **values,
+    *,
+    patient: Patient | None = None,
+    staff_id: int | None = None,
+    code: str | None = None,
+    new_email: str | None = None,
 ) -> tuple[AccountLink, str]:
+    """Add an account link (flushed) and return it with the raw token for the link or cookie.
+
+    With `code`, the row keeps the code's keyed hash, bound to the token. The caller commits.
+    """
     token = invitations.link_token()
     link = AccountLink(
         token_hash=invitations.hash_token(token),
         purpose=purpose,
         patient_id=patient.id if patient is not None else None,
+        staff_id=staff_id,
+        code_hash=_code_hash(token, code) if code is not None else None,
+        new_email=new_email,
         tries=0,
         created_at=now,
         expires_at=now + lifetime,
-        **values,
     )
     s.add(link)
     s.flush()
     return link, token
+
+
+def expire_links(
+    s: Session,
+    now: datetime,
+    purposes: tuple[str, ...],
+    *,
+    patient_id: int | None = None,
+    staff_id: int | None = None,
+) -> None:
+    """Make every unused link of one account, of these purposes, stop working now."""
+    owner = (
+        AccountLink.patient_id == patient_id
+        if patient_id is not None
+        else AccountLink.staff_id == staff_id
+    )
+    s.execute(
+        update(AccountLink)
+        .where(
+            owner,
+            AccountLink.purpose.in_(purposes),
+            AccountLink.used_at.is_(None),
+            AccountLink.expires_at > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def ask_by_email(s: Session, email: str, now: datetime | None = None) -> None:
@@ -113,7 +149,7 @@ def ask_by_email(s: Session, email: str, now: datetime | None = None) -> None:
     """
     now = now or clock.now()
     patient = _account(s, email) if _allowed_for(s, email) else None
-    link, token = _new_link(s, RESET_BY_EMAIL, patient, EMAIL_LINK_LIFETIME, now)
+    link, token = new_link(s, RESET_BY_EMAIL, EMAIL_LINK_LIFETIME, now, patient=patient)
     context = {"reset_link": path("reset", token), "lifetime": _words(EMAIL_LINK_LIFETIME)}
     if patient is None:
         messages.account_message("reset_link", EMAIL, messages.Team("", "", "", "", ""), context)
@@ -136,18 +172,7 @@ def ask_by_text(s: Session, email: str, mobile: str | None, now: datetime | None
     ):
         patient = None
     code = f"{secrets.randbelow(10**6):06d}"
-    token = invitations.link_token()
-    link = AccountLink(
-        token_hash=invitations.hash_token(token),
-        purpose=RESET_BY_CODE,
-        patient_id=patient.id if patient is not None else None,
-        code_hash=_code_hash(token, code),
-        tries=0,
-        created_at=now,
-        expires_at=now + CODE_LIFETIME,
-    )
-    s.add(link)
-    s.flush()
+    link, token = new_link(s, RESET_BY_CODE, CODE_LIFETIME, now, patient=patient, code=code)
     if patient is not None:
         context = {"code": code, "lifetime": "10 minutes"}
         queue_account_message(s, patient, "reset_code", SMS, patient.mobile, context, link.id, now)
@@ -207,7 +232,7 @@ def check_code(s: Session, token: str, code: str, now: datetime | None = None) -
     if not invitations.claim(s, link.id, now, model=AccountLink):
         s.rollback()
         return CodeResult(problem=Status.USED)
-    _, reset_token = _new_link(s, RESET_AFTER_CODE, patient, AFTER_CODE_LIFETIME, now)
+    _, reset_token = new_link(s, RESET_AFTER_CODE, AFTER_CODE_LIFETIME, now, patient=patient)
     s.commit()
     return CodeResult(reset_token=reset_token)
 
@@ -236,17 +261,7 @@ def set_password(s: Session, link: AccountLink, password: str, now: datetime | N
         return None
     key = put_new_password(s, patient, password_hash, now)
     # Every other way back in that is still open stops working: the password is new.
-    s.execute(
-        update(AccountLink)
-        .where(
-            AccountLink.patient_id == patient.id,
-            AccountLink.purpose.in_((*RESETS, RESET_BY_CODE)),
-            AccountLink.used_at.is_(None),
-            AccountLink.expires_at > now,
-        )
-        .values(expires_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    expire_links(s, now, (*RESETS, RESET_BY_CODE), patient_id=patient.id)
     _tell_password_changed(
         s, patient, came_by=SMS if link.purpose == RESET_AFTER_CODE else EMAIL, key=link.id, now=now
     )
@@ -281,18 +296,8 @@ def team_link(s: Session, patient: Patient, now: datetime | None = None) -> Team
     now = now or clock.now()
     if not may_reset(patient):
         raise ValueError("the account is not set up, or is closed")
-    s.execute(
-        update(AccountLink)
-        .where(
-            AccountLink.patient_id == patient.id,
-            AccountLink.purpose == RESET_BY_TEAM,
-            AccountLink.used_at.is_(None),
-            AccountLink.expires_at > now,
-        )
-        .values(expires_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    link, token = _new_link(s, RESET_BY_TEAM, patient, TEAM_LINK_LIFETIME, now)
+    expire_links(s, now, (RESET_BY_TEAM,), patient_id=patient.id)
+    link, token = new_link(s, RESET_BY_TEAM, TEAM_LINK_LIFETIME, now, patient=patient)
     url = path("reset", token)
     context = {"sign_in_link": url, "lifetime": _words(TEAM_LINK_LIFETIME)}
     sent = queue_account_message(

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from tracker import clock, config
-from tracker.auth import invitations
+from tracker.auth import invitations, recovery
 from tracker.auth.invitations import Status
 from tracker.auth.models import STAFF_RESET, AccountLink
 from tracker.auth.passwords import hash_password
@@ -56,27 +56,8 @@ def reset_member(
     member.totp_last_step = None
     s.execute(delete(RecoveryCode).where(RecoveryCode.staff_id == member.id))
     end_sessions(s, "reset_by_admin", staff_id=member.id, now=now)
-    s.execute(
-        update(AccountLink)
-        .where(
-            AccountLink.staff_id == member.id,
-            AccountLink.used_at.is_(None),
-            AccountLink.expires_at > now,
-        )
-        .values(expires_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    token = invitations.link_token()
-    link = AccountLink(
-        token_hash=invitations.hash_token(token),
-        purpose=STAFF_RESET,
-        staff_id=member.id,
-        tries=0,
-        created_at=now,
-        expires_at=now + LIFETIME,
-    )
-    s.add(link)
-    s.flush()
+    recovery.expire_links(s, now, (STAFF_RESET,), staff_id=member.id)
+    link, token = recovery.new_link(s, STAFF_RESET, LIFETIME, now, staff_id=member.id)
     context = {
         "reset_link": f"{config.current().web.public_url}/team/account/reset/{token}",
         "lifetime": messages.lifetime_words(LIFETIME),
