@@ -174,7 +174,7 @@ def ask_by_text(s: Session, email: str, mobile: str | None, now: datetime | None
     code = f"{secrets.randbelow(10**6):06d}"
     link, token = new_link(s, RESET_BY_CODE, CODE_LIFETIME, now, patient=patient, code=code)
     if patient is not None:
-        context = {"code": code, "lifetime": "10 minutes"}
+        context = {"code": code, "lifetime": f"{CODE_LIFETIME.seconds // 60} minutes"}
         queue_account_message(s, patient, "reset_code", SMS, patient.mobile, context, link.id, now)
     s.commit()
     return token
@@ -249,7 +249,9 @@ def open_reset(
     return link, status
 
 
-def set_password(s: Session, link: AccountLink, password: str, now: datetime | None = None):
+def set_password(
+    s: Session, link: AccountLink, password: str, now: datetime | None = None
+) -> tuple[Patient, str] | None:
     """Claim the link, set the password, end every session and open one here; tell the patient
     by their other channel. One commit; the patient and the new session's key, or None if the
     link was used or expired meanwhile."""
