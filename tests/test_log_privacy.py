@@ -117,3 +117,32 @@ def test_the_suite_wide_log_check_recognises_personal_details():
         assert _PERSONAL.search(text), text
     for text in ('"GET /diary/ HTTP/1.1" 200 -', "patient 12 prompt 3", "2026-11-21 04:40:27"):
         assert not _PERSONAL.search(text), text
+
+
+def test_reset_and_email_change_tokens_in_paths_are_redacted():
+    """A reset or email-change link is a live credential too (issue 22)."""
+    for path in ("/account/reset/", "/account/email/", "/team/account/reset/"):
+        assert redact_request_line(f'"GET {path}Zk3q-_x9AbC HTTP/1.1" 200 -') == (
+            f'"GET {path}[redacted] HTTP/1.1" 200 -'
+        )
+    kept = '"GET /account/forgotten/code HTTP/1.1" 200 -'
+    assert redact_request_line(kept) == kept
+
+
+def test_a_real_servers_access_log_carries_no_reset_token(app, caplog):
+    token = "aLiveResetTokenNotForLogs"
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        for path in (f"/account/reset/{token}", f"/account/email/{token}"):
+            url = f"http://127.0.0.1:{server.server_port}{path}"
+            no_such_link = pytest.raises(urllib.error.HTTPError)
+            with caplog.at_level(logging.INFO, logger="werkzeug"), no_such_link:
+                urllib.request.urlopen(url, timeout=5)
+    finally:
+        server.shutdown()
+        thread.join()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "/account/reset/[redacted]" in logged and "/account/email/[redacted]" in logged
+    assert token not in logged

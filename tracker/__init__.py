@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from tracker.alerts.views import bp as alerts_bp
     from tracker.auth import init_app as init_auth
     from tracker.auth.nhs_login_views import bp as nhs_login_bp
+    from tracker.auth.recovery_views import bp as recovery_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.diary.views import bp as diary_bp
     from tracker.home import bp as home_bp
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     for blueprint in (*blueprints, team_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(support_admin_bp)  # /team/support/: the directory's administration
+    app.register_blueprint(recovery_bp)  # getting back into an account
     cli.init_app(app)
     if settings.web.jobs_in_web:
         from jobs.dev import start_in_dev_server  # `make run` only; see jobs/dev.py

@@ -144,6 +144,10 @@ class SignInLimits:
     window: timedelta = timedelta(minutes=15)
     per_account: int = 5
     per_address: int = 20
+    # Requests for a password reset in the same window: per account (both ways of asking count
+    # together) and per client address.
+    resets_per_account: int = 3
+    resets_per_address: int = 10
 
     @property
     def minutes(self) -> int:

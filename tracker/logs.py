@@ -1,7 +1,8 @@
 """Keep health detail and credentials out of logs.
 
 Request paths can carry health detail (/diary/symptoms/bone_pain) or a credential (/join/<token>,
-a live invitation link: whoever reads it can open the account), and so can query strings
+a live invitation link: whoever reads it can open the account; /account/reset/<token>, a
+password reset; /account/email/<token>, a new address's confirmation), and so can query strings
 (next=…), so the access log keeps only the parts of a path that are neither.
 """
 
@@ -15,12 +16,12 @@ from flask import Flask
 
 REDACTED = "[redacted]"
 _QUERY = re.compile(r"\?[^\s\"]*")
-# The path segment after each of these is redacted: a symptom, or an invitation's token.
-_SECRET_IN_PATH = re.compile(r"(/diary/symptoms/|/join/)[^/\s\"?]+")
+# The path segment after each of these is redacted: a symptom, or a link's token.
+_SECRET_IN_PATH = re.compile(r"(/diary/symptoms/|/join/|/account/reset/|/account/email/)[^/\s\"?]+")
 
 
 def redact_request_line(text: str) -> str:
-    """Drop query strings, the symptom in diary paths and the token in invitation links."""
+    """Drop query strings, the symptom in diary paths and the token in links."""
     text = _QUERY.sub("?" + REDACTED, text)
     return _SECRET_IN_PATH.sub(r"\1" + REDACTED, text)
 

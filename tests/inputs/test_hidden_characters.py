@@ -95,7 +95,6 @@ def test_an_edited_note_with_a_hidden_character_changes_nothing(
 
 DETAILS = {
     "name": "Sam Patient",
-    "email": "sam.new@example.test",
     "mobile": "07700 900 456",
     "postcode": "LS6 1AA",
     "timezone": "Europe/Paris",
@@ -106,6 +105,20 @@ DETAILS = {
 def test_the_patients_details_refuse_hidden_characters(app, patient_client, patient, char):
     for field in DETAILS:
         _refused(app, patient_client, "/settings/details", DETAILS, field, char)
+
+
+@pytest.mark.parametrize("char", HIDDEN, ids=["nul", "esc"])
+def test_a_new_email_address_refuses_hidden_characters(app, patient_client, patient, char):
+    new = {"email": "sam.new@example.test"}
+    _refused(app, patient_client, "/settings/email", new, "email", char)
+
+
+@pytest.mark.parametrize("char", HIDDEN, ids=["nul", "esc"])
+def test_the_forgotten_password_forms_refuse_hidden_characters(app, client, char):
+    _refused(app, client, "/account/forgotten", {"email": "sam@example.test"}, "email", char)
+    text = {"email": "sam@example.test", "mobile": "07700 900123"}
+    for field in text:
+        _refused(app, client, "/account/forgotten/text", text, field, char)
 
 
 @pytest.mark.parametrize("char", HIDDEN, ids=["nul", "esc"])

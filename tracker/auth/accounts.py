@@ -170,9 +170,15 @@ def complete_enrolled(
 
 def replace_password(s: Session, patient: Patient, new_password: str) -> str:
     """New hash, every session ended, and a fresh one for this browser (its key): one commit."""
-    patient.password_hash = hash_password(new_password)
-    patient.password_changed_at = clock.now()
-    end_sessions(s, "password_changed", patient_id=patient.id)
-    key = start_session(s, patient)
+    key = put_new_password(s, patient, hash_password(new_password), clock.now())
     s.commit()
     return key
+
+
+def put_new_password(s: Session, patient: Patient, password_hash: str, now: datetime) -> str:
+    """Store the new hash, end every session of the account and open one for this browser;
+    its key. The caller commits (a reset claims its link in the same transaction)."""
+    patient.password_hash = password_hash
+    patient.password_changed_at = now
+    end_sessions(s, "password_changed", patient_id=patient.id, now=now)
+    return start_session(s, patient)

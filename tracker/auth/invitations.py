@@ -1,4 +1,8 @@
-"""Invitation links: single use, expiring, and stored only as a hash of their token."""
+"""Invitation links: single use, expiring, and stored only as a hash of their token.
+
+Account links (tracker.auth.models.AccountLink: a password reset, the team's sign-in link, a new
+email address's confirmation) are made, looked up and claimed the same way, by these functions.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tracker import clock, config
-from tracker.auth.models import Invitation
+from tracker.auth.models import AccountLink, Invitation
 from tracker.notify import sms_words
 from tracker.patients.contact import normalise_email
 from tracker.team.models import Team
@@ -73,24 +77,31 @@ def create_invitation(
     return invitation, token
 
 
+Link = Invitation | AccountLink
+
+
 def look_up(
-    db: Session, token: str, now: datetime | None = None
-) -> tuple[Invitation | None, Status]:
-    """The invitation a token belongs to, and whether it can still be used."""
+    db: Session, token: str, now: datetime | None = None, model: type[Link] = Invitation
+) -> tuple[Link | None, Status]:
+    """The invitation (or account link, by `model`) a token belongs to, and whether it can still
+    be used."""
     if not token or len(token) > TOKEN_MAX_LENGTH:
         return None, Status.UNKNOWN
-    invitation = db.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
-    if invitation is None:
+    link = db.scalar(select(model).where(model.token_hash == hash_token(token)))
+    if link is None:
         return None, Status.UNKNOWN
-    if invitation.used_at is not None:
-        return invitation, Status.USED
-    if invitation.expires_at <= (now or clock.now()):
-        return invitation, Status.EXPIRED
-    return invitation, Status.VALID
+    if link.used_at is not None:
+        return link, Status.USED
+    if link.expires_at <= (now or clock.now()):
+        return link, Status.EXPIRED
+    return link, Status.VALID
 
 
-def claim(db: Session, invitation_id: int, now: datetime | None = None) -> bool:
-    """Mark the invitation used, if nobody has yet and it has not expired. True if this call won.
+def claim(
+    db: Session, invitation_id: int, now: datetime | None = None, model: type[Link] = Invitation
+) -> bool:
+    """Mark the invitation (or account link) used, if nobody has yet and it has not expired.
+    True if this call won.
 
     A single conditional UPDATE, so that when two tabs (or two workers) submit the same link at
     once only one row count comes back as 1. Run it in the same transaction that creates the
@@ -99,12 +110,8 @@ def claim(db: Session, invitation_id: int, now: datetime | None = None) -> bool:
     """
     now = now or clock.now()
     result = db.execute(
-        update(Invitation)
-        .where(
-            Invitation.id == invitation_id,
-            Invitation.used_at.is_(None),
-            Invitation.expires_at > now,
-        )
+        update(model)
+        .where(model.id == invitation_id, model.used_at.is_(None), model.expires_at > now)
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -71,12 +71,12 @@ def client_address() -> str | None:
     return request.remote_addr
 
 
-def too_many_attempts(template: str, who: str) -> Response:
+def too_many_attempts(template: str, who: str, **context) -> Response:
     """429 with the page saying how long to wait; `who` ("Sign-in", "Staff sign-in") is logged."""
     limits = config.current().sign_in
     # Nothing about who tried: just that the limit was met, for spotting an attack.
     current_app.logger.warning("%s refused: too many failed attempts", who)
-    response = make_response(render_template(template, minutes=limits.minutes))
+    response = make_response(render_template(template, minutes=limits.minutes, **context))
     response.status_code = 429
     response.headers["Retry-After"] = str(int(limits.window.total_seconds()))
     return response

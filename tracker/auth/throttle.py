@@ -1,4 +1,5 @@
-"""Limits on failed sign-ins, per account and per address, counted in the database.
+"""Limits on failed sign-ins, per account and per address, counted in the database; and on
+requests for account links (a password reset, a new email address's confirmation), the same way.
 
 The count lives in the database rather than in memory so that it holds however many worker
 processes serve the site: a guesser cannot get a fresh allowance by landing on another worker.
@@ -25,6 +26,11 @@ from tracker.config import SignInLimits
 
 ACCOUNT = "account"
 ADDRESS = "address"
+# Requests for a reset: per account (the email address typed, whether or not it has one) and per
+# client address; and requests to confirm a new email address, per signed-in account.
+RESET = "reset"
+RESET_FROM = "reset_ip"
+EMAIL_CHANGE = "email_chg"
 
 
 # The limits are settings (`Settings.sign_in`); this module counts against them.
@@ -67,6 +73,35 @@ def subject_for(email: str, address: str | None, secret: str | None = None) -> S
         account=_keyed_hash(ACCOUNT, email.strip().lower(), secret),
         address=_keyed_hash(ADDRESS, _address_group(address), secret),
     )
+
+
+def keyed(kind: str, value: str, secret: str | None = None) -> str:
+    """The keyed hash a count is kept under for `value` (an email address is lower-cased)."""
+    secret = secret if secret is not None else config.current().secret_key
+    if kind in (ADDRESS, RESET_FROM):
+        value = _address_group(value)
+    return _keyed_hash(kind, value.strip().lower(), secret)
+
+
+def take_allowance(
+    db: Session, counts: list[tuple[str, str, int]], limits: Limits, now: datetime | None = None
+) -> bool:
+    """Count one request under each (kind, key_hash, limit); False if any limit is passed.
+
+    As `begin_attempt`: the rows are committed before anything is counted, so a burst spread
+    over several workers is refused rather than let through, and a refused request leaves no
+    row. The window is the sign-in window, which `prune` tidies to. Commits the session.
+    """
+    now = now or clock.now()
+    since = now - limits.window
+    rows = [SignInFailure(kind=kind, key_hash=key_hash, at=now) for kind, key_hash, _ in counts]
+    db.add_all(rows)
+    db.commit()
+    if all(_count(db, kind, key_hash, since) <= limit for kind, key_hash, limit in counts):
+        return True
+    db.execute(delete(SignInFailure).where(SignInFailure.id.in_([r.id for r in rows])))
+    db.commit()
+    return False
 
 
 def _count(db: Session, kind: str, key_hash: str, since: datetime) -> int:

@@ -257,6 +257,33 @@ def account_notice(app: Flask | None = None) -> Rendered:
     return render_email("account_notice", {"links": links(app)}, app)
 
 
+# What an account message can be (its outbox `variant`, and its folder under messages/). Each
+# is about the account only: none names the diary's purpose or anything about health.
+ACCOUNT_MESSAGES = (
+    "reset_link",  # "Forgotten your password?": the link, by email
+    "reset_code",  # the same by text: a 6-digit code
+    "password_changed",  # told by the other channel after a reset
+    "sign_in_link",  # the treating team made a new sign-in link
+    "email_confirm",  # to a new address: follow the link to make it the sign-in address
+    "email_change_asked",  # to the old address: a new one was asked for
+    "email_in_use",  # to an address that already has an account: someone tried to use it
+    "staff_reset",  # to a member of staff: set a password and an authenticator again
+)
+
+
+def account_message(
+    variant: str, channel: str, team: Team, context: dict, app: Flask | None = None
+) -> Rendered:
+    """An email or a text about the account itself (`ACCOUNT_MESSAGES`)."""
+    if variant not in ACCOUNT_MESSAGES:
+        raise ValueError(variant)
+    app = app or current_app._get_current_object()
+    context = {"team": team, "links": links(app), **context}
+    if channel == SMS:
+        return render_sms(f"{variant}/sms.txt", team, context, app)
+    return render_email(variant, context, app)
+
+
 def team_notice(kind: str, count: int, link: str, app: Flask | None = None) -> Rendered:
     """An email to a team: how many alerts, and the link to the queue. Nothing about anyone."""
     app = app or current_app._get_current_object()

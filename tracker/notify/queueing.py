@@ -5,6 +5,10 @@
 - `queue_team_email`: an email to a treating team about its queue (tracker.team.notify decides
   what; this queues it).
 - `queue_account_notice`: "someone tried to sign up with your address" (tracker.auth.accounts).
+- `queue_account_message`: the other messages about an account: a reset link or code, "your
+  password was changed", a new email address to confirm (tracker.auth.recovery).
+- `queue_staff_message`: a link for a member of staff to set up their account again
+  (tracker.team.member_reset).
 - `prompt_states`: what became of prompts, for the team's queue.
 
 Each adds to the session; the caller commits, with whatever caused the message.
@@ -87,6 +91,67 @@ def queue_account_notice(s: Session, patient: Patient, now: datetime | None = No
         now=now,
         patient_id=patient.id,
         timezone=patient.timezone,
+    )
+    return new_id is not None
+
+
+def queue_account_message(
+    s: Session,
+    patient: Patient,
+    variant: str,
+    channel: str,
+    to: str,
+    context: dict,
+    key: str | int,
+    now: datetime | None = None,
+) -> bool:
+    """Queue one account message (messages.ACCOUNT_MESSAGES) to `to`; True if queued.
+
+    Of kind account_notice, with `variant` saying which. `key` tells one purpose from another
+    (a link's id): queueing the same twice queues once. Sent even while monitoring is paused
+    or ended, never after a death (tracker.notify.dispatch.screening), and never held for
+    quiet hours: a code or a link that waited for the morning would have stopped working.
+    """
+    now = now or clock.now()
+    rendered = messages.account_message(variant, channel, messages.Team.of(patient.team), context)
+    new_id = queue(
+        s,
+        group_key=f"account_notice:{variant}:{key}",
+        kind=ACCOUNT_NOTICE,
+        variant=variant,
+        channel=channel,
+        to=to,
+        rendered=rendered,
+        now=now,
+        patient_id=patient.id,
+        timezone=patient.timezone,
+    )
+    return new_id is not None
+
+
+def queue_staff_message(
+    s: Session,
+    to: str,
+    team,
+    variant: str,
+    context: dict,
+    key: str | int,
+    now: datetime | None = None,
+) -> bool:
+    """Queue an account message to a member of staff at `to`, about `team` (a Team row); True
+    if queued. Like a team's email, never held for quiet hours."""
+    now = now or clock.now()
+    rendered = messages.account_message(variant, EMAIL, messages.Team.of(team), context)
+    new_id = queue(
+        s,
+        group_key=f"account_notice:{variant}:{key}",
+        kind=ACCOUNT_NOTICE,
+        variant=variant,
+        channel=EMAIL,
+        to=to,
+        rendered=rendered,
+        now=now,
+        team_id=team.id,
     )
     return new_id is not None
 

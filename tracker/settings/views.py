@@ -14,9 +14,8 @@ from tracker.config import DEFAULT_TIMEZONE
 from tracker.forms import Errors, render_form
 from tracker.patients import conditions as known
 from tracker.patients import from_team
-from tracker.patients.contact import ContactError, display_mobile, normalise_email, normalise_mobile
+from tracker.patients.contact import ContactError, display_mobile, normalise_mobile
 from tracker.patients.models import Patient
-from tracker.patients.services import email_taken
 from tracker.patients.timezones import is_valid_timezone
 from tracker.rules import load_rules
 from tracker.settings.services import Details, save_details
@@ -57,33 +56,35 @@ def details():
     errors = Errors()
     values = {
         "name": patient.name,
-        "email": patient.email,
         "mobile": display_mobile(patient.mobile),
         "postcode": patient.postcode_district or "",
         "timezone": patient.timezone,
     }
     if request.method == "POST":
         values = {k: (request.form.get(k) or "").strip() for k in values}
-        clean = _check_details(values, patient, errors)
+        clean = _check_details(values, errors)
+        # The email address changes only by a link sent to the new one (tracker.auth.email_change).
+        clean["email"] = patient.email
         if not errors:
             with db.transaction():
                 save_details(patient, Details(**clean))
             flash("Your details have been saved.", "success")
             return redirect(url_for("settings.index"))
-    return render_form("settings/details.html", errors, values=values, zones=COMMON_ZONES)
+    return render_form(
+        "settings/details.html", errors, values=values, zones=COMMON_ZONES, email=patient.email
+    )
 
 
 # What each field is called in its error messages.
 DETAIL_SUBJECTS = {
     "name": "Your name",
-    "email": "Your email address",
     "mobile": "Your mobile number",
     "postcode": "Your postcode",
     "timezone": "The time zone",
 }
 
 
-def _check_details(values: dict[str, str], patient: Patient, errors: Errors) -> dict:
+def _check_details(values: dict[str, str], errors: Errors) -> dict:
     clean: dict = {}
     for key, what in DETAIL_SUBJECTS.items():  # first, so that its message is the one shown
         errors.check_text(key, values[key], what)
@@ -92,12 +93,6 @@ def _check_details(values: dict[str, str], patient: Patient, errors: Errors) -> 
     elif len(values["name"]) > NAME_MAX:
         errors.add("name", f"Your name must be {NAME_MAX} characters or fewer")
     clean["name"] = values["name"]
-    try:
-        clean["email"] = normalise_email(values["email"])
-        if email_taken(db.session(), clean["email"], other_than=patient.id):
-            errors.add("email", "That email address is already used by another account")
-    except ContactError as exc:
-        errors.add("email", str(exc))
     try:
         clean["mobile"] = normalise_mobile(values["mobile"])
     except ContactError as exc:

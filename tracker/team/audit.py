@@ -26,6 +26,7 @@ FOR_TEAM = {
     m.VIEWED_QUIET: "Looked at when the patient was last heard from",
     m.ENROLLED: "Added the patient",
     m.INVITATION_MADE: "Made a link to set up the account",
+    m.SIGN_IN_LINK_MADE: "Sent a new link to get into the account",
     m.PAUSED: "Paused monitoring",
     m.RESUMED: "Restarted monitoring",
     m.MOVED: "Moved the patient to another team",

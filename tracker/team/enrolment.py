@@ -1,4 +1,5 @@
-"""A clinician enrols a patient: the record, the known conditions, and an invitation link.
+"""A clinician enrols a patient: the record, the known conditions, and an invitation link; and
+later, for a patient who cannot get into their account, a new sign-in link.
 
 The patient is created without a password (tracker.patients.services.create_patient, as at
 sign-up). The invitation completes that same record when the patient opens it
@@ -16,8 +17,9 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from tracker import clock, config
-from tracker.auth import invitations
+from tracker.auth import invitations, recovery
 from tracker.auth.models import Invitation
+from tracker.auth.recovery import TeamLink
 from tracker.diary.forms import date_parts, parse_date
 from tracker.forms import Errors, FieldError, parse_id
 from tracker.notify.queueing import queue_invitation
@@ -28,7 +30,7 @@ from tracker.patients.models import Patient
 from tracker.patients.services import create_patient
 from tracker.rules.catalogue import Catalogue
 from tracker.team import audit
-from tracker.team.models import ENROLLED, INVITATION_MADE, Staff, Team
+from tracker.team.models import ENROLLED, INVITATION_MADE, SIGN_IN_LINK_MADE, Staff, Team
 
 NAME_MAX = 200  # the width of Patient.name
 DOB = "dob"  # the date input's name prefix; its first box is the field errors point to
@@ -203,6 +205,17 @@ def _invite(
         s, staff.id, INVITATION_MADE, patient, detail=f"invitation {invitation.id}", now=now
     )
     return invitation, link, queue_invitation_message(s, patient, link, invitation.id)
+
+
+def new_sign_in_link(
+    s: Session, staff: Staff, patient: Patient, now: datetime | None = None
+) -> TeamLink:
+    """A new link for a patient who cannot get into their account, audited (the caller
+    commits). Their password stays until they choose a new one with it."""
+    now = now or clock.now()
+    made = recovery.team_link(s, patient, now)
+    audit.record(s, staff.id, SIGN_IN_LINK_MADE, patient, detail=f"link {made.link.id}", now=now)
+    return made
 
 
 def queue_invitation_message(s: Session, patient: Patient, link: str, invitation_id: int) -> bool:

@@ -45,6 +45,7 @@ VIEWED_ALERT = "viewed_alert"
 VIEWED_QUIET = "viewed_quiet"  # a quiet patient's item in the queue
 ENROLLED = "enrolled"
 INVITATION_MADE = "invitation_made"
+SIGN_IN_LINK_MADE = "sign_in_link_made"  # a new link for a patient who cannot get in (issue 22)
 PAUSED = "paused"
 RESUMED = "resumed"
 MOVED = "moved"
@@ -61,6 +62,7 @@ TEAM_NOTIFICATIONS_CHANGED = "team_notifications_changed"
 MEMBER_ADDED = "member_added"
 MEMBER_ROLE_CHANGED = "member_role_changed"
 MEMBER_REMOVED = "member_removed"
+MEMBER_RESET = "member_reset"  # password and authenticator cleared; a link sent (issue 22)
 
 
 class Team(Base):

@@ -16,10 +16,19 @@ from sqlalchemy.orm import Session
 from tracker.alerts.models import OPEN, Alert, Prompt
 from tracker.notify.dispatch.claims import Job, T
 from tracker.notify.dispatch.outcomes import CANCELLED_OK, HELD, UNREACHABLE, Outcome
-from tracker.notify.models import EMAIL, INVITATION, PROMPT, REMINDER, REPLY, SMS, TEAM_NOTICE
+from tracker.notify.models import (
+    ACCOUNT_NOTICE,
+    EMAIL,
+    INVITATION,
+    PROMPT,
+    REMINDER,
+    REPLY,
+    SMS,
+    TEAM_NOTICE,
+)
 from tracker.notify.outbox import body_hash, is_monitored, opted_out_numbers, reach_from
 from tracker.notify.quiet import held_until, parse_hhmm, zone
-from tracker.patients.models import ContactPreference, Patient
+from tracker.patients.models import DIED, ContactPreference, Patient
 from tracker.rules import load_rules
 
 
@@ -70,6 +79,8 @@ def screen(job: Job, facts: Facts, now: datetime, quiet: tuple) -> Verdict:
     if job.kind == TEAM_NOTICE or job.patient_id is None:
         return Verdict(go=True)
     patient = facts.patients.get(job.patient_id)
+    if job.kind == ACCOUNT_NOTICE:
+        return _account_notice(job, patient, facts)
     if patient is None or not is_monitored(patient):
         return Verdict(cancel="monitoring_paused")
     if job.kind == PROMPT and job.prompt_id is not None and job.prompt_id not in facts.open_prompts:
@@ -93,6 +104,16 @@ def screen(job: Job, facts: Facts, now: datetime, quiet: tuple) -> Verdict:
     elif job.kind == INVITATION and job.channel == SMS and job.to in facts.opted_out:
         return Verdict(cancel="opted_out")
     return _quiet_or_go(job, patient, now, quiet)
+
+
+def _account_notice(job: Job, patient: Patient | None, facts: Facts) -> Verdict:
+    # About the account, which a paused or discharged patient still signs in to; asked for (or
+    # caused) just now, so never held for quiet hours: a code that waited would have expired.
+    if patient is None or patient.ended_reason == DIED:
+        return Verdict(cancel="account_closed")
+    if job.channel == SMS and job.to in facts.opted_out:
+        return Verdict(cancel="opted_out")
+    return Verdict(go=True)
 
 
 def _why_not(job: Job, patient: Patient, facts: Facts) -> str:

@@ -6,12 +6,12 @@ gets 404 for another team's pages, as for an id that does not exist.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from tracker import db
 from tracker.forms import Errors, render_form
-from tracker.team import access, admin
-from tracker.team.models import ROLES
+from tracker.team import access, admin, member_reset
+from tracker.team.models import ROLES, Staff
 from tracker.team.views.common import bp, or_404, staff
 
 ROLE_LABELS = {"clinician": "Clinician", "team_admin": "Team administrator"}
@@ -120,3 +120,31 @@ def remove_member(team_id: int, staff_id: int):
     if staff_id == member.id and not member.is_service_admin:
         return redirect(url_for("team.queue"))
     return redirect(url_for("team.team_members", team_id=team.id))
+
+
+@bp.route("/teams/<int:team_id>/members/<int:staff_id>/reset", methods=["GET", "POST"])
+def reset_member(team_id: int, staff_id: int):
+    """Reset a member's password and authenticator: asks first, then emails them a link."""
+    member = staff()
+    s = db.session()
+    with or_404():
+        team = access.team_to_admin(s, member, team_id)
+    found = admin.membership(s, team, staff_id)
+    if found is None:
+        abort(404)
+    person = s.get(Staff, staff_id)
+    try:
+        member_reset.check_may_reset(member, person)
+    except member_reset.ResetRefused as exc:
+        flash(str(exc))
+        return redirect(url_for("team.team_members", team_id=team.id))
+    if request.method == "POST":
+        with db.transaction() as tx:
+            member_reset.reset_member(tx, member, team, tx.get(Staff, staff_id))
+        flash(
+            f"{person.name}'s password and authenticator have been reset, and they have been "
+            "signed out. We have emailed them a link to set both up again.",
+            "success",
+        )
+        return redirect(url_for("team.team_members", team_id=team.id))
+    return render_template("team/reset_member.html", team=team, person=person)

@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 
 from tracker import clock, config, db
+from tracker.auth import recovery
 from tracker.forms import Errors, parse_id, parse_int, render_form
 from tracker.patients import conditions as known
 from tracker.patients import reachability
@@ -215,4 +216,24 @@ def invitation(patient_id: int):
         sent=made.sent,
         expires_at=made.invitation.expires_at,
         new=False,
+    )
+
+
+@bp.post("/patients/<int:patient_id>/sign-in-link")
+def sign_in_link(patient_id: int):
+    """A new link for a patient who cannot get into their account (audited)."""
+    member = staff()
+    s = db.session()
+    with or_404():
+        found = access.patient_for(s, member, patient_id)
+    if not recovery.may_reset(found):
+        abort(404)  # no account to get into: not set up yet (make a new link), or closed
+    with db.transaction() as tx:
+        made = enrolment.new_sign_in_link(tx, member, found)
+    return render_template(
+        "team/sign_in_link.html",
+        patient=found,
+        link=made.url,
+        sent=made.sent,
+        expires_at=made.link.expires_at,
     )

@@ -14,13 +14,14 @@ from flask_login import current_user, logout_user
 from tracker import clock, config, db
 from tracker.auth import sign_in as start_signed_in
 from tracker.auth import throttle
-from tracker.auth.forms import lookup_email, read_sign_in
+from tracker.auth.forms import check_new_password, lookup_email, read_sign_in
+from tracker.auth.invitations import Status
 from tracker.auth.sessions import end_sessions
 from tracker.auth.signing_in import WRONG_DETAILS, client_address, sign_out_here
 from tracker.auth.signing_in import too_many_attempts as too_many_attempts_page
 from tracker.forms import Errors, render_form
 from tracker.security import public, safe_next
-from tracker.team import accounts, totp
+from tracker.team import accounts, member_reset, totp
 from tracker.team.models import Staff
 from tracker.team.views.common import bp, staff
 
@@ -168,6 +169,28 @@ def set_up_authenticator():
         ),
         secret=totp.grouped(secret),
     )
+
+
+@bp.route("/account/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_account(token: str):
+    """After an administrator's reset: a new password, then the authenticator, as at a first
+    sign-in (tracker.team.member_reset)."""
+    member, status = member_reset.open_link(db.session(), token)
+    if member is None or status is not Status.VALID:
+        code = 404 if status is Status.UNKNOWN else 410
+        return render_template("team/reset_problem.html", status=status.value), code
+    errors = Errors()
+    if request.method == "POST":
+        new = check_new_password(
+            request.form.get("password") or "", request.form.get("confirm-password") or "", errors
+        )
+        if new is not None:
+            member = member_reset.set_password(db.session(), token, new)
+            if member is None:
+                return render_template("team/reset_problem.html", status="used"), 410
+            return _second_step(member)
+    return render_form("team/reset_account.html", errors)
 
 
 @bp.post("/sign-out")
