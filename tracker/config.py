@@ -67,6 +67,8 @@ class WebSettings:
     invitation_lifetime: timedelta = timedelta(days=14)
     # How far back a patient may date an entry.
     backdate_days: int = 30
+    # The bearer token a Prometheus scraper sends for /metrics; without it, /metrics is a 404.
+    metrics_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,7 @@ def from_environment(env: Mapping[str, str] | None = None, clock: Clock | None =
             proxy_count=read.number("TRACKER_PROXY_COUNT", int, 0, minimum=0),
             jobs_in_web=read.flag("TRACKER_JOBS_IN_WEB", False),
             reloader_child=env.get("WERKZEUG_RUN_MAIN") == "true",
+            metrics_token=read.optional("TRACKER_METRICS_TOKEN"),
         ),
         notify=_notify_from(read),
         jobs=JobSettings(
@@ -377,7 +380,21 @@ def parse_time(value: str) -> time:
 def check(settings: Settings, today: date) -> None:
     """Refuse settings that would not give a safe, working service."""
     check_notify(settings.notify, settings.web.public_url)
+    check_metrics_token(settings.web.metrics_token)
     check_once_a_day(settings.jobs.detect_at, settings.jobs.timezone, today.year)
+
+
+# A guessable token would open the service's figures to anyone who can reach it.
+METRICS_TOKEN_MIN_LENGTH = 24
+
+
+def check_metrics_token(token: str | None) -> None:
+    """Refuse a metrics token short enough to guess."""
+    if token is not None and len(token) < METRICS_TOKEN_MIN_LENGTH:
+        raise ConfigError(
+            f"TRACKER_METRICS_TOKEN must be at least {METRICS_TOKEN_MIN_LENGTH} characters "
+            "(for example, the output of `openssl rand -hex 32`)."
+        )
 
 
 def check_notify(notify: NotifySettings, public_url: str) -> None:

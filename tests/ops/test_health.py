@@ -1,0 +1,58 @@
+"""/healthz answers whenever the process does; /readyz only when the database answers and its
+schema is at the migrations' head. Neither needs a sign-in, sets a cookie or writes a row."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+
+from tracker.models import Base
+from tracker.ops.health import BEHIND, NOT_MIGRATED, UNREACHABLE
+
+
+def test_healthz_answers_ok_without_a_session(stopped_app):
+    # The database is not even looked at: the process is alive while it is down.
+    client = stopped_app.test_client()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+    assert "Set-Cookie" not in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_readyz_is_ready_on_a_migrated_database(migrated_app):
+    app = migrated_app
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ready"}
+    assert "Set-Cookie" not in response.headers
+
+
+def test_readyz_writes_no_row(migrated_app):
+    app = migrated_app
+    app.test_client().get("/readyz")
+    with app.extensions["engine"].connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            assert conn.scalar(select(func.count()).select_from(table)) == 0, table.name
+
+
+def test_readyz_is_503_on_an_unmigrated_database(empty_app):
+    response = empty_app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "reason": NOT_MIGRATED}
+
+
+def test_readyz_is_503_on_a_stopped_database(stopped_app):
+    response = stopped_app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "reason": UNREACHABLE}
+    # Fixed words only: the driver's message (host, port, user) stays out of the answer.
+    assert "127.0.0.1" not in response.get_data(as_text=True)
+
+
+def test_readyz_is_503_on_a_database_a_migration_behind(migrated_app):
+    app = migrated_app
+    with app.extensions["engine"].begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'e5b2c8d40a17'"))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["reason"] == BEHIND
