@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     _trust_proxies(app)
     db.init_app(app)
 
-    from tracker import assets, cli, errors, formatting, logs, security
+    from tracker import assets, cli, errors, formatting, logs, security, staticfiles
     from tracker.alerts.views import bp as alerts_bp
     from tracker.auth import init_app as init_auth
     from tracker.auth.views import bp as auth_bp
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     for blueprint in (*blueprints, team_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(support_admin_bp)  # /team/support/: the directory's administration
+    staticfiles.init_app(app)
     cli.init_app(app)
     if settings.web.jobs_in_web:
         from jobs.dev import start_in_dev_server  # `make run` only; see jobs/dev.py

@@ -22,6 +22,7 @@ from tracker.clock import Clock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+DEFAULT_STATIC_ROOT = PROJECT_ROOT / "build" / "static"  # `flask assets build` writes here
 EXTENSION = "tracker.settings"
 
 # The service's own time zone: of the daily run, of teams' days, and a new patient's default.
@@ -67,6 +68,9 @@ class WebSettings:
     invitation_lifetime: timedelta = timedelta(days=14)
     # How far back a patient may date an entry.
     backdate_days: int = 30
+    # Where `flask assets build` writes hashed, compressed static files, served by WhiteNoise
+    # when built. None: tracker.assets serves them from node_modules and tracker/static.
+    static_root: str | None = None
     # The bearer token a Prometheus scraper sends for /metrics; without it, /metrics is a 404.
     metrics_token: str | None = None
 
@@ -253,6 +257,9 @@ def from_environment(env: Mapping[str, str] | None = None, clock: Clock | None =
             jobs_in_web=read.flag("TRACKER_JOBS_IN_WEB", False),
             reloader_child=env.get("WERKZEUG_RUN_MAIN") == "true",
             metrics_token=read.optional("TRACKER_METRICS_TOKEN"),
+            # In development the files are served as they are, so an edit shows at once.
+            static_root=read.optional("TRACKER_STATIC_ROOT")
+            or (str(DEFAULT_STATIC_ROOT) if production else None),
         ),
         notify=_notify_from(read),
         jobs=JobSettings(
