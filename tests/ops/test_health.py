@@ -3,8 +3,14 @@ schema is at the migrations' head. Neither needs a sign-in, sets a cookie or wri
 
 from __future__ import annotations
 
+import socket
+import time
+
 from sqlalchemy import func, select, text
 
+from tracker import create_app
+from tracker.clock import Clock
+from tracker.config import for_tests
 from tracker.models import Base
 from tracker.ops.health import BEHIND, NOT_MIGRATED, UNREACHABLE
 
@@ -56,3 +62,22 @@ def test_readyz_is_503_on_a_database_a_migration_behind(migrated_app):
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["reason"] == BEHIND
+
+
+def test_readyz_gives_up_on_a_postgresql_server_that_never_answers(tmp_path):
+    # A port that takes the connection and then says nothing, like a server behind a dropped
+    # route: without a connect timeout, libpq (and the probe, and a worker's thread) would wait
+    # for ever.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        url = f"postgresql+psycopg://tracker:unused@127.0.0.1:{port}/tracker"
+        app = create_app(for_tests(url, str(tmp_path / "instance")), Clock())
+        started = time.monotonic()
+        response = app.test_client().get("/readyz")
+        waited = time.monotonic() - started
+        app.extensions["engine"].dispose()
+    assert response.status_code == 503
+    assert response.get_json()["reason"] == UNREACHABLE
+    assert waited < 30
