@@ -81,3 +81,8 @@ def test_readyz_gives_up_on_a_postgresql_server_that_never_answers(tmp_path):
     assert response.status_code == 503
     assert response.get_json()["reason"] == UNREACHABLE
     assert waited < 30
+
+
+def test_the_suites_own_database_is_ready(client):
+    # The shared fixture's database is built from the models and stamped at the head.
+    assert client.get("/readyz").get_json() == {"status": "ready"}
