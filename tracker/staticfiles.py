@@ -65,10 +65,14 @@ def hashed_name(url: str, content: bytes) -> str:
 
 
 def build(out: Path) -> dict[str, str]:
-    """Write the hashed, compressed files under `out` (emptied first); return the manifest."""
-    if out.exists():
-        shutil.rmtree(out)
+    """Write the hashed, compressed files under `out`; return the manifest.
+
+    Only `out/files` and `out/manifest.json` are replaced, the files last and in one rename, so
+    a wrong `--out` loses nothing else, and a running server finds a whole set of files.
+    """
     served = out / FILES
+    staging = out / f"{FILES}.new"
+    shutil.rmtree(staging, ignore_errors=True)
     pending = dict(sources())
     manifest: dict[str, str] = {}
     while pending:
@@ -79,10 +83,16 @@ def build(out: Path) -> dict[str, str]:
             content = _rewritten(url, pending.pop(url).read_bytes(), manifest)
             manifest[url] = hashed_name(url, content)
             for name in (url, manifest[url]):
-                target = served / name.lstrip("/")
+                target = staging / name.lstrip("/")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(content)
-    _compress(served)
+    _compress(staging)
+    old = out / f"{FILES}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if served.exists():
+        served.rename(old)
+    staging.rename(served)
+    shutil.rmtree(old, ignore_errors=True)
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
     return manifest
 

@@ -94,3 +94,15 @@ def test_without_a_build_pages_link_the_files_where_they_are(app, client):
 
 def test_the_build_is_not_served_under_its_manifest(built_app):
     assert built_app.test_client().get("/manifest.json").status_code == 404
+
+
+def test_a_second_build_replaces_only_its_own_files(tmp_path):
+    (tmp_path / "keep.txt").write_text("not the build's")
+    first = build(tmp_path)
+    (tmp_path / FILES / "stale.css").write_text("from an older build")
+    assert build(tmp_path) == first
+    assert (tmp_path / "keep.txt").read_text() == "not the build's"
+    assert not (tmp_path / FILES / "stale.css").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [FILES, "keep.txt", "manifest.json"]
+    )
