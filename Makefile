@@ -8,7 +8,7 @@ PORT ?= 5000
 export PORT
 export FLASK_APP := wsgi
 
-.PHONY: install run test lint format jobs demo clean
+.PHONY: install run test lint format jobs demo clean static
 
 install: $(STAMPS)/python $(STAMPS)/node
 
@@ -30,6 +30,10 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --if-empty
 	TRACKER_OPEN_SIGNUP=$${TRACKER_OPEN_SIGNUP:-1} TRACKER_JOBS_IN_WEB=1 $(BIN)/flask run --debug --port $(PORT)
+
+# Production's static files: hashed names, gzip and brotli, in build/static (docs/deploy.md).
+static: install
+	$(BIN)/flask assets build
 
 # The whole suite: lint and formatting, then tests (on PostgreSQL too when
 # TRACKER_TEST_DATABASE_URL is set), spread over one pytest-xdist worker per core. PYTEST_ARGS

@@ -7,11 +7,14 @@ two scheduler processes by mistake, or restarting one mid-run, is safe.
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -24,9 +27,12 @@ from flask.logging import default_handler
 from jobs import assess_lost, detect, dispatch, prune, quiet, remind, team_notices
 from jobs.settings import JobSettings, settings_for
 from tracker import clock
+from tracker.detection.runs import BUSY, STOPPED
 from tracker.logs import ScrubExceptionMessages
+from tracker.ops.jobs import record_success
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DETECT = "detect"
 DETECT_CATCH_UP = "detect-catch-up"
@@ -83,7 +89,7 @@ def build_scheduler(app: Flask, stop: threading.Event) -> BackgroundScheduler:
     )
     detect_kwargs = {"should_stop": stop.is_set}
     scheduler.add_job(
-        detect.run_if_due,
+        recorded(DETECT, detect.run_if_due),
         detect_trigger(settings),
         args=(app,),
         kwargs=detect_kwargs,
@@ -91,7 +97,7 @@ def build_scheduler(app: Flask, stop: threading.Event) -> BackgroundScheduler:
         name="daily detection",
     )
     scheduler.add_job(
-        detect.run_if_due,
+        recorded(DETECT_CATCH_UP, detect.run_if_due),
         IntervalTrigger(seconds=int(CATCH_UP_EVERY.total_seconds()), timezone=settings.timezone),
         args=(app,),
         kwargs=detect_kwargs,
@@ -100,7 +106,7 @@ def build_scheduler(app: Flask, stop: threading.Event) -> BackgroundScheduler:
         next_run_time=clock.of(app).now(),  # at start, too
     )
     scheduler.add_job(
-        assess_lost.run,
+        recorded(ASSESS_LOST, assess_lost.run),
         IntervalTrigger(
             seconds=int(settings.assess_lost_every.total_seconds()), timezone=settings.timezone
         ),
@@ -111,7 +117,7 @@ def build_scheduler(app: Flask, stop: threading.Event) -> BackgroundScheduler:
         next_run_time=clock.of(app).now(),  # at start, too
     )
     scheduler.add_job(
-        dispatch.run,
+        recorded(DISPATCH, dispatch.run),
         IntervalTrigger(seconds=int(DISPATCH_EVERY.total_seconds()), timezone=settings.timezone),
         args=(app,),
         id=DISPATCH,
@@ -119,7 +125,7 @@ def build_scheduler(app: Flask, stop: threading.Event) -> BackgroundScheduler:
         misfire_grace_time=int(SHORT_GRACE.total_seconds()),
     )
     scheduler.add_job(
-        remind.run,
+        recorded(REMIND, remind.run),
         IntervalTrigger(seconds=int(REMIND_EVERY.total_seconds()), timezone=settings.timezone),
         args=(app,),
         id=REMIND,
@@ -127,7 +133,7 @@ def build_scheduler(app: Flask, stop: threading.Event) -> BackgroundScheduler:
         misfire_grace_time=int(SHORT_GRACE.total_seconds()),
     )
     scheduler.add_job(
-        team_notices.run,
+        recorded(TEAM_NOTICES, team_notices.run),
         IntervalTrigger(seconds=int(REMIND_EVERY.total_seconds()), timezone=settings.timezone),
         args=(app,),
         id=TEAM_NOTICES,
@@ -135,20 +141,36 @@ def build_scheduler(app: Flask, stop: threading.Event) -> BackgroundScheduler:
         misfire_grace_time=int(SHORT_GRACE.total_seconds()),
     )
     scheduler.add_job(
-        quiet.run,
+        recorded(QUIET, quiet.run),
         IntervalTrigger(seconds=int(QUIET_EVERY.total_seconds()), timezone=settings.timezone),
         args=(app,),
         id=QUIET,
         name="put quiet patients in their team's queue",
     )
     scheduler.add_job(
-        prune.prune_expired,
+        recorded(PRUNE, prune.prune_expired),
         IntervalTrigger(seconds=int(PRUNE_EVERY.total_seconds()), timezone=settings.timezone),
         args=(app,),
         id=PRUNE,
         name="prune sign-in failures and what can no longer be undone",
     )
     return scheduler
+
+
+def recorded(job: str, func: Callable[..., T]) -> Callable[..., T]:
+    """`func` (called with the app first), recording its success in the database when it
+    returns: what `tracker_job_last_success_timestamp_seconds{job}` reports."""
+
+    @functools.wraps(func)
+    def run(app: Flask, *args: Any, **kwargs: Any) -> T:
+        result = func(app, *args, **kwargs)
+        # A detection pass that stopped between batches, or found another pass running, did
+        # not do the day's work; anything that raised is no success either.
+        if getattr(result, "status", None) not in (BUSY, STOPPED):
+            record_success(app.extensions["sessionmaker"], job, clock.of(app).now())
+        return result
+
+    return run
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)

@@ -93,6 +93,20 @@ def test_a_database_error_in_a_request_is_logged_without_the_rows_values(app, se
     assert PRIVATE_EMAIL not in caplog.text  # ... without the data
 
 
+def test_an_error_in_a_request_is_logged_under_its_route_not_its_path(app, caplog):
+    @app.get("/boom/<word>")
+    @public
+    def boom_word(word: str):
+        raise RuntimeError("a bug")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        response = app.test_client().get("/boom/bone_pain?token=abc123")
+    assert response.status_code == 500
+    assert "Exception on /boom/<word> [GET]" in caplog.text
+    assert "bone_pain" not in caplog.text and "abc123" not in caplog.text
+
+
 def test_scrubbed_tracebacks_keep_frames_and_types_but_not_messages():
     mobile, email = "07700 " + "900123", "patient@" + "example.test"  # not literal in the frames
     try:

@@ -12,7 +12,7 @@ from flask import before_render_template, template_rendered
 from sqlalchemy import event
 
 # Helpers that only format or read the request: nothing behind them touches the database.
-PURE = {"csp_nonce"}
+PURE = {"csp_nonce", "static_url"}  # static_url: a lookup in the static build's manifest
 
 
 def _ours(app) -> set[str]:

@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     _trust_proxies(app)
     db.init_app(app)
 
-    from tracker import assets, cli, errors, formatting, logs, security
+    from tracker import assets, cli, errors, formatting, logs, security, staticfiles
     from tracker.alerts.views import bp as alerts_bp
     from tracker.auth import init_app as init_auth
     from tracker.auth.nhs_login_views import bp as nhs_login_bp
@@ -44,6 +44,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from tracker.home import bp as home_bp
     from tracker.notify.views import bp as notify_bp
     from tracker.notify.webhooks import bp as twilio_bp
+    from tracker.ops import metrics
+    from tracker.ops.views import bp as ops_bp
     from tracker.patients.views import bp as patients_bp
     from tracker.settings.views import bp as settings_bp
     from tracker.support.admin_views import bp as support_admin_bp
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from tracker.team.views import bp as team_bp
 
     logs.init_app(app)
+    metrics.init_app(app)
     security.init_app(app)
     init_auth(app)
     init_team(app)
@@ -62,12 +65,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.register_blueprint(twilio_bp)
     errors.init_app(app)
     formatting.init_app(app)
-    blueprints = (assets.bp, home_bp, auth_bp, nhs_login_bp, diary_bp, settings_bp, alerts_bp)
-    blueprints = (*blueprints, support_bp)
+    blueprints = (ops_bp, assets.bp, home_bp, auth_bp, nhs_login_bp, diary_bp, settings_bp)
+    blueprints = (*blueprints, alerts_bp, support_bp)
     for blueprint in (*blueprints, team_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(support_admin_bp)  # /team/support/: the directory's administration
     app.register_blueprint(recovery_bp)  # getting back into an account
+    staticfiles.init_app(app)
     cli.init_app(app)
     if settings.web.jobs_in_web:
         from jobs.dev import start_in_dev_server  # `make run` only; see jobs/dev.py

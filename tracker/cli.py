@@ -13,6 +13,7 @@ from tracker.auth.cli import invite_command
 from tracker.demo import demo_command
 from tracker.migrate import db_cli
 from tracker.notify.cli import outbox_command
+from tracker.staticfiles import assets_cli
 from tracker.support.cli import support_cli
 from tracker.team.cli import staff_cli
 
@@ -69,3 +70,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(support_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(outbox_command)
+    app.cli.add_command(assets_cli)

@@ -8,6 +8,7 @@ everything (re-prompts, quiet hours, the run's own record) as of that day.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -95,3 +96,8 @@ def now() -> datetime:
 def today(zone: ZoneInfo | str) -> date:
     """Today's date in a time zone, by the current app's clock."""
     return current().today(zone)
+
+
+def monotonic() -> float:
+    """Seconds on a clock that never goes back, for timing (not for dates): request latency."""
+    return time.monotonic()

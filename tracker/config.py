@@ -23,6 +23,7 @@ from tracker.clock import Clock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+DEFAULT_STATIC_ROOT = PROJECT_ROOT / "build" / "static"  # `flask assets build` writes here
 EXTENSION = "tracker.settings"
 
 # The service's own time zone: of the daily run, of teams' days, and a new patient's default.
@@ -68,6 +69,11 @@ class WebSettings:
     invitation_lifetime: timedelta = timedelta(days=14)
     # How far back a patient may date an entry.
     backdate_days: int = 30
+    # Where `flask assets build` writes hashed, compressed static files, served by WhiteNoise
+    # when built. None: tracker.assets serves them from node_modules and tracker/static.
+    static_root: str | None = None
+    # The bearer token a Prometheus scraper sends for /metrics; without it, /metrics is a 404.
+    metrics_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -325,6 +331,10 @@ def from_environment(env: Mapping[str, str] | None = None, clock: Clock | None =
             proxy_count=read.number("TRACKER_PROXY_COUNT", int, 0, minimum=0),
             jobs_in_web=read.flag("TRACKER_JOBS_IN_WEB", False),
             reloader_child=env.get("WERKZEUG_RUN_MAIN") == "true",
+            metrics_token=read.optional("TRACKER_METRICS_TOKEN"),
+            # In development the files are served as they are, so an edit shows at once.
+            static_root=read.optional("TRACKER_STATIC_ROOT")
+            or (str(DEFAULT_STATIC_ROOT) if production else None),
         ),
         notify=_notify_from(read),
         nhs_login=_nhs_login_from(read, Path(instance), production),
@@ -536,7 +546,21 @@ def parse_time(value: str) -> time:
 def check(settings: Settings, today: date) -> None:
     """Refuse settings that would not give a safe, working service."""
     check_notify(settings.notify, settings.web.public_url)
+    check_metrics_token(settings.web.metrics_token)
     check_once_a_day(settings.jobs.detect_at, settings.jobs.timezone, today.year)
+
+
+# A guessable token would open the service's figures to anyone who can reach it.
+METRICS_TOKEN_MIN_LENGTH = 24
+
+
+def check_metrics_token(token: str | None) -> None:
+    """Refuse a metrics token short enough to guess."""
+    if token is not None and len(token) < METRICS_TOKEN_MIN_LENGTH:
+        raise ConfigError(
+            f"TRACKER_METRICS_TOKEN must be at least {METRICS_TOKEN_MIN_LENGTH} characters "
+            "(for example, the output of `openssl rand -hex 32`)."
+        )
 
 
 def check_notify(notify: NotifySettings, public_url: str) -> None:

@@ -83,7 +83,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # libpq waits for ever on a server that does not answer (a dropped route, a failover): give
+    # up after a while, so /readyz answers 503 and a request fails, rather than hanging a thread.
+    # A connect_timeout in the URL itself wins.
+    connect_args = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": 10}
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -12,7 +12,7 @@ import logging
 import re
 import traceback
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 
 REDACTED = "[redacted]"
 _QUERY = re.compile(r"\?[^\s\"]*")
@@ -75,9 +75,14 @@ def _chain(exc: BaseException | None) -> list[BaseException]:
 
 
 class ScrubExceptionMessages(logging.Filter):
-    """Log tracebacks without exception messages (see `scrubbed_traceback`)."""
+    """Log tracebacks without exception messages (see `scrubbed_traceback`), and a request's
+    error under its route template rather than its path."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = scrubbed_traceback(record.exc_info)
+            # Flask logs "Exception on <path> [GET]": the path can carry a symptom or a token.
+            if has_request_context() and str(record.msg).startswith("Exception on "):
+                rule = request.url_rule.rule if request.url_rule is not None else "[unmatched]"
+                record.msg, record.args = f"Exception on {rule} [{request.method}]", ()
         return True

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from flask.cli import AppGroup
 
 from tracker import config
@@ -64,3 +67,10 @@ def check_command() -> None:
 def revision_command(message: str, autogenerate: bool) -> None:
     """Write a new migration (compared with the models unless --empty)."""
     command.revision(_cfg(), message=message, autogenerate=autogenerate)
+
+
+@functools.cache
+def heads() -> frozenset[str]:
+    """The revisions the migrations end at (read once per process from migrations/versions)."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(script.get_heads())

@@ -7,6 +7,7 @@ from tracker.detection.models import JobRun
 from tracker.diary.assessed import DiaryAssessment
 from tracker.diary.models import DiaryEntry, EntryRevision
 from tracker.notify import models as notify_models  # noqa: F401 - the outbox's tables
+from tracker.ops.models import JobSuccess
 from tracker.patients.models import KnownCondition, KnownConditionChange, Patient
 from tracker.support.models import SupportService, SupportServiceArea, SupportServiceChange
 from tracker.team.models import Team
@@ -20,6 +21,7 @@ __all__ = [
     "EntryRevision",
     "Invitation",
     "JobRun",
+    "JobSuccess",
     "KnownCondition",
     "KnownConditionChange",
     "Patient",

@@ -1,0 +1,1 @@
+"""What an operations team watches: liveness, readiness, metrics, and the jobs' last successes."""
