@@ -50,4 +50,6 @@ control_socket_disable = True
 
 def post_fork(server, worker) -> None:
     """Each worker opens database connections of its own: none made in the master is shared."""
-    worker.app.wsgi().extensions["engine"].dispose(close=False)
+    engine = worker.app.wsgi().extensions.get("engine")  # none in an app without a database
+    if engine is not None:  # (bench/web.py's bare endpoint runs under these settings too)
+        engine.dispose(close=False)

@@ -5,7 +5,7 @@ The jobs process writes one row per job (its scheduler id) after each success, s
 table; no existing row changes.
 
 Revision ID: c9f4a2e7d013
-Revises: e5b2c8d40a17
+Revises: f1c3a9d27b54
 Create Date: 2026-12-02 07:50:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import tracker.db
 
 revision: str = "c9f4a2e7d013"
-down_revision: str | Sequence[str] | None = "e5b2c8d40a17"
+down_revision: str | Sequence[str] | None = "f1c3a9d27b54"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
