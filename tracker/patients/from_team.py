@@ -28,9 +28,11 @@ from tracker.team.models import (
     PAUSED,
     QUIET_OUTCOME_RECORDED,
     RESUMED,
+    SUMMARY_PDF,
     VIEWED_ALERT,
     VIEWED_QUIET,
     VIEWED_RECORD,
+    VIEWED_SUMMARY,
     AlertOutcome,
     StaffAccess,
 )
@@ -53,6 +55,8 @@ FOR_PATIENT = {
     OUTCOME_RECORDED: "Noted what they did about an alert",
     CONDITIONS_CHANGED: "Changed the symptoms noted as expected for you",
     QUIET_OUTCOME_RECORDED: "Noted what they did when they had not heard from you for a while",
+    VIEWED_SUMMARY: "Looked at the summary of your diary",
+    SUMMARY_PDF: "Downloaded the summary of your diary as a PDF",
 }
 
 

@@ -33,6 +33,8 @@ FOR_TEAM = {
     m.OUTCOME_RECORDED: "Recorded what was done about an alert",
     m.CONDITIONS_CHANGED: "Changed the known conditions",
     m.QUIET_OUTCOME_RECORDED: "Recorded what was done when the patient had gone quiet",
+    m.VIEWED_SUMMARY: "Looked at the summary of the diary",
+    m.SUMMARY_PDF: "Downloaded the summary of the diary as a PDF",
 }
 # Lines of the audit trail on one page of the record: enough for a day's work on a phone.
 PAGE_SIZE = 20

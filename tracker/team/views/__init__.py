@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.team.views import admin, conditions, patients, sign_in
+from tracker.team.views import admin, conditions, exports, patients, sign_in
 from tracker.team.views.common import bp
 
-__all__ = ["admin", "bp", "conditions", "patients", "sign_in"]
+__all__ = ["admin", "bp", "conditions", "exports", "patients", "sign_in"]
