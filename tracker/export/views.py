@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, Response, current_app, request, stream_with_context
 from flask_login import current_user
 
 from tracker import clock, db
@@ -40,10 +40,17 @@ def download():
     patient_id = current_user.patient.id
     now = clock.now()
     log.info("data download started for patient %s", patient_id)
-    chunks = data.zip_chunks(db.session(), patient_id, now)
+    # A session of the download's own, closed when the last piece is sent (or the browser goes):
+    # the request's would stay open, mid-transaction, until the server closed the response.
+    make_session = current_app.extensions["sessionmaker"]
+
+    def chunks():
+        with make_session() as s:
+            yield from data.zip_chunks(s, patient_id, now)
+
     name = f"symptom-diary-data-{now:%Y-%m-%d}.zip"
     return Response(
-        stream_with_context(chunks),
+        stream_with_context(chunks()),
         mimetype="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
