@@ -18,17 +18,21 @@ database>_export_bench`, created and dropped here.
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
 import sys
 import tempfile
 import time
 import tracemalloc
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from tracker import create_app, db  # noqa: E402
@@ -37,6 +41,7 @@ from tracker.clock import Clock  # noqa: E402
 from tracker.config import for_tests  # noqa: E402
 from tracker.db import drop_database, fresh_database, make_engine  # noqa: E402
 from tracker.diary import services  # noqa: E402
+from tracker.diary.models import DiaryEntry, EntryRevision  # noqa: E402
 from tracker.diary.services import SymptomReport  # noqa: E402
 from tracker.export.summary import months_before  # noqa: E402
 from tracker.models import Base  # noqa: E402
@@ -105,11 +110,26 @@ def signed_in(app, patient_id: int):
 
 def fetch(client, path: str, query: dict | None = None) -> int:
     """Ask for `path` and read the answer as it comes; the number of bytes."""
-    response = client.get(path, query_string=query or {})
-    assert response.status_code == 200, (path, response.status_code)
-    size = sum(len(chunk) for chunk in response.response)
-    response.close()
-    return size
+    with client.get(path, query_string=query or {}) as response:
+        assert response.status_code == 200, (path, response.status_code)
+        return sum(len(chunk) for chunk in response.response)
+
+
+def check_zip(client, app, patient_id: int) -> None:
+    """The zip holds every entry and every revision of the diary (not timed)."""
+    with client.get("/your-data/download") as response:
+        z = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    with app.app_context():
+        s = db.session()
+        entries = s.scalar(select(func.count()).where(DiaryEntry.patient_id == patient_id))
+        revisions = s.scalar(
+            select(func.count(EntryRevision.id))
+            .join(DiaryEntry)
+            .where(DiaryEntry.patient_id == patient_id)
+        )
+    assert len(json.loads(z.read("diary_entries.json"))) == entries
+    assert len(json.loads(z.read("diary_entry_revisions.json"))) == revisions
+    print(f"zip checked: {entries} entries, {revisions} revisions", flush=True)
 
 
 def measure(client, path: str, query: dict | None = None) -> tuple[float, float, int]:
@@ -142,6 +162,7 @@ def run(backend: str, args, workdir: str) -> None:
         patient_id = build(app, args.years, args.per_day)
         print(f"{backend}: built the diary in {time.perf_counter() - started:.1f} s", flush=True)
         client = signed_in(app, patient_id)
+        check_zip(client, app, patient_id)
         seconds, peak, size = measure(client, "/your-data/download")
         print(
             f"{backend}: zip download  {seconds:7.2f} s  peak {peak:6.1f} MB  "

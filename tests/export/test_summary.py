@@ -35,6 +35,7 @@ def test_every_entry_in_the_range_is_in_the_table(ann, diary, session):
     # One row per fatigue entry (30 days) and per bone pain entry (every third day): 40 rows.
     assert html.count('<tr class="nhsuk-table__row">\n                  <td') == 30 + 10
     assert "Tired after the school run" in html
+    assert "Noted 30 times between" in words(response)  # the chart's summary, spaced
     assert "worries the patient" in html
     assert "No new symptoms" not in words(response)  # today's check-in is after the range
 
@@ -69,7 +70,7 @@ def _refused(client, start, end, field, message):
     html = response.get_data(as_text=True)
     assert f'id="{field}-error"' in html or f"{field}-error" in html, html[:2000]
     assert message in words(response)
-    assert "Symptom diary summary" not in html
+    assert "Diary began" not in html  # no summary beside the errors
     return html
 
 
