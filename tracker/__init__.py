@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from tracker.auth.recovery_views import bp as recovery_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.diary.views import bp as diary_bp
+    from tracker.export.views import bp as your_data_bp
     from tracker.home import bp as home_bp
     from tracker.notify.views import bp as notify_bp
     from tracker.notify.webhooks import bp as twilio_bp
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     formatting.init_app(app)
     blueprints = (ops_bp, assets.bp, home_bp, auth_bp, nhs_login_bp, diary_bp, settings_bp)
     blueprints = (*blueprints, alerts_bp, support_bp)
+    blueprints += (your_data_bp,)
     for blueprint in (*blueprints, team_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(support_admin_bp)  # /team/support/: the directory's administration

@@ -63,6 +63,8 @@ def test_the_walk_below_finds_the_routes_it_should():
     assert "/team/patients/<int:patient_id>/conditions/<code>/remove" in rules
     assert "/team/patients/<int:patient_id>/sign-in-link" in rules
     assert "/team/teams/<int:team_id>/members/<int:staff_id>/reset" in rules
+    assert "/team/patients/<int:patient_id>/summary" in rules
+    assert "/team/patients/<int:patient_id>/summary.pdf" in rules
 
 
 def _fill(rule: str, world: World, ids_of: str) -> str:

@@ -34,9 +34,11 @@ from tracker.team.models import (
     QUIET_OUTCOME_RECORDED,
     RESUMED,
     SIGN_IN_LINK_MADE,
+    SUMMARY_PDF,
     VIEWED_ALERT,
     VIEWED_QUIET,
     VIEWED_RECORD,
+    VIEWED_SUMMARY,
     AlertOutcome,
     Staff,
     StaffAccess,
@@ -65,6 +67,8 @@ FOR_PATIENT = {
     CONTACT_ATTEMPTED: "Tried to contact you",
     ALERT_ASSIGNED: "Chose who in the team deals with an alert from your diary",
     ALERT_UNASSIGNED: "Chose who in the team deals with an alert from your diary",
+    VIEWED_SUMMARY: "Looked at the summary of your diary",
+    SUMMARY_PDF: "Downloaded the summary of your diary as a PDF",
 }
 
 

@@ -38,6 +38,8 @@ FOR_TEAM = {
     m.CONTACT_ATTEMPTED: "Tried to contact the patient",
     m.ALERT_ASSIGNED: "Took on an alert, or gave it to a colleague",
     m.ALERT_UNASSIGNED: "Left an alert for anyone in the team",
+    m.VIEWED_SUMMARY: "Looked at the summary of the diary",
+    m.SUMMARY_PDF: "Downloaded the summary of the diary as a PDF",
 }
 
 

@@ -1,0 +1,208 @@
+"""Benchmark of the patient's exports on a long diary: 5 years of daily entries, 3 symptoms a day.
+
+    .venv/bin/python bench/export.py [--years 5] [--per-day 3] [--backend sqlite|postgresql|both]
+                                     [--pdf-months 3 60]
+
+Builds one patient whose diary has an entry for each of `--per-day` symptoms on every day for
+`--years` years (each with its revision, some with notes, an edit and a deletion now and then),
+then asks the app, signed in as that patient, for the zip of everything held (/your-data/download,
+read chunk by chunk as a browser would) and for the summary's PDF over the last
+`--pdf-months` months (each value one run). Each is run twice: once timed, once under
+tracemalloc for the peak of Python's allocations (tracemalloc slows it, so it is not timed).
+Prints one line per backend and export: seconds, peak MB, and the size of what was sent.
+
+PostgreSQL runs in a database of the bench's own, `<name of TRACKER_TEST_DATABASE_URL's
+database>_export_bench`, created and dropped here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+import zipfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from tracker import create_app, db  # noqa: E402
+from tracker.auth.sessions import start_session  # noqa: E402
+from tracker.clock import Clock  # noqa: E402
+from tracker.config import for_tests  # noqa: E402
+from tracker.db import drop_database, fresh_database, make_engine  # noqa: E402
+from tracker.diary import services  # noqa: E402
+from tracker.diary.models import DiaryEntry, EntryRevision  # noqa: E402
+from tracker.diary.services import SymptomReport  # noqa: E402
+from tracker.export.summary import months_before  # noqa: E402
+from tracker.models import Base  # noqa: E402
+from tracker.patients.models import Patient  # noqa: E402
+from tracker.team.models import Team  # noqa: E402
+
+DEFAULT_PG_URL = "postgresql+psycopg://tracker:tracker-ci-only@127.0.0.1:5432/tracker_test"
+SYMPTOMS = ("fatigue", "joint_pain", "hot_flushes", "headache", "nausea", "cough")
+# A fixed day, so every run builds the same diary.
+TODAY = date(2026, 12, 1)
+
+
+def build(app, years: int, per_day: int) -> int:
+    """The patient and their diary; returns the patient's id."""
+    with app.app_context():
+        s = db.session()
+        team = Team(
+            name="Breast Care",
+            hospital="Bench Hospital",
+            phone="0118 496 0000",
+            email="team@example.test",
+            hours="Monday to Friday, 9am to 5pm",
+            out_of_hours="Call NHS 111.",
+        )
+        s.add(team)
+        s.flush()
+        days = 365 * years + years // 4
+        patient = Patient(
+            team_id=team.id,
+            name="Bench Patient",
+            email="bench@example.test",
+            timezone="Europe/London",
+            enrolled_on=TODAY - timedelta(days=days),
+        )
+        s.add(patient)
+        s.flush()
+        for n in range(days, -1, -1):
+            day = TODAY - timedelta(days=n)
+            reports = [
+                SymptomReport(
+                    SYMPTOMS[k],
+                    1 + (n + 3 * k) % 10,
+                    note="A harder day than most, after a poor night" if (n + k) % 5 == 0 else None,
+                )
+                for k in range(per_day)
+            ]
+            entries = services.record_symptoms(s, patient, day, reports)
+            if n % 30 == 0:
+                services.delete_entry(s, patient, entries[0])
+            if n % 500 == 0:
+                s.commit()
+        s.commit()
+        return patient.id
+
+
+def signed_in(app, patient_id: int):
+    client = app.test_client()
+    with app.app_context():
+        key = start_session(db.session(), db.session().get(Patient, patient_id))
+        db.session().commit()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = key
+        sess["_fresh"] = True
+    return client
+
+
+def fetch(client, path: str, query: dict | None = None) -> int:
+    """Ask for `path` and read the answer as it comes; the number of bytes."""
+    with client.get(path, query_string=query or {}) as response:
+        assert response.status_code == 200, (path, response.status_code)
+        return sum(len(chunk) for chunk in response.response)
+
+
+def check_zip(client, app, patient_id: int) -> None:
+    """The zip holds every entry and every revision of the diary (not timed)."""
+    with client.get("/your-data/download") as response:
+        z = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    with app.app_context():
+        s = db.session()
+        entries = s.scalar(select(func.count()).where(DiaryEntry.patient_id == patient_id))
+        revisions = s.scalar(
+            select(func.count(EntryRevision.id))
+            .join(DiaryEntry)
+            .where(DiaryEntry.patient_id == patient_id)
+        )
+    assert len(json.loads(z.read("diary_entries.json"))) == entries
+    assert len(json.loads(z.read("diary_entry_revisions.json"))) == revisions
+    print(f"zip checked: {entries} entries, {revisions} revisions", flush=True)
+
+
+def measure(client, path: str, query: dict | None = None) -> tuple[float, float, int]:
+    started = time.perf_counter()
+    size = fetch(client, path, query)
+    seconds = time.perf_counter() - started
+    tracemalloc.start()
+    fetch(client, path, query)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return seconds, peak / 2**20, size
+
+
+def run(backend: str, args, workdir: str) -> None:
+    if backend == "sqlite":
+        url = f"sqlite:///{workdir}/bench.db"
+        bench_db = None
+    else:
+        base = os.environ.get("TRACKER_TEST_DATABASE_URL", DEFAULT_PG_URL)
+        bench_db = f"{make_url(base).database}_export_bench"
+        url = fresh_database(base, bench_db)
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    clock = Clock()
+    clock.set(datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=UTC))
+    app = create_app(for_tests(url, f"{workdir}/instance-{backend}"), clock)
+    try:
+        started = time.perf_counter()
+        patient_id = build(app, args.years, args.per_day)
+        print(f"{backend}: built the diary in {time.perf_counter() - started:.1f} s", flush=True)
+        client = signed_in(app, patient_id)
+        check_zip(client, app, patient_id)
+        seconds, peak, size = measure(client, "/your-data/download")
+        print(
+            f"{backend}: zip download  {seconds:7.2f} s  peak {peak:6.1f} MB  "
+            f"{size / 2**20:6.2f} MB sent",
+            flush=True,
+        )
+        for months in args.pdf_months:
+            start = months_before(TODAY, months)
+            query = {
+                "from[day]": start.day,
+                "from[month]": start.month,
+                "from[year]": start.year,
+                "to[day]": TODAY.day,
+                "to[month]": TODAY.month,
+                "to[year]": TODAY.year,
+            }
+            seconds, peak, size = measure(client, "/your-data/summary.pdf", query)
+            print(
+                f"{backend}: PDF {months:3d} months {seconds:7.2f} s  peak {peak:6.1f} MB  "
+                f"{size / 2**20:6.2f} MB sent",
+                flush=True,
+            )
+    finally:
+        app.extensions["engine"].dispose()
+        if bench_db:
+            drop_database(os.environ.get("TRACKER_TEST_DATABASE_URL", DEFAULT_PG_URL), bench_db)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--per-day", type=int, default=3)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--pdf-months", type=int, nargs="*", default=[3, 60])
+    args = parser.parse_args()
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    with tempfile.TemporaryDirectory() as workdir:
+        for backend in backends:
+            run(backend, args, workdir)
+
+
+if __name__ == "__main__":
+    main()

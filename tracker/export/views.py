@@ -1,0 +1,56 @@
+"""The patient's own data: the summary for their GP or team (page and PDF), and the download
+of everything held about them. Only ever the signed-in patient's own."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, request, stream_with_context
+from flask_login import current_user
+
+from tracker import clock, db
+from tracker.export import data, pages
+
+bp = Blueprint("your_data", __name__, url_prefix="/your-data")
+log = logging.getLogger(__name__)
+
+
+@bp.get("/summary")
+def summary():
+    """The summary for a range of dates (the last 3 months unless chosen), with the form."""
+    patient = current_user.patient
+    form, found = pages.read(db.session(), patient, request.args)
+    return pages.page(patient, form, found, "base.html", "your_data.summary_pdf")
+
+
+@bp.get("/summary.pdf")
+def summary_pdf():
+    """The same summary as a PDF; a bad range goes back to the page with its errors."""
+    patient = current_user.patient
+    form, found = pages.read(db.session(), patient, request.args)
+    if found is None:
+        return pages.page(patient, form, found, "base.html", "your_data.summary_pdf")
+    log.info("summary pdf made for patient %s", patient.id)
+    return pages.pdf(found)
+
+
+@bp.get("/download")
+def download():
+    """Everything held about the patient, as a zip of JSON and CSV, streamed as it is written."""
+    patient_id = current_user.patient.id
+    now = clock.now()
+    log.info("data download started for patient %s", patient_id)
+    # A session of the download's own, closed when the last piece is sent (or the browser goes):
+    # the request's would stay open, mid-transaction, until the server closed the response.
+    make_session = current_app.extensions["sessionmaker"]
+
+    def chunks():
+        with make_session() as s:
+            yield from data.zip_chunks(s, patient_id, now)
+
+    name = f"symptom-diary-data-{now:%Y-%m-%d}.zip"
+    return Response(
+        stream_with_context(chunks()),
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
