@@ -59,7 +59,9 @@ def test_a_new_link_is_sent_by_email_and_text_audited_and_sets_a_password(app, c
         assert path.rsplit("/", 1)[1] not in (rows[0].detail or "")
     # The team's trail and the patient's both say what was done.
     record = plain(clinician.get(f"/team/patients/{world.ours.patient}"))
-    assert "Clin a, Breast Care Sent a new link to get into the account" in record
+    # The record's trail is grouped by person and day (issue 19, item 6): who, then what, when.
+    assert "Clin a, Breast Care" in record
+    assert "Sent a new link to get into the account at" in record
     patient_side = app.test_client()
     token = csrf_from(patient_side, path)
     new = "a fresh set of words"
