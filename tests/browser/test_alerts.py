@@ -170,7 +170,7 @@ def test_a_save_shows_every_finding_most_urgent_first_on_a_phone(app, live_serve
     cards = page.locator(".nhsuk-card--care")
     expect(cards).to_have_count(2)
     expect(cards.nth(0)).to_have_class(re.compile("nhsuk-card--care--emergency"))
-    expect(cards.nth(0)).to_contain_text("A fit (seizure)")
+    expect(cards.nth(0)).to_contain_text("A fit")
     expect(cards.nth(1)).to_have_class(re.compile("nhsuk-card--care--non-urgent"))
     expect(cards.nth(1).get_by_role("heading", level=2)).to_contain_text(
         "Contact your treating team in the next few days"

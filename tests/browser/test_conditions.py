@@ -54,13 +54,13 @@ def test_the_team_notes_a_known_condition_with_an_end_date_and_a_reason(app, liv
     page.get_by_role("button", name="Save").click()
     expect(page).to_have_url(re.compile(r"/team/patients/\d+#known-conditions$"))
     section = page.locator("#known-conditions + p + dl")
-    expect(section).to_contain_text("Aching or stiff joints")
+    expect(section).to_contain_text("Joint aches")
     expect(section).to_contain_text("Reason: Joint aches are common with letrozole")
     expect(section).to_contain_text("Set by Jo Clinician")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert_accessible(page)
 
-    page.get_by_role("link", name=re.compile("^Change Aching or stiff joints")).click()
+    page.get_by_role("link", name=re.compile("^Change Joint aches")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Change a known condition")
     assert_accessible(page)
 
@@ -114,5 +114,5 @@ def test_the_patient_reads_what_the_team_noted_and_can_untick_it(app, live_serve
     page.get_by_label("Aching or stiff joints").uncheck()
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text("saved")
-    expect(page.locator("#known-conditions ~ dl").first).not_to_contain_text("Aching or stiff")
+    expect(page.locator("#known-conditions ~ dl").first).not_to_contain_text("Joint aches")
     assert_accessible(page)
