@@ -36,6 +36,7 @@ from pathlib import Path
 
 import requests
 from flask import Flask
+from sqlalchemy import text
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
@@ -87,6 +88,7 @@ def seed(url: str, workdir: str, patients: int, alerts: int, today: date) -> See
     app = create_app(settings, Clock())
     Base.metadata.create_all(app.extensions["engine"])
     password = hash_password(PASSWORD)
+    consented = SYSTEM.now()
     with app.app_context():
         s = app.extensions["sessionmaker"]()
         team = Team(
@@ -107,6 +109,8 @@ def seed(url: str, workdir: str, patients: int, alerts: int, today: date) -> See
                 timezone="Europe/London",
                 enrolled_on=today - timedelta(days=800),
                 password_hash=password,
+                # Agreed to email: a patient no channel reaches is listed on the queue by name.
+                email_consent_at=consented,
             )
             for n in range(patients)
         ]
@@ -145,6 +149,10 @@ def seed(url: str, workdir: str, patients: int, alerts: int, today: date) -> See
             app.config["SESSION_COOKIE_NAME"],
         )
         s.close()
+    # Fresh tables have no planner statistics until autovacuum gets to them; a running
+    # service's have. Without this the queue's count is planned blind and takes seconds.
+    with app.extensions["engine"].connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text("VACUUM ANALYZE"))
     app.extensions["engine"].dispose()
     return seeded
 
