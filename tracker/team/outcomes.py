@@ -10,7 +10,7 @@ with the alert as it then stands. The actor is "staff:<id>".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -145,6 +145,26 @@ def record_attempt(
     about = f"alert {alert.id}" if alert is not None else f"quiet {spell.id if spell else ''}"
     audit.record(s, staff.id, CONTACT_ATTEMPTED, patient, detail=about, now=now)
     return row
+
+
+def record_answer(
+    s: Session,
+    staff: Staff,
+    patient: Patient,
+    values: OutcomeValues,
+    close: Callable[[], object],
+    *,
+    alert: Alert | None = None,
+    spell: QuietSpell | None = None,
+) -> bool:
+    """What the shared outcome form said, about an alert or a quiet spell: a try that did not
+    reach the patient (recorded; it stays waiting), or an outcome (`close` records it). True
+    for a try. The caller commits."""
+    if is_attempt(values.outcome):
+        record_attempt(s, staff, patient, values.outcome, values.note, alert=alert, spell=spell)
+        return True
+    close()
+    return False
 
 
 def _event(s: Session, alert: Alert, action: str, staff: Staff, now: datetime) -> None:

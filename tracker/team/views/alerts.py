@@ -28,6 +28,17 @@ FORM_WORDS = {
 }
 
 
+# What the page says once saved, for an outcome (False) or a try that kept it waiting (True).
+ALERT_SAVED = {
+    False: "Saved. The alert is closed and the patient's diary says so.",
+    True: "Saved. The alert stays open so that someone tries again.",
+}
+QUIET_SAVED = {
+    False: "Saved. The patient has left the list of patients not heard from.",
+    True: "Saved. The patient stays on the list so that someone tries again.",
+}
+
+
 @bp.get("/")
 def queue():
     """Alerts waiting for the member's teams, sorted and filtered as chosen (the home page)."""
@@ -94,20 +105,21 @@ def outcome(alert_id: int):
         if not errors:
             try:
                 with db.transaction() as tx:
-                    if outcomes.is_attempt(values.outcome):
-                        outcomes.record_attempt(
-                            tx, member, found, values.outcome, values.note, alert=alert
-                        )
-                    else:
-                        outcomes.record_outcome(tx, member, alert_id, values.outcome, values.note)
+                    tried = outcomes.record_answer(
+                        tx,
+                        member,
+                        found,
+                        values,
+                        lambda: outcomes.record_outcome(
+                            tx, member, alert_id, values.outcome, values.note
+                        ),
+                        alert=alert,
+                    )
             except (outcomes.NotWaiting, IntegrityError):
                 flash("This alert had already been closed.")
                 return redirect(url_for("team.patient", patient_id=found.id))
             # No name or symptom: flashed messages travel in the (signed, readable) cookie.
-            if outcomes.is_attempt(values.outcome):
-                flash("Saved. The alert stays open so that someone tries again.", "success")
-            else:
-                flash("Saved. The alert is closed and the patient's diary says so.", "success")
+            flash(ALERT_SAVED[tried], "success")
             return redirect(url_for("team.queue"))
     return _alert_page(alert_id, errors, values)
 
@@ -156,23 +168,20 @@ def quiet_outcome(spell_id: int):
         if not errors:
             try:
                 with db.transaction() as tx:
-                    if outcomes.is_attempt(values.outcome):
-                        outcomes.record_attempt(
-                            tx, member, found, values.outcome, values.note, spell=spell
-                        )
-                    else:
-                        quiet.record_quiet_outcome(
+                    tried = outcomes.record_answer(
+                        tx,
+                        member,
+                        found,
+                        values,
+                        lambda: quiet.record_quiet_outcome(
                             tx, member, spell_id, values.outcome, values.note
-                        )
+                        ),
+                        spell=spell,
+                    )
             except quiet.AlreadyRecorded:
                 flash("What was done had already been recorded.")
                 return redirect(url_for("team.patient", patient_id=found.id))
-            if outcomes.is_attempt(values.outcome):
-                flash(
-                    "Saved. The patient stays on the list so that someone tries again.", "success"
-                )
-            else:
-                flash("Saved. The patient has left the list of patients not heard from.", "success")
+            flash(QUIET_SAVED[tried], "success")
             return redirect(url_for("team.queue"))
     if request.method == "GET":
         audit.record(s, member.id, VIEWED_QUIET, found, detail=f"quiet {spell.id}")
