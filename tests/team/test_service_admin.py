@@ -14,7 +14,7 @@ from tests.conftest import csrf_from
 from tests.team.conftest import database, make_staff, plain, read, staff_sign_in_as
 from tracker import clock as tracker_clock
 from tracker.notify.models import OutboxMessage
-from tracker.team import member_reset, totp
+from tracker.team import accounts, member_reset, totp
 from tracker.team.models import (
     CLINICIAN,
     MEMBER_ADDED,
@@ -286,6 +286,31 @@ def test_someone_already_in_the_team_is_not_added_twice(app, boss, world):
     )
     assert response.status_code == 400 and "already a member of the team" in plain(response)
     assert _audit(app, MEMBER_ADDED) == []
+
+
+def test_an_account_made_for_the_address_meanwhile_is_a_clear_error_not_a_500(
+    app, boss, world, monkeypatch
+):
+    """As if another request made the account between the look-up and the insert: the unique
+    address refuses the second, and the form says so with nothing half-saved."""
+    monkeypatch.setattr(accounts, "find_by_email", lambda s, email: None)
+    staff = _count(app, Staff)
+    response = _add(
+        boss, world.ours.team, name="Clin Again", email="clinician.b@example.test", role="clinician"
+    )
+    assert response.status_code == 400
+    assert "Someone else has just added this person" in plain(response)
+    assert 'value="clinician.b@example.test"' in response.get_data(as_text=True)
+    assert _count(app, Staff) == staff and _count(app, OutboxMessage) == 0
+    assert _audit(app, STAFF_CREATED, MEMBER_ADDED) == []
+
+
+def test_a_team_name_is_compared_whatever_its_capitals_in_any_script(app, boss):
+    with database(app) as s:
+        s.add(Team(**{**NEW_TEAM, "name": "Équipe Sein"}))
+        s.commit()
+    response = _post(boss, "/team/teams/new", {**NEW_TEAM, "name": "ÉQUIPE SEIN"})
+    assert response.status_code == 400 and "already a team with this name" in plain(response)
 
 
 def test_a_team_admin_cannot_make_an_account_even_by_sending_a_name(app, team_admin, world):

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import clock
@@ -180,8 +180,10 @@ def create_team(s: Session, by: Staff | None, clean: Mapping, now: datetime | No
 
 def name_in_use(s: Session, name: str, but: int | None = None) -> bool:
     """Whether another team (not `but`) has this name, whatever its capitals."""
-    query = select(Team.id).where(func.lower(Team.name) == name.lower(), Team.id != (but or 0))
-    return s.scalar(query.limit(1)) is not None
+    # Compared here rather than by the database's lower(), which on SQLite knows only ASCII;
+    # a service has tens of teams, not thousands.
+    others = s.scalars(select(Team.name).where(Team.id != (but or 0)))
+    return any(other.casefold() == name.casefold() for other in others)
 
 
 # ---- members ---------------------------------------------------------------------------------
@@ -273,8 +275,11 @@ def _new_account(
             "so one will be made",
             field="name",
         )
-    # No password and no authenticator: the member chooses both from the emailed link.
-    staff = accounts.create_staff(s, accounts.NewStaff(name=name, email=address), now)
+    try:
+        # No password and no authenticator: the member chooses both from the emailed link.
+        staff = accounts.create_staff(s, accounts.NewStaff(name=name, email=address), now)
+    except accounts.AccountError as exc:  # an account made for the address meanwhile
+        raise FormError(str(exc)) from exc
     audit.record(s, by.id, STAFF_CREATED, team_id=team.id, detail=f"staff {staff.id}", now=now)
     member_reset.send_set_up_link(
         s, staff, team, "staff_welcome", member_reset.NEW_ACCOUNT_LIFETIME, now

@@ -121,7 +121,11 @@ def add_member(team_id: int):
         except admin.FormError as exc:
             errors.add(exc.field, str(exc))
         except IntegrityError:  # the same person added, or given an account, meanwhile
-            errors.add("email", "Someone has just added this person. Look for them in the list")
+            errors.add(
+                "email",
+                "Someone else has just added this person. Check the members above, "
+                "and try again if they are not there",
+            )
     if errors:
         return _members_page(team_id, errors, email=email, role=role, name=name)
     flash(
