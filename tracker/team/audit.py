@@ -42,6 +42,19 @@ FOR_TEAM = {
     m.SUMMARY_PDF: "Downloaded the summary of the diary as a PDF",
 }
 
+# What the team's page says for each change an administrator made to the team: {person} is the
+# member the change was about, {role} the role given (both from the row's detail).
+FOR_ADMIN = {
+    m.TEAM_CREATED: "Created the team",
+    m.TEAM_DETAILS_CHANGED: "Changed the team's details",
+    m.TEAM_NOTIFICATIONS_CHANGED: "Changed the team's emails",
+    m.STAFF_CREATED: "Made a staff account for {person}",
+    m.MEMBER_ADDED: "Added {person} as a {role}",
+    m.MEMBER_ROLE_CHANGED: "Made {person} a {role}",
+    m.MEMBER_REMOVED: "Took {person} out of the team",
+    m.MEMBER_RESET: "Reset {person}'s password and authenticator",
+}
+
 
 def record(
     s: Session,

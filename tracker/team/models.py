@@ -65,6 +65,8 @@ MEMBER_ADDED = "member_added"
 MEMBER_ROLE_CHANGED = "member_role_changed"
 MEMBER_REMOVED = "member_removed"
 MEMBER_RESET = "member_reset"  # password and authenticator cleared; a link sent (issue 22)
+TEAM_CREATED = "team_created"  # by a service administrator in the workspace
+STAFF_CREATED = "staff_created"  # a new account, with its first team and a link to set it up
 
 
 class Team(Base):
