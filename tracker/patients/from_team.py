@@ -26,6 +26,7 @@ from tracker.team.models import (
     END_UNDONE,
     ENDED,
     ENROLLED,
+    FHIR_RECORD,
     INVITATION_MADE,
     MOVED,
     NO_ACTION,
@@ -69,6 +70,7 @@ FOR_PATIENT = {
     ALERT_UNASSIGNED: "Chose who in the team deals with an alert from your diary",
     VIEWED_SUMMARY: "Looked at the summary of your diary",
     SUMMARY_PDF: "Downloaded the summary of your diary as a PDF",
+    FHIR_RECORD: "Downloaded a copy of your record for the hospital's own systems",
 }
 
 

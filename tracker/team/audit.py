@@ -40,6 +40,7 @@ FOR_TEAM = {
     m.ALERT_UNASSIGNED: "Left an alert for anyone in the team",
     m.VIEWED_SUMMARY: "Looked at the summary of the diary",
     m.SUMMARY_PDF: "Downloaded the summary of the diary as a PDF",
+    m.FHIR_RECORD: "Downloaded the record for the hospital's systems (FHIR)",
 }
 
 
