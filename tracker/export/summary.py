@@ -68,6 +68,11 @@ class Summary:
     conditions: list[ConditionLine] = field(default_factory=list)
 
     @property
+    def dates(self) -> str:
+        """Its range as the audit trail records it (no health detail)."""
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"
+
+    @property
     def empty(self) -> bool:
         return not self.symptoms and not self.no_new_symptom_days and not self.alerts
 

@@ -52,8 +52,8 @@ def _summary(patient_id: int, as_pdf: bool):
         found = access.patient_for(s, staff(), patient_id)
     form, made = pages.read(s, found, request.args)
     if made is not None:
-        dates = f"{made.start.isoformat()} to {made.end.isoformat()}"
-        audit.record(s, staff().id, SUMMARY_PDF if as_pdf else VIEWED_SUMMARY, found, detail=dates)
+        action = SUMMARY_PDF if as_pdf else VIEWED_SUMMARY
+        audit.record(s, staff().id, action, found, detail=made.dates)
         s.commit()  # on record before the page or the file is sent
         if as_pdf:
             return pages.pdf(made)
