@@ -14,6 +14,8 @@ from tracker.export import data, own_copies, pages
 from tracker.patients.models import OWN_DOWNLOAD, OWN_SUMMARY, OWN_SUMMARY_PDF
 
 bp = Blueprint("your_data", __name__, url_prefix="/your-data")
+# Where a patient finds more than a summary's range holds.
+EVERYTHING = ". To get everything in your diary, download all your data instead."
 log = logging.getLogger(__name__)
 
 
@@ -22,7 +24,7 @@ def summary():
     """The summary for a range of dates (the last 3 months unless chosen), with the form."""
     patient = current_user.patient
     s = db.session()
-    form, found = pages.read(s, patient, request.args)
+    form, found = pages.read(s, patient, request.args, EVERYTHING)
     if found is not None:
         own_copies.record(s, patient.id, OWN_SUMMARY, found.dates)
         s.commit()
@@ -34,7 +36,7 @@ def summary_pdf():
     """The same summary as a PDF; a bad range goes back to the page with its errors."""
     patient = current_user.patient
     s = db.session()
-    form, found = pages.read(s, patient, request.args)
+    form, found = pages.read(s, patient, request.args, EVERYTHING)
     if found is None:
         return pages.page(patient, form, found, "base.html", "your_data.summary_pdf")
     log.info("summary pdf made for patient %s", patient.id)

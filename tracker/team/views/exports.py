@@ -14,6 +14,8 @@ from tracker.team.models import FHIR_RECORD, SUMMARY_PDF, VIEWED_SUMMARY
 from tracker.team.views.common import bp, or_404, staff
 
 LAYOUT = "team/base.html"
+# Where the team finds more than a summary's range holds.
+EVERYTHING = ". The patient's record shows their whole diary."
 
 
 @bp.get("/patients/<int:patient_id>/summary")
@@ -50,7 +52,7 @@ def _summary(patient_id: int, as_pdf: bool):
     s = db.session()
     with or_404():
         found = access.patient_for(s, staff(), patient_id)
-    form, made = pages.read(s, found, request.args)
+    form, made = pages.read(s, found, request.args, EVERYTHING)
     if made is not None:
         action = SUMMARY_PDF if as_pdf else VIEWED_SUMMARY
         audit.record(s, staff().id, action, found, detail=made.dates)
