@@ -136,11 +136,12 @@ def fhir_text(text: str) -> str:
     return _NOT_FHIR_SPACE.sub(" ", text)
 
 
-def _resource(kind: str, row_id: int, profile: str, **body: Any) -> dict[str, Any]:
+def _resource(kind: str, row_id: int, **body: Any) -> dict[str, Any]:
+    """A resource of `kind`, claiming UK Core's profile of it (each kind here has one)."""
     return {
         "resourceType": kind,
         "id": resource_id(kind, row_id),
-        "meta": {"profile": [UK_CORE + profile]},
+        "meta": {"profile": [UK_CORE + kind]},
         **{k: v for k, v in body.items() if v is not None},
     }
 
@@ -159,7 +160,6 @@ def patient_resource(p: PatientFacts) -> dict[str, Any]:
     return _resource(
         "Patient",
         p.id,
-        "Patient",
         identifier=identifier,
         name=[{"use": "usual", "text": fhir_text(p.name)}],
         birthDate=p.birth_date.isoformat() if p.birth_date else None,
@@ -210,7 +210,7 @@ def observation(e: EntryFacts, patient_id: int, rules: Catalogue) -> dict[str, A
         notes.append({"text": fhir_text(e.note)})
     if notes:
         body["note"] = notes
-    return _resource("Observation", e.id, "Observation", **body)
+    return _resource("Observation", e.id, **body)
 
 
 def flag(a: AlertFacts, patient_id: int, rules: Catalogue) -> dict[str, Any]:
@@ -221,7 +221,6 @@ def flag(a: AlertFacts, patient_id: int, rules: Catalogue) -> dict[str, Any]:
     return _resource(
         "Flag",
         a.id,
-        "Flag",
         status="active",
         category=[
             {"coding": [{"system": FLAG_CATEGORY, "code": "clinical", "display": "Clinical"}]}
@@ -238,7 +237,6 @@ def communication(p: PromptFacts, patient_id: int, flagged: set[int]) -> dict[st
     return _resource(
         "Communication",
         p.id,
-        "Communication",
         status="completed",
         category=[{"text": "Prompt from the symptom diary to contact the treating team"}],
         medium=[{"text": CHANNEL_WORDS.get(c, c)} for c in p.channels] or None,
@@ -256,7 +254,6 @@ def provenance(r: RevisionFacts, patient_id: int) -> dict[str, Any]:
     return _resource(
         "Provenance",
         r.id,
-        "Provenance",
         target=[_ref("Observation", r.entry_id)],
         occurredDateTime=instant(r.at),
         recorded=instant(r.at),
