@@ -65,6 +65,7 @@ def test_the_walk_below_finds_the_routes_it_should():
     assert "/team/teams/<int:team_id>/members/<int:staff_id>/reset" in rules
     assert "/team/patients/<int:patient_id>/summary" in rules
     assert "/team/patients/<int:patient_id>/summary.pdf" in rules
+    assert "/team/patients/<int:patient_id>/record.fhir.json" in rules
 
 
 def _fill(rule: str, world: World, ids_of: str) -> str:

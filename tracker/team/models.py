@@ -59,6 +59,7 @@ ALERT_ASSIGNED = "alert_assigned"  # detail: which alert, and to which member (b
 ALERT_UNASSIGNED = "alert_unassigned"
 VIEWED_SUMMARY = "viewed_summary"  # the summary for a GP or team, as a page (detail: the dates)
 SUMMARY_PDF = "summary_pdf"  # the same summary, downloaded as a PDF
+FHIR_RECORD = "fhir_record"  # the record as a FHIR Bundle, for the hospital's systems
 TEAM_DETAILS_CHANGED = "team_details_changed"
 TEAM_NOTIFICATIONS_CHANGED = "team_notifications_changed"
 MEMBER_ADDED = "member_added"
