@@ -143,3 +143,31 @@ def test_the_patient_list_flags_only_from_the_patients_on_its_page(app, world):
         page = [s.get(Patient, ids[0]), s.get(Patient, world.ours.patient)]
         assert reachability.unreachable_among(s, page) == {ids[0]}
         assert reachability.unreachable_among(s, []) == set()
+
+
+def test_the_quick_answer_for_email_prompts_agrees_with_the_full_decision(app, world):
+    from itertools import product
+
+    from tracker.notify.models import PROMPT
+    from tracker.notify.outbox import reach
+
+    with database(app) as s:
+        team = s.get(Team, world.ours.team)
+        s.add(
+            SmsOptOut(
+                number="+447700900999", opted_out=True, source="keyword", changed_at=SYSTEM.now()
+            )
+        )
+        s.commit()
+        cases = product((None, SYSTEM.now()), (None, SYSTEM.now()), (None, "+447700900999"))
+        for n, (by_email, by_text, mobile) in enumerate(cases):
+            patient = make_patient(
+                s,
+                team,
+                email=f"case{n}@example.test",
+                email_consent_at=by_email,
+                sms_consent_at=by_text,
+                mobile=mobile,
+            )
+            full = not reach(s, patient).for_purpose(PROMPT)
+            assert reachability.reaches_no_one(s, patient) == full, (by_email, by_text, mobile)

@@ -22,6 +22,10 @@ BATCH = 200
 
 def reaches_no_one(s: Session, patient: Patient) -> bool:
     """True if a prompt to this patient now would go by no channel."""
+    # Prompts on by email reach them whatever else is so: no need to read their preferences and
+    # opt-outs (this runs before every diary page and save).
+    if patient.email_consent_at is not None and patient.email:
+        return False
     return not reach(s, patient).for_purpose(PROMPT)
 
 
