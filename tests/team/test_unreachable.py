@@ -159,7 +159,8 @@ def test_the_quick_answer_for_email_prompts_agrees_with_the_full_decision(app, w
             )
         )
         s.commit()
-        cases = product((None, SYSTEM.now()), (None, SYSTEM.now()), (None, "+447700900999"))
+        numbers = (None, "+447700900999", "+447700900001")  # none, said STOP, fine
+        cases = product((None, SYSTEM.now()), (None, SYSTEM.now()), numbers)
         for n, (by_email, by_text, mobile) in enumerate(cases):
             patient = make_patient(
                 s,
