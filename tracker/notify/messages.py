@@ -309,12 +309,15 @@ def contact_request(
     return render_email("contact_request", context, app)
 
 
-REPLIES = ("help", "start", "done", "other")
+REPLIES = ("help", "start", "done", "call", "other")
 
 
-def reply(which: str, team: Team, app: Flask | None = None) -> Rendered:
-    """An automatic answer to a text: help, start, done or other."""
+def reply(
+    which: str, team: Team, context: dict | None = None, app: Flask | None = None
+) -> Rendered:
+    """An automatic answer to a text: help, start, done, call (with the request's `made` and
+    `due_on`) or other."""
     if which not in REPLIES:
         raise ValueError(which)
     app = app or current_app._get_current_object()
-    return render_sms(f"reply/{which}.txt", team, {"links": links(app)}, app)
+    return render_sms(f"reply/{which}.txt", team, {"links": links(app), **(context or {})}, app)

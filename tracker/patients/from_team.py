@@ -32,12 +32,16 @@ from tracker.team.models import (
     OUTCOME_RECORDED,
     PAUSED,
     QUIET_OUTCOME_RECORDED,
+    REQUEST_ASSIGNED,
+    REQUEST_OUTCOME_RECORDED,
+    REQUEST_UNASSIGNED,
     RESUMED,
     SIGN_IN_LINK_MADE,
     SUMMARY_PDF,
     VIEWED_ALERT,
     VIEWED_QUIET,
     VIEWED_RECORD,
+    VIEWED_REQUEST,
     VIEWED_SUMMARY,
     AlertOutcome,
     Staff,
@@ -69,6 +73,10 @@ FOR_PATIENT = {
     ALERT_UNASSIGNED: "Chose who in the team deals with an alert from your diary",
     VIEWED_SUMMARY: "Looked at the summary of your diary",
     SUMMARY_PDF: "Downloaded the summary of your diary as a PDF",
+    VIEWED_REQUEST: "Looked at your request to be contacted",
+    REQUEST_OUTCOME_RECORDED: "Noted what they did about your request to be contacted",
+    REQUEST_ASSIGNED: "Chose who in the team deals with your request to be contacted",
+    REQUEST_UNASSIGNED: "Chose who in the team deals with your request to be contacted",
 }
 
 

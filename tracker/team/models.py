@@ -67,6 +67,12 @@ MEMBER_ADDED = "member_added"
 MEMBER_ROLE_CHANGED = "member_role_changed"
 MEMBER_REMOVED = "member_removed"
 MEMBER_RESET = "member_reset"  # password and authenticator cleared; a link sent (issue 22)
+# A patient's request to be contacted (issue 21); detail: "request <id>" (and "to staff <id>").
+VIEWED_REQUEST = "viewed_request"
+REQUEST_OUTCOME_RECORDED = "request_outcome_recorded"
+REQUEST_ASSIGNED = "request_assigned"
+REQUEST_UNASSIGNED = "request_unassigned"
+VIEWED_REQUEST_METRICS = "viewed_request_metrics"  # a team's figures: no patient in them
 
 
 class Team(Base):
