@@ -32,21 +32,29 @@ teams_cli = AppGroup("teams", help="Treating teams (staff accounts come later)."
     show_default=True,
 )
 def create_team(name, hospital, phone, email, hours, out_of_hours) -> None:
-    """Add a treating team."""
-    from tracker.team.models import Team
+    """Add a treating team, checked as the workspace's form checks it."""
+    from tracker.forms import Errors
+    from tracker.team import admin
 
-    with db.transaction() as s:
-        team = Team(
-            name=name,
-            hospital=hospital,
-            phone=phone,
-            email=email,
-            hours=hours,
-            out_of_hours=out_of_hours,
-        )
-        s.add(team)
-        s.flush()
-        click.echo(f"Team {team.id} created.")
+    values = admin.TeamValues(
+        name=name.strip(),
+        hospital=hospital.strip(),
+        phone=phone.strip(),
+        email=email.strip(),
+        hours=hours.strip(),
+        out_of_hours=out_of_hours.strip(),
+    )
+    errors = Errors()
+    clean = admin.check_team(values, errors)
+    if clean is None:
+        problems = "; ".join(f"--{k.replace('_', '-')}: {v}" for k, v in errors.messages.items())
+        raise click.UsageError(problems)
+    try:
+        with db.transaction() as s:
+            team = admin.create_team(s, None, clean)
+            click.echo(f"Team {team.id} created.")
+    except admin.FormError as exc:
+        raise click.BadParameter(str(exc), param_hint="--name") from exc
 
 
 @teams_cli.command("list")

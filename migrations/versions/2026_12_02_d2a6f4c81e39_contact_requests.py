@@ -6,7 +6,7 @@ A new table, `contact_requests`; each team's response target in working days (`t
 `contact_request` (the confirmation and closure messages). No existing row changes.
 
 Revision ID: d2a6f4c81e39
-Revises: c9f4a2e7d013
+Revises: a3d7e1f09b62
 Create Date: 2026-12-02 14:15:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 import tracker.db
 
 revision: str = "d2a6f4c81e39"
-down_revision: str | Sequence[str] | None = "c9f4a2e7d013"
+down_revision: str | Sequence[str] | None = "a3d7e1f09b62"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

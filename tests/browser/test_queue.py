@@ -132,3 +132,35 @@ def test_enrolment_checks_the_nhs_number_and_date_of_birth(app, live_server, pag
     expect(page.get_by_text("999 000 0018")).to_be_visible()
     expect(page.get_by_text("2 July 1971")).to_be_visible()
     assert_accessible(page)
+
+
+def test_the_patients_no_message_reaches_are_named_on_the_queue_and_listed_in_full(
+    app, live_server, page
+):
+    from tests.conftest import make_patient
+    from tracker import db
+    from tracker.patients.models import Patient
+    from tracker.team.views.alerts import UNREACHABLE_SHOWN
+
+    _arrange(app, live_server)
+    count = UNREACHABLE_SHOWN + 2
+    with app.app_context():
+        s = db.session()
+        team = s.scalar(select(Patient).where(Patient.email == live_server.email)).team
+        for n in range(count):  # an account, but no consent to email or texts
+            make_patient(s, team, name=f"Unreached {n:02d}", email=f"unreached{n}@example.test")
+    sign_in_as_clinician(page)
+
+    section = page.get_by_role("heading", name="Patients we cannot send messages to")
+    expect(section).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("^Unreached"))).to_have_count(UNREACHABLE_SHOWN)
+    assert_accessible(page)
+
+    page.get_by_role("link", name="See every patient we cannot send messages to").click()
+    expect(page).to_have_url(re.compile(r"/team/patients/\?show=unreachable$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Patients we cannot send messages to")
+    expect(page.get_by_text(f"{count} patients, by name")).to_be_visible()
+    expect(page.get_by_text("No email or text reaches them")).to_have_count(count)
+    expect(page.get_by_role("link", name="Sam Patient")).to_have_count(0)  # reached by email
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_accessible(page)

@@ -75,3 +75,19 @@ def test_who_has_looked_is_grouped_by_person_and_day_and_paged(app, live_server,
     page.goto("/settings/?seen_page=-7")  # typed by hand: the nearest page, not an error
     expect(page.get_by_text("Page 1 of 3")).to_be_visible()
     assert_accessible(page)
+
+
+def test_your_own_download_shows_as_you_in_plain_words(signed_in_page):
+    page = signed_in_page
+    assert_accessible(page)  # /diary/
+    page.goto("/settings/")
+    expect(page.get_by_text("you have not downloaded a copy")).to_be_visible()
+    assert_accessible(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download everything we hold about you").click()
+    assert download.value.suggested_filename.endswith(".zip")
+    page.goto("/settings/")
+    seen = page.locator("#seen ~ ul li").first
+    expect(seen.locator("strong")).to_have_text("You")
+    expect(seen).to_contain_text("Downloaded all your data at")
+    assert_accessible(page)

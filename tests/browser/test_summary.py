@@ -72,18 +72,20 @@ def test_the_summary_reads_and_prints_well(signed_in_page, with_diary):
     page.emulate_media(media="screen")
 
 
+def fill_date(page, prefix: str, day) -> None:
+    """Type `day` into the summary form's day, month and year boxes named by `prefix`."""
+    for part in ("day", "month", "year"):
+        page.locator(f"#{prefix}-{part}").fill(str(getattr(day, part)))
+
+
 def test_dates_the_wrong_way_round_are_refused_beside_the_field(signed_in_page, with_diary):
     page = signed_in_page
     assert_accessible(page)  # /diary/
     page.goto("/your-data/summary")
     assert_accessible(page)
     earlier = with_diary - timedelta(days=20)
-    page.locator("#from-day").fill(str(with_diary.day))
-    page.locator("#from-month").fill(str(with_diary.month))
-    page.locator("#from-year").fill(str(with_diary.year))
-    page.locator("#to-day").fill(str(earlier.day))
-    page.locator("#to-month").fill(str(earlier.month))
-    page.locator("#to-year").fill(str(earlier.year))
+    fill_date(page, "from", with_diary)
+    fill_date(page, "to", earlier)
     page.get_by_role("button", name="Show these dates").click()
     message = "The last day must be the same as or after the first day"
     expect(page.locator(".nhsuk-error-summary")).to_contain_text(message)
@@ -95,4 +97,30 @@ def test_dates_the_wrong_way_round_are_refused_beside_the_field(signed_in_page, 
     page.locator("#to-year").fill(str(with_diary.year + 1))
     page.get_by_role("button", name="Show these dates").click()
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("cannot be in the future")
+    assert_accessible(page)
+
+
+def test_more_than_twelve_months_is_refused_saying_where_everything_is(
+    app, signed_in_page, with_diary
+):
+    from tracker.export.summary import months_before
+
+    with app.app_context():
+        s = db.session()
+        patient = s.scalars(select(Patient).where(Patient.email == PATIENT_EMAIL)).one()
+        patient.enrolled_on = with_diary - timedelta(days=3 * 365)
+        s.commit()
+    page = signed_in_page
+    assert_accessible(page)  # /diary/
+    page.goto("/your-data/summary")
+    expect(page.get_by_role("link", name="download all your data")).to_be_visible()
+    assert_accessible(page)
+    start = months_before(with_diary, 18)
+    fill_date(page, "from", start)
+    page.get_by_role("button", name="Show these dates").click()
+    message = "A summary can cover up to 12 months. Choose a first day on or after"
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text(message)
+    expect(page.locator("#from-error")).to_contain_text("download all your data instead")
+    expect(page.locator("#from-year")).to_have_value(str(start.year))  # what was typed, kept
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert_accessible(page)

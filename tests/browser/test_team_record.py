@@ -44,3 +44,21 @@ def test_the_record_shows_deleted_and_changed_entries_prompts_and_who_looked(
     expect(page.get_by_text("Looked at the diary and record").first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert_accessible(page)
+
+
+def test_the_team_downloads_the_record_for_the_hospitals_systems(app, live_server, page):
+    _arrange(app, live_server)
+    sign_in_as_clinician(page)
+    assert_accessible(page)  # the queue
+    page.get_by_role("link", name="Sam Patient", exact=True).click()
+    link = page.get_by_role("link", name="Download the record for the hospital's systems (FHIR)")
+    expect(link).to_be_visible()
+    assert_accessible(page)
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.endswith(".fhir.json")
+    page.reload()
+    expect(
+        page.get_by_text("Downloaded the record for the hospital's systems (FHIR)")
+    ).to_be_visible()
+    assert_accessible(page)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import html
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests.conftest import make_patient, sign_in_as
 from tests.export.conftest import range_query, today, words
-from tests.team.conftest import staff_sign_in_as
+from tests.team.conftest import make_staff, staff_sign_in_as
+from tracker.diary import services
+from tracker.diary.services import SymptomReport
 from tracker.export.summary import months_before
-from tracker.patients.models import Patient
+from tracker.patients.models import OwnCopy, Patient
 from tracker.team.models import Staff, StaffAccess
 
 
@@ -164,3 +168,69 @@ def test_the_settings_and_diary_link_to_both(ann, diary):
     assert 'href="/your-data/download">Download everything we hold about you' in settings
     home = ann.get("/diary/").get_data(as_text=True)
     assert 'href="/your-data/summary">A summary to show your GP or team' in home
+
+
+# ---- the longest range: 12 months ------------------------------------------------------------
+
+# A fixed morning in London: the range's limit is counted back from the day it is asked on.
+ASKED_AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def three_years(app, clock, session):
+    """A patient whose diary began three years before ASKED_AT, signed in."""
+    clock.set(ASKED_AT)
+    began = ASKED_AT.date() - timedelta(days=3 * 365)
+    patient = make_patient(session, enrolled_on=began, email="long@example.test")
+    services.record_symptoms(session, patient, began, [SymptomReport("cough", 3)])
+    session.commit()
+    client = app.test_client()
+    sign_in_as(client, patient)
+    return client, patient
+
+
+@pytest.mark.parametrize("path", ["/your-data/summary", "/your-data/summary.pdf"])
+def test_more_than_twelve_months_is_refused_beside_the_first_day_saying_what_to_do(
+    three_years, session, path
+):
+    client, _ = three_years
+    today_ = ASKED_AT.date()
+    start = months_before(today_, 12) - timedelta(days=1)
+    response = client.get(path, query_string=range_query(start, today_))
+    assert response.status_code == 400
+    assert response.mimetype == "text/html"  # the page with the error, never a PDF
+    html = response.get_data(as_text=True)
+    assert 'id="from-error"' in html  # the message beside the first day's fields
+    assert 'href="#from-day"' in html  # and in the summary at the top, linked to them
+    assert (
+        "A summary can cover up to 12 months. Choose a first day on or after Sunday "
+        "23 November 2025. To get everything in your diary, download all your data instead."
+    ) in words(response)
+    assert f'value="{start.year}"' in html  # what was typed, kept
+    assert "Diary began" not in html
+    assert session.scalars(select(OwnCopy)).all() == []
+
+
+def test_twelve_months_to_the_day_is_a_summary_and_a_pdf(three_years):
+    client, _ = three_years
+    query = range_query(months_before(ASKED_AT.date(), 12), ASKED_AT.date())
+    assert client.get("/your-data/summary", query_string=query).status_code == 200
+    pdf = client.get("/your-data/summary.pdf", query_string=query)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+
+
+def test_the_team_is_told_where_the_whole_diary_is(app, three_years, session):
+    _, patient = three_years
+    member = make_staff(session, "nurse@example.test", patient.team_id)
+    team = app.test_client()
+    staff_sign_in_as(team, member.id)
+    start = months_before(ASKED_AT.date(), 13)
+    response = team.get(
+        f"/team/patients/{patient.id}/summary.pdf", query_string=range_query(start, ASKED_AT.date())
+    )
+    assert response.status_code == 400
+    said = html.unescape(words(response))
+    assert (
+        "on or after Sunday 23 November 2025. The patient's record shows their whole diary." in said
+    )
+    assert session.scalars(select(StaffAccess)).all() == []  # nothing made, nothing recorded

@@ -224,6 +224,24 @@ def test_adding_a_member_refuses_a_hidden_character_in_the_email(app, team_admin
     _refused(app, team_admin, page, data, "email", char)
 
 
+@pytest.mark.parametrize("char", HIDDEN, ids=["nul", "esc"])
+def test_a_new_team_refuses_hidden_characters(app, service_admin, char):
+    for field in TEAM_DETAILS:
+        _refused(
+            app, service_admin, "/team/teams/new", {**TEAM_DETAILS, "name": "Ward 9"}, field, char
+        )
+
+
+@pytest.mark.parametrize("char", HIDDEN, ids=["nul", "esc"])
+def test_a_new_staff_account_refuses_a_hidden_character_in_the_name_or_email(
+    app, service_admin, world, char
+):
+    page = f"/team/teams/{world.ours.team}/members"
+    data = {"name": "Sam Ward", "email": "sam.ward@example.test", "role": "clinician"}
+    for field in ("name", "email"):
+        _refused(app, service_admin, page, data, field, char)
+
+
 # ---- the support directory -------------------------------------------------------------------
 
 SERVICE = {

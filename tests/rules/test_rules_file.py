@@ -9,7 +9,13 @@ from importlib import resources
 
 import pytest
 
-from tracker.rules.catalogue import DEFAULT_RULES, RulesFileError, load_rules, parse_rules
+from tracker.rules.catalogue import (
+    DEFAULT_RULES,
+    RulesFileError,
+    is_sctid,
+    load_rules,
+    parse_rules,
+)
 
 # Each reviewed version of rules.toml and the fingerprint of its content (everything but the
 # version line). Changing the rules without a new version fails here: a finding must always name
@@ -21,6 +27,8 @@ REVIEWED = {
     "2026.12.1": "da6d35caaecb3c4b372abbc3b57f661f78087b06aa4927c9fa1ed3a965477d4e",
     # each symptom's short name (issue 19, item 5); no rule or threshold changed
     "2026.12.2": "dea2116654e0194782a41551b254f12b7d925fb4bbbeb932603e353aad55eec7",
+    # each symptom's SNOMED CT code for the FHIR record (issue 23, item 3); no rule changed
+    "2026.12.3": "fe21129f20c582c9561b2d1971047df0a826c8cc0ba7550620b409d481e112e0",
 }
 
 
@@ -111,6 +119,14 @@ def test_every_symptom_has_a_short_name_of_its_own_for_sentences_histories_and_c
     assert load_rules().symptom("cough").name == "Cough"
 
 
+def test_every_symptom_has_a_snomed_ct_code_with_a_correct_check_digit():
+    # The FHIR record codes each entry by its symptom's concept (tracker/export/fhir.py).
+    symptoms = load_rules().symptoms.values()
+    assert all(is_sctid(s.snomed) for s in symptoms), [s.code for s in symptoms if not s.snomed]
+    assert load_rules().symptom("cough").snomed == "49727002"  # Cough (finding)
+    assert is_sctid("49727002") and not is_sctid("49727020")
+
+
 def good() -> dict:
     return tomllib.loads(packaged_text())
 
@@ -139,6 +155,11 @@ def good() -> dict:
         (lambda r: r["symptoms"][0].update(code="other:jaw"), "must be lower-case letters"),
         (lambda r: r["symptoms"][0].pop("label"), "needs a text 'label'"),
         (lambda r: r["symptoms"][0].pop("name"), "needs a text 'name'"),
+        # One digit mistyped, two swapped, a description's id (partition 01), not text.
+        (lambda r: r["symptoms"][0].update(snomed="12584004"), "not a SNOMED CT concept id"),
+        (lambda r: r["symptoms"][0].update(snomed="12548003"), "not a SNOMED CT concept id"),
+        (lambda r: r["symptoms"][0].update(snomed="2154018"), "not a SNOMED CT concept id"),
+        (lambda r: r["symptoms"][0].update(snomed=12584003), "not a SNOMED CT concept id"),
     ],
 )
 def test_a_malformed_rules_file_is_refused_with_the_reason(break_it, message):

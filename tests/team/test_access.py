@@ -24,7 +24,7 @@ from tracker.alerts.models import Alert
 from tracker.config import for_tests
 from tracker.contact_requests.models import ContactRequest
 from tracker.patients.models import KnownConditionChange, Patient
-from tracker.team.models import AlertAssignment, ContactAttempt, QuietSpell, StaffAccess
+from tracker.team.models import AlertAssignment, ContactAttempt, QuietSpell, StaffAccess, Team
 
 
 def _routes(app: Flask):
@@ -68,6 +68,7 @@ def test_the_walk_below_finds_the_routes_it_should():
     assert "/team/patients/<int:patient_id>/summary.pdf" in rules
     assert "/team/requests/<int:request_id>" in rules
     assert "/team/requests/<int:request_id>/assign" in rules
+    assert "/team/patients/<int:patient_id>/record.fhir.json" in rules
 
 
 def _fill(rule: str, world: World, ids_of: str) -> str:
@@ -156,6 +157,42 @@ def test_a_service_admin_outside_the_team_cannot_see_its_patients(app, world):
     assert client.get(f"/team/alerts/{world.ours.alert}/outcome").status_code == 404
     # ... but may keep the team's details and members.
     assert client.get(f"/team/teams/{world.ours.team}/members").status_code == 200
+
+
+def _service_admin_routes() -> list[tuple[str, str]]:
+    app = create_app(for_tests("sqlite://", "unused-instance"))
+    return sorted(
+        (rule.rule, method)
+        for rule, method, _ in _routes(app)
+        if getattr(app.view_functions[rule.endpoint], "service_admins_only", False)
+    )
+
+
+SERVICE_ADMIN_ROUTES = _service_admin_routes()
+
+
+def test_the_service_admin_walk_finds_the_routes_it_should():
+    assert ("/team/teams/new", "GET") in SERVICE_ADMIN_ROUTES
+    assert ("/team/teams/new", "POST") in SERVICE_ADMIN_ROUTES
+
+
+@pytest.mark.parametrize(("rule", "method"), SERVICE_ADMIN_ROUTES)
+def test_service_admin_pages_answer_404_to_other_staff(app, world, rule, method):
+    """Our clinician and our team admin: 404 and nothing written; a service admin: the page."""
+    with database(app) as s:
+        boss = make_staff(s, "boss@example.test", service_admin=True).id
+    for who, expected in ((world.ours.clinician, 404), (world.ours.admin, 404), (boss, 200)):
+        client = app.test_client()
+        staff_sign_in_as(client, who)
+        path = _fill(rule, world, "ours")
+        if method == "GET":
+            assert client.get(path).status_code == expected, (who, path)
+        elif expected == 404:
+            token = csrf_from(client, "/team/account")
+            response = client.open(path, method=method, data={"csrf_token": token})
+            assert response.status_code == 404, (who, method, path)
+    assert read(app, lambda s: s.scalars(select(StaffAccess)).all()) == []
+    assert len(read(app, lambda s: s.scalars(select(Team)).all())) == 2
 
 
 def test_a_clinician_cannot_administer_their_own_team(clinician, world):

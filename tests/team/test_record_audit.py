@@ -79,7 +79,9 @@ def test_days_are_the_readers_days(app, world):
         in (settings)
     )
     with database(app) as s:
-        page = from_team.access_page(s, world.ours.patient, 1, "America/New_York", {}, "Looked")
+        page = from_team.access_page(
+            s, world.ours.patient, 1, "America/New_York", {}, "Looked", "You"
+        )
     assert [(d.day.isoformat(), [x.times for x in d.doings]) for d in page.days] == [
         ("2026-07-01", [2])
     ]
@@ -123,7 +125,9 @@ def test_grouping_and_paging_are_done_by_the_database(app, world):
     event.listen(engine, "before_cursor_execute", seen)
     try:
         with database(app) as s:
-            page = from_team.access_page(s, world.ours.patient, 1, "Europe/London", {}, "Looked")
+            page = from_team.access_page(
+                s, world.ours.patient, 1, "Europe/London", {}, "Looked", "You"
+            )
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert len(statements) == 3

@@ -12,6 +12,8 @@ from tracker.notify.models import SmsOptOut
 from tracker.patients import reachability
 from tracker.patients.models import PAUSED, Patient
 from tracker.team.models import Team
+from tracker.team.queue_filter import PAGE_SIZE
+from tracker.team.views import alerts as alerts_views
 
 FLAG = "No email or text reaches them"
 QUEUE_HEADING = "Patients we cannot send messages to"
@@ -79,3 +81,65 @@ def test_paused_patients_and_accounts_not_set_up_are_not_flagged(app, world):
         assert [p.id for p in found] == [cut_off.id]
         assert reachable_by_text.id not in {p.id for p in found}
         assert reachability.unreachable_patients(s, []) == []
+
+
+def _cut_off_many(app, world, count: int) -> list[int]:
+    with database(app) as s:
+        team = s.get(Team, world.ours.team)
+        return [
+            make_patient(s, team, name=f"Cut Off {n:02d}", email=f"cut{n}@example.test").id
+            for n in range(count)
+        ]
+
+
+def test_the_queue_names_the_first_few_and_links_to_the_filtered_patient_list(
+    app, clinician, world
+):
+    shown = alerts_views.UNREACHABLE_SHOWN
+    ids = _cut_off_many(app, world, shown + 3)
+
+    queue = clinician.get("/team/").get_data(as_text=True)
+    section = queue[queue.index(QUEUE_HEADING) :]
+    assert "Cut Off 00" in section and f"Cut Off {shown - 1:02d}" in section
+    assert f"Cut Off {shown:02d}" not in section
+    assert 'href="/team/patients/?show=unreachable"' in section
+
+    listing = plain(clinician.get("/team/patients/?show=unreachable"))
+    assert QUEUE_HEADING in listing
+    assert f"{len(ids)} patients, by name" in listing
+    assert all(f"Cut Off {n:02d}" in listing for n in range(len(ids)))
+    assert "Patient a" not in listing  # reached by email
+
+
+def test_the_filtered_patient_list_is_paged_and_keeps_the_filter(app, clinician, world):
+    _cut_off_many(app, world, PAGE_SIZE + 2)
+
+    first = clinician.get("/team/patients/?show=unreachable").get_data(as_text=True)
+    assert first.count(FLAG) == PAGE_SIZE
+    assert "/team/patients/?page=2&amp;show=unreachable" in first
+    second = plain(clinician.get("/team/patients/?show=unreachable&page=2"))
+    assert f"Cut Off {PAGE_SIZE + 1:02d}" in second and "Cut Off 00" not in second
+
+
+def test_the_filtered_patient_list_never_shows_another_teams_patient(app, clinician, world):
+    _cut_off(app, world.theirs.patient)
+    listing = plain(clinician.get("/team/patients/?show=unreachable"))
+    assert "Patient b" not in listing
+    assert "Every patient being monitored can be sent messages." in listing
+
+
+def test_first_unreachable_is_the_head_of_the_full_list(app, world):
+    _cut_off_many(app, world, 7)
+    with database(app) as s:
+        everyone = reachability.unreachable_patients(s, [world.ours.team])
+        assert len(everyone) == 7
+        head = reachability.first_unreachable(s, [world.ours.team], 3)
+        assert [p.id for p in head] == [p.id for p in everyone[:3]]
+
+
+def test_the_patient_list_flags_only_from_the_patients_on_its_page(app, world):
+    ids = _cut_off_many(app, world, 4)
+    with database(app) as s:
+        page = [s.get(Patient, ids[0]), s.get(Patient, world.ours.patient)]
+        assert reachability.unreachable_among(s, page) == {ids[0]}
+        assert reachability.unreachable_among(s, []) == set()

@@ -60,6 +60,7 @@ known_conditions, known_condition_changes     symptoms noted as expected for you
 contact_preferences, consent_changes          your reminder settings and what you agreed to
 staff_access             who in a treating team looked at or changed your record, and when
 staff_names              the names of the staff the other files mention by number
+own_copies               each time you looked at your summary or downloaded your data
 
 Not included: your password and sign-in codes (we hold them only in a form that cannot be read
 back), and the notes your team writes for themselves about an alert. To ask for those, or if

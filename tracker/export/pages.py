@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 from tracker import clock
 from tracker.config import PROJECT_ROOT
 from tracker.export.pdf import pdf_of
-from tracker.export.summary import RangeForm, Summary, diary_began, read_range, summary_of
+from tracker.export.summary import (
+    MAX_MONTHS,
+    RangeForm,
+    Summary,
+    diary_began,
+    read_range,
+    summary_of,
+)
 from tracker.forms import render_form
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
@@ -22,10 +29,13 @@ from tracker.rules import load_rules
 PDF_STYLES = ("app.css", "summary.css")
 
 
-def read(s: Session, patient: Patient, args: Mapping[str, str]) -> tuple[RangeForm, Summary | None]:
-    """The range asked for and, if it is a good one, the summary of it."""
+def read(
+    s: Session, patient: Patient, args: Mapping[str, str], everything: str = ""
+) -> tuple[RangeForm, Summary | None]:
+    """The range asked for and, if it is a good one, the summary of it. `everything`: where the
+    reader finds what is older than a summary can cover (read_range)."""
     today = clock.today(patient.timezone)
-    form = read_range(args, today, diary_began(s, patient))
+    form = read_range(args, today, diary_began(s, patient), everything)
     if form.errors or form.start is None or form.end is None:
         return form, None
     return form, summary_of(s, patient, form.start, form.end, load_rules())
@@ -59,6 +69,7 @@ def page(
         layout=layout,
         pdf=False,
         pdf_href=pdf_href,
+        max_months=MAX_MONTHS,
         patient=patient,
         today=clock.today(patient.timezone),
     )

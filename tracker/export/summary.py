@@ -28,6 +28,10 @@ from tracker.team.models import AlertOutcome
 
 # The range shown unless the reader chooses another.
 DEFAULT_MONTHS = 3
+# The longest range a summary covers: its PDF is drawn whole in the request, and its time and
+# memory grow with the range (docs/performance.md). The whole diary is in the patient's download
+# and on the team's record page.
+MAX_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,11 @@ class Summary:
     no_new_symptom_days: int = 0
     alerts: list[AlertLine] = field(default_factory=list)
     conditions: list[ConditionLine] = field(default_factory=list)
+
+    @property
+    def dates(self) -> str:
+        """Its range as the audit trail records it (no health detail)."""
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"
 
     @property
     def empty(self) -> bool:
@@ -110,8 +119,12 @@ def _parts_of(day: date) -> dict[str, str]:
     return {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
 
 
-def read_range(args: Mapping[str, str], today: date, began: date) -> RangeForm:
-    """The range asked for in the query string, checked; the default range if none was asked."""
+def read_range(
+    args: Mapping[str, str], today: date, began: date, everything: str = ""
+) -> RangeForm:
+    """The range asked for in the query string, checked; the default range if none was asked.
+    `everything` ends the message for a range that is too long: where the reader finds the rest.
+    """
     if not any(k.startswith(("from[", "to[")) for k in args):
         start, end = default_range(today, began)
         return RangeForm({"from": _parts_of(start), "to": _parts_of(end)}, Errors(), start, end)
@@ -120,6 +133,13 @@ def read_range(args: Mapping[str, str], today: date, began: date) -> RangeForm:
     end = _check_day(form, "to", "The last day", "Enter the last day", today, began)
     if start and end and start > end:
         form.errors.add("to-day", "The last day must be the same as or after the first day")
+    elif start and end and start < months_before(end, MAX_MONTHS):
+        earliest = long_date(months_before(end, MAX_MONTHS))
+        form.errors.add(
+            "from-day",
+            f"A summary can cover up to {MAX_MONTHS} months. Choose a first day on or after "
+            f"{earliest}{everything}",
+        )
     if not form.errors:
         form.start, form.end = start, end
     return form

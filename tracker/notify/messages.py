@@ -268,6 +268,7 @@ ACCOUNT_MESSAGES = (
     "email_change_asked",  # to the old address: a new one was asked for
     "email_in_use",  # to an address that already has an account: someone tried to use it
     "staff_reset",  # to a member of staff: set a password and an authenticator again
+    "staff_welcome",  # to a new member of staff: set a password and an authenticator
 )
 
 

@@ -7,7 +7,7 @@
 - `queue_account_notice`: "someone tried to sign up with your address" (tracker.auth.accounts).
 - `queue_account_message`: the other messages about an account: a reset link or code, "your
   password was changed", a new email address to confirm (tracker.auth.recovery).
-- `queue_staff_message`: a link for a member of staff to set up their account again
+- `queue_staff_message`: a link for a member of staff to set up their account, new or again
   (tracker.team.member_reset).
 - `queue_contact_request`: "your team has your request", and what the team recorded
   (tracker.contact_requests, tracker.team.requests).

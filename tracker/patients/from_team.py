@@ -1,5 +1,6 @@
 """What the patient may see of what their treating team did: "your team has been in touch" on
-their diary, and who has looked at their record on their settings page.
+their diary, and who has looked at their record on their settings page (with the copies the
+patient took of it themselves).
 
 The patient's pages pass these to their templates. They read the team's record
 (tracker.team.models) and nothing else of the team's workspace; pyproject's contracts allow
@@ -12,12 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, cast, func, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from tracker import clock
 from tracker.alerts.models import Alert
 from tracker.db import local_date
+from tracker.patients.models import OWN_DOWNLOAD, OWN_SUMMARY, OWN_SUMMARY_PDF, OwnCopy
 from tracker.team.models import (
     ALERT_ASSIGNED,
     ALERT_UNASSIGNED,
@@ -26,6 +28,7 @@ from tracker.team.models import (
     END_UNDONE,
     ENDED,
     ENROLLED,
+    FHIR_RECORD,
     INVITATION_MADE,
     MOVED,
     NO_ACTION,
@@ -77,6 +80,11 @@ FOR_PATIENT = {
     REQUEST_OUTCOME_RECORDED: "Noted what they did about your request to be contacted",
     REQUEST_ASSIGNED: "Chose who in the team deals with your request to be contacted",
     REQUEST_UNASSIGNED: "Chose who in the team deals with your request to be contacted",
+    # The patient's own copies: "You", then these.
+    OWN_SUMMARY: "Looked at the summary of your diary",
+    OWN_SUMMARY_PDF: "Downloaded the summary of your diary as a PDF",
+    OWN_DOWNLOAD: "Downloaded all your data",
+    FHIR_RECORD: "Downloaded a copy of your record for the hospital's own systems",
 }
 
 
@@ -152,22 +160,30 @@ def access_page(
     zone: str,
     words: Mapping[str, str],
     otherwise: str,
+    the_patient: str,
     size: int = ACCESS_PAGE_SIZE,
 ) -> AccessPage:
     """One page of who has looked at or changed a patient's record, grouped by person and day
-    in `zone` and counted by the database, in `words` (the patient's, or the team's). The
-    caller has checked who may read it; a page out of range shows the nearest one."""
-    rows = (
+    in `zone` and counted by the database, in `words` (the patient's, or the team's); the
+    patient's own copies are in it as `the_patient`'s. The caller has checked who may read it;
+    a page out of range shows the nearest one."""
+    nobody = cast(null(), Integer)  # the patient's own rows have no member of staff or team
+    rows = union_all(
         select(
             StaffAccess.staff_id,
             StaffAccess.team_id,
             StaffAccess.action,
             StaffAccess.at,
             local_date(StaffAccess.at, zone).label("day"),
-        )
-        .where(StaffAccess.patient_id == patient_id)
-        .subquery()
-    )
+        ).where(StaffAccess.patient_id == patient_id),
+        select(
+            nobody.label("staff_id"),
+            nobody.label("team_id"),
+            OwnCopy.action,
+            OwnCopy.at,
+            local_date(OwnCopy.at, zone).label("day"),
+        ).where(OwnCopy.patient_id == patient_id),
+    ).subquery()
     key = (rows.c.staff_id, rows.c.team_id, rows.c.day)
     total = s.scalar(select(func.count()).select_from(select(*key).group_by(*key).subquery()))
     pages = max(1, -(-(total or 0) // size))
@@ -176,7 +192,7 @@ def access_page(
     groups = s.execute(
         select(*key, Staff.name, Team.name)
         .select_from(rows)
-        .join(Staff, Staff.id == rows.c.staff_id)
+        .outerjoin(Staff, Staff.id == rows.c.staff_id)
         .outerjoin(Team, Team.id == rows.c.team_id)
         .group_by(*key, Staff.name, Team.name)
         .order_by(rows.c.day.desc(), latest.desc(), rows.c.staff_id, rows.c.team_id)
@@ -187,11 +203,13 @@ def access_page(
     if groups:
         # What each of this page's people did on its days, kind by kind.
         first = func.min(rows.c.at).label("first")
+        staff_ids = {g[0] for g in groups}
+        who = rows.c.staff_id.in_(staff_ids - {None})
         for *group, action, times, at_first, at_last in s.execute(
             select(*key, rows.c.action, func.count(), first, latest)
             .where(
                 rows.c.day.in_({g[2] for g in groups}),
-                rows.c.staff_id.in_({g[0] for g in groups}),
+                or_(who, rows.c.staff_id.is_(None)) if None in staff_ids else who,
             )
             .group_by(*key, rows.c.action)
             .order_by(latest.desc(), rows.c.action)
@@ -199,7 +217,12 @@ def access_page(
             what = words.get(action, otherwise)
             doings.setdefault(tuple(group), []).append(Doing(what, times, at_first, at_last))
     days = [
-        AccessDay(date.fromisoformat(day), who, team or "", doings.get((staff, team_id, day), []))
-        for staff, team_id, day, who, team in groups
+        AccessDay(
+            date.fromisoformat(day),
+            name or the_patient,
+            team or "",
+            doings.get((staff, team_id, day), []),
+        )
+        for staff, team_id, day, name, team in groups
     ]
     return AccessPage(days, page, pages, total or 0, zone)

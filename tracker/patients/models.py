@@ -247,3 +247,29 @@ class ConsentChange(Base):
     given: Mapped[bool] = mapped_column(Boolean)
     source: Mapped[str] = mapped_column(String(24))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+# What the patient took a copy of (OwnCopy.action): their summary, as a page or a PDF, and the
+# download of everything held. Named apart from the team's actions (tracker.team.models), so
+# that one set of words can tell both.
+OWN_SUMMARY = "own_summary"  # detail: the dates
+OWN_SUMMARY_PDF = "own_summary_pdf"  # detail: the dates
+OWN_DOWNLOAD = "own_download"
+OWN_COPIES = (OWN_SUMMARY, OWN_SUMMARY_PDF, OWN_DOWNLOAD)
+
+
+class OwnCopy(Base):
+    """A copy the patient took of their own record, kept beside the team's audit trail
+    (tracker.team.models.StaffAccess) and shown with it in "who has looked at your record"."""
+
+    __tablename__ = "own_copies"
+    __table_args__ = (
+        CheckConstraint(f"action IN {OWN_COPIES!r}", name="action"),
+        Index("ix_own_copies_patient_at", "patient_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(String(200))  # never health text
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -7,14 +7,17 @@ and their team is monitoring them (nothing is sent otherwise, and the team sees 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from tracker.notify.models import PROMPT
 from tracker.notify.outbox import opted_out_numbers, reach, reach_from
 from tracker.patients.models import ACTIVE, ContactPreference, Patient
+
+BATCH = 200
 
 
 def reaches_no_one(s: Session, patient: Patient) -> bool:
@@ -24,14 +27,28 @@ def reaches_no_one(s: Session, patient: Patient) -> bool:
 
 def unreachable_patients(s: Session, team_ids: Iterable[int]) -> list[Patient]:
     """These teams' monitored patients with an account whom no prompt could reach now, by name."""
-    teams = sorted(set(team_ids))
-    if not teams:
-        return []
-    rows = s.execute(
+    return list(_unreachable(s, team_ids))
+
+
+def first_unreachable(s: Session, team_ids: Iterable[int], limit: int) -> list[Patient]:
+    """The first `limit` of `unreachable_patients`, by name, reading no further than needed."""
+    return list(islice(_unreachable(s, team_ids), limit))
+
+
+def unreachable_among(s: Session, patients: Sequence[Patient]) -> set[int]:
+    """The ids of those of these patients (a page of a list) whom no prompt could reach now."""
+    if not patients:
+        return set()
+    query = _candidates().where(Patient.id.in_([p.id for p in patients]))
+    return {p.id for p in _unreachable_in(s, query)}
+
+
+def _candidates() -> Select:
+    """Monitored patients with an account set up and no prompts by email, by name."""
+    return (
         select(Patient, ContactPreference)
         .outerjoin(ContactPreference, ContactPreference.patient_id == Patient.id)
         .where(
-            Patient.team_id.in_(teams),
             Patient.monitoring_status == ACTIVE,
             Patient.password_hash.is_not(None),
             # Every patient has an email address (it is their sign-in): one with prompts on by
@@ -39,6 +56,23 @@ def unreachable_patients(s: Session, team_ids: Iterable[int]) -> list[Patient]:
             Patient.email_consent_at.is_(None),
         )
         .order_by(Patient.name, Patient.id)
-    ).all()
-    opted = opted_out_numbers(s, [p.mobile for p, _ in rows])
-    return [p for p, pref in rows if not reach_from(p, pref, p.mobile in opted).for_purpose(PROMPT)]
+    )
+
+
+def _unreachable(s: Session, team_ids: Iterable[int]) -> Iterator[Patient]:
+    teams = sorted(set(team_ids))
+    if teams:
+        yield from _unreachable_in(s, _candidates().where(Patient.team_id.in_(teams)))
+
+
+def _unreachable_in(s: Session, query: Select) -> Iterator[Patient]:
+    # In batches, so that a caller wanting the first few stops the read there.
+    result = s.execute(query.execution_options(yield_per=BATCH))
+    try:
+        for rows in result.partitions():
+            opted = opted_out_numbers(s, [p.mobile for p, _ in rows])
+            for p, pref in rows:
+                if not reach_from(p, pref, p.mobile in opted).for_purpose(PROMPT):
+                    yield p
+    finally:
+        result.close()

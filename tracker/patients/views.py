@@ -7,7 +7,7 @@ miss), reminders per channel (the patient's choice), cadence and pause. The use 
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker import clock, config, db
@@ -39,14 +39,18 @@ def _patient():
     return current_user.patient
 
 
-@bp.before_app_request
-def _note_reach() -> None:
-    """On a diary page, whether no channel reaches the patient for prompts (for the banner)."""
-    if request.blueprint not in DIARY_BLUEPRINTS:
-        return
-    if not current_user.is_authenticated or getattr(current_user, "patient", None) is None:
-        return
-    g.reached_by_no_channel = reaches_no_one(db.session(), _patient())
+@bp.app_context_processor
+def _reach_banner() -> dict:
+    """For the diary pages' banner: whether no channel reaches the patient for prompts, worked
+    out only when a page is drawn (a save that redirects never needs it)."""
+
+    def no_channel_reaches_patient() -> bool:
+        if request.blueprint not in DIARY_BLUEPRINTS or not current_user.is_authenticated:
+            return False
+        patient = getattr(current_user, "patient", None)
+        return patient is not None and reaches_no_one(db.session(), patient)
+
+    return {"no_channel_reaches_patient": no_channel_reaches_patient}
 
 
 @bp.route("/settings/contact-preferences", methods=["GET", "POST"])

@@ -39,7 +39,9 @@ THRESHOLD_NAMES = (
 # Thresholds a symptom may set for itself; without one it uses [thresholds].
 SYMPTOM_THRESHOLDS = ("new_days", "persistent_days")
 # A misspelt optional key would otherwise be silently ignored: refuse any key not listed here.
-_SYMPTOM_KEYS = frozenset({"code", "area", "class", "label", "name", "hint", "severe_urgency"})
+_SYMPTOM_KEYS = frozenset(
+    {"code", "area", "class", "label", "name", "hint", "severe_urgency", "snomed"}
+)
 _TEXT_SETTINGS = frozenset({"quiet_start", "quiet_end", "default_timezone", "severe_urgency"})
 
 
@@ -65,6 +67,8 @@ class Symptom:
     new_days: int | None = None
     persistent_days: int | None = None
     severe_urgency: Urgency | None = None
+    # The SNOMED CT concept id of the nearest clinical finding, for the FHIR record; "" if none.
+    snomed: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +210,9 @@ def _symptom(item: dict[str, Any], area_codes: set[str]) -> Symptom:
             raise RulesFileError(
                 f"symptom {code!r}: severe_urgency must be one of {_URGENCIES_TEXT}"
             )
+    snomed = item.get("snomed", "")
+    if not isinstance(snomed, str) or (snomed and not is_sctid(snomed)):
+        raise RulesFileError(f"symptom {code!r}: snomed {snomed!r} is not a SNOMED CT concept id")
     return Symptom(
         code=code,
         area=item["area"],
@@ -216,4 +223,44 @@ def _symptom(item: dict[str, Any], area_codes: set[str]) -> Symptom:
         new_days=item.get("new_days"),
         persistent_days=item.get("persistent_days"),
         severe_urgency=severe_urgency,
+        snomed=snomed,
     )
+
+
+# Verhoeff's check: every SNOMED CT id ends in a Verhoeff check digit, which catches any one
+# digit mistyped and any two neighbours swapped.
+_VERHOEFF_D = (
+    "0123456789",
+    "1234067895",
+    "2340178956",
+    "3401289567",
+    "4012395678",
+    "5987604321",
+    "6598710432",
+    "7659821043",
+    "8765932104",
+    "9876543210",
+)
+_VERHOEFF_P = (
+    "0123456789",
+    "1576283094",
+    "5803796142",
+    "8916043527",
+    "9453126870",
+    "4286573901",
+    "2793806415",
+    "7046913258",
+)
+# A concept's id: 6 to 18 digits, its partition (the second and third digits from the right)
+# "00" or "10": a concept, in the international release or in an extension's namespace.
+_SCTID = re.compile(r"[1-9][0-9]{2,14}[01]0[0-9]")
+
+
+def is_sctid(text: str) -> bool:
+    """True if `text` is a well-formed SNOMED CT concept id with a correct check digit."""
+    if not _SCTID.fullmatch(text):
+        return False
+    check = 0
+    for i, digit in enumerate(reversed(text)):
+        check = int(_VERHOEFF_D[check][int(_VERHOEFF_P[i % 8][int(digit)])])
+    return check == 0

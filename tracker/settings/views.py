@@ -46,6 +46,7 @@ def index():
             patient.timezone,
             from_team.FOR_PATIENT,
             "Looked at your record",
+            "You",
         ),
     )
 

@@ -173,14 +173,14 @@ def replace_recovery_codes(s: Session, staff: Staff, now: datetime | None = None
     return codes
 
 
-# ---- creating accounts (the `staff create` command, the demo) ---------------------------------
+# ---- creating accounts (`staff create`, the demo, a service administrator) -----------------------
 
 
 @dataclass(frozen=True)
 class NewStaff:
     name: str
     email: str
-    password: str
+    password: str | None = None  # None: chosen later, from a link (tracker.team.admin)
     service_admin: bool = False
     team_id: int | None = None
     role: str | None = None
@@ -191,7 +191,8 @@ def create_staff(s: Session, new: NewStaff, now: datetime | None = None) -> Staf
     """Add a member of staff (and their first team, if given). The caller commits.
 
     With a TOTP secret given, the second factor is on from the start; otherwise the member
-    enrols an authenticator at their first sign-in.
+    enrols an authenticator at their first sign-in. With no password, they cannot sign in until
+    they choose one from a link.
     """
     now = now or clock.now()
     email = normalise_email(new.email)
@@ -209,8 +210,8 @@ def create_staff(s: Session, new: NewStaff, now: datetime | None = None) -> Staf
     staff = Staff(
         name=new.name.strip(),
         email=email,
-        password_hash=hash_password(new.password),
-        password_changed_at=now,
+        password_hash=hash_password(new.password) if new.password is not None else None,
+        password_changed_at=now if new.password is not None else None,
         totp_secret=new.totp_secret,
         totp_enabled_at=now if new.totp_secret else None,
         is_service_admin=new.service_admin,

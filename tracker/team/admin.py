@@ -1,4 +1,5 @@
-"""What team administrators keep: the team's contact details, its notifications and its members.
+"""What team administrators keep: the team's contact details, its notifications and its members;
+and what only service administrators do: create teams, and staff accounts as they add them.
 
 Every change is audited (who, what, when), naming the fields or roles changed but never the
 values typed: the audit trail says that the phone number changed, not what it was.
@@ -6,6 +7,7 @@ values typed: the audit trail says that the phone number changed, not what it wa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,17 +19,20 @@ from tracker import clock
 from tracker.contact_requests.due import DEFAULT_RESPONSE_DAYS, RESPONSE_DAYS_MAX
 from tracker.forms import Errors, parse_int
 from tracker.patients.contact import ContactError, normalise_email, normalise_phone
-from tracker.team import audit
+from tracker.team import accounts, audit, member_reset
 from tracker.team.access import NotFound
 from tracker.team.models import (
     MEMBER_ADDED,
     MEMBER_REMOVED,
     MEMBER_ROLE_CHANGED,
     ROLES,
+    STAFF_CREATED,
     TEAM_ADMIN,
+    TEAM_CREATED,
     TEAM_DETAILS_CHANGED,
     Membership,
     Staff,
+    StaffAccess,
     Team,
 )
 
@@ -41,6 +46,9 @@ TEXT_FIELDS = {
     "out_of_hours": (2000, "Enter what patients should do out of hours"),
 }
 MULTI_LINE = ("out_of_hours",)
+ROLE_LABELS = {"clinician": "Clinician", "team_admin": "Team administrator"}
+NAME_TAKEN = "There is already a team with this name. Give this team a different name"
+NAME_MAX = 200  # a member of staff's name (Staff.name)
 
 
 @dataclass
@@ -132,11 +140,22 @@ def _email(raw: str, field_id: str, errors: Errors, required: bool) -> str | Non
         return None
 
 
+class FormError(ValueError):
+    """A message for the administrator, about one field of the form."""
+
+    def __init__(self, message: str, field: str = "email") -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def update_team(
     s: Session, staff: Staff, team: Team, clean: Mapping, now: datetime | None = None
 ) -> list[str]:
-    """Save the team's details; returns the names of the fields changed (the caller commits)."""
+    """Save the team's details; returns the names of the fields changed (the caller commits).
+    Raises FormError if the new name is another team's."""
     changed = [k for k, v in clean.items() if (getattr(team, k) or None) != (v or None)]
+    if "name" in changed and name_in_use(s, clean["name"], but=team.id):
+        raise FormError(NAME_TAKEN, field="name")
     for key in changed:
         setattr(team, key, clean[key])
     if changed:
@@ -151,15 +170,29 @@ def update_team(
     return changed
 
 
+def create_team(s: Session, by: Staff | None, clean: Mapping, now: datetime | None = None) -> Team:
+    """Add a team from `check_team`'s values (the caller commits); audited when a member of staff
+    made it (the command line has nobody to name). Raises FormError for a name already used."""
+    now = now or clock.now()
+    if name_in_use(s, clean["name"]):
+        raise FormError(NAME_TAKEN, field="name")
+    team = Team(**clean, created_at=now)
+    s.add(team)
+    s.flush()
+    if by is not None:
+        audit.record(s, by.id, TEAM_CREATED, team_id=team.id, detail=f"team {team.id}", now=now)
+    return team
+
+
+def name_in_use(s: Session, name: str, but: int | None = None) -> bool:
+    """Whether another team (not `but`) has this name, whatever its capitals."""
+    # Compared here rather than by the database's lower(), which on SQLite knows only ASCII;
+    # a service has tens of teams, not thousands.
+    others = s.scalars(select(Team.name).where(Team.id != (but or 0)))
+    return any(other.casefold() == name.casefold() for other in others)
+
+
 # ---- members ---------------------------------------------------------------------------------
-
-
-class MemberError(ValueError):
-    """A message for the team administrator, about one field of the form."""
-
-    def __init__(self, message: str, field: str = "email") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def members(s: Session, team: Team) -> list[tuple[Membership, Staff]]:
@@ -178,8 +211,12 @@ def membership(s: Session, team: Team, staff_id: int) -> Membership | None:
     )
 
 
-def check_new_member(email: str, role: str, errors: Errors) -> tuple[str, str] | None:
-    """The email address (normalised) and role to add, or None with errors beside the fields."""
+def check_new_member(
+    email: str, role: str, errors: Errors, name: str = ""
+) -> tuple[str, str, str] | None:
+    """The email address (normalised), role and name (for a new account) to add, or None with
+    errors beside the fields. Whether a name is needed is known only once the address is looked
+    up (`add_member`)."""
     address = None
     errors.check_text("email", email, "The email address", verb="used")
     try:
@@ -191,25 +228,34 @@ def check_new_member(email: str, role: str, errors: Errors) -> tuple[str, str] |
             if email
             else "Enter the email address of the person to add",
         )
+    errors.check_text("name", name, "Their name", verb="used")
+    if len(name) > NAME_MAX:
+        errors.add("name", f"The name must be {NAME_MAX} characters or fewer")
     if role not in ROLES:
         errors.add("role", "Select a role")
-    return None if errors or address is None else (address, role)
+    return None if errors or address is None else (address, role, name)
 
 
 def add_member(
-    s: Session, by: Staff, team: Team, address: str, role: str, now: datetime | None = None
-) -> Membership:
-    """Add an existing staff account (by its normalised email) to the team. The caller commits."""
-    staff = s.scalar(select(Staff).where(Staff.email == address))
+    s: Session,
+    by: Staff,
+    team: Team,
+    address: str,
+    role: str,
+    name: str = "",
+    now: datetime | None = None,
+) -> bool:
+    """Add the staff account with this (normalised) email address to the team; audited. With no
+    such account, a service administrator makes one (`name` needed) and the new member is
+    emailed a link to set it up. True if an account was made. The caller commits."""
+    now = now or clock.now()
+    staff = accounts.find_by_email(s, address)
+    made = staff is None
     if staff is None:
-        raise MemberError(
-            "There is no staff account with this email address. "
-            "Ask a service administrator to create one"
-        )
-    if membership(s, team, staff.id) is not None:
-        raise MemberError("This person is already a member of the team")
-    added = Membership(staff_id=staff.id, team_id=team.id, role=role, created_at=now or clock.now())
-    s.add(added)
+        staff = _new_account(s, by, team, address, role, name, now)
+    elif membership(s, team, staff.id) is not None:
+        raise FormError("This person is already a member of the team")
+    s.add(Membership(staff_id=staff.id, team_id=team.id, role=role, created_at=now))
     audit.record(
         s,
         by.id,
@@ -218,7 +264,33 @@ def add_member(
         detail=f"staff {staff.id} as {role}",
         now=now,
     )
-    return added
+    return made
+
+
+def _new_account(
+    s: Session, by: Staff, team: Team, address: str, role: str, name: str, now: datetime
+) -> Staff:
+    if not by.is_service_admin:
+        raise FormError(
+            "There is no staff account with this email address. "
+            "Ask a service administrator to create one"
+        )
+    if not name:
+        raise FormError(
+            "Enter their name. There is no staff account with this email address yet, "
+            "so one will be made",
+            field="name",
+        )
+    try:
+        # No password and no authenticator: the member chooses both from the emailed link.
+        staff = accounts.create_staff(s, accounts.NewStaff(name=name, email=address), now)
+    except accounts.AccountError as exc:  # an account made for the address meanwhile
+        raise FormError(str(exc)) from exc
+    audit.record(s, by.id, STAFF_CREATED, team_id=team.id, detail=f"staff {staff.id}", now=now)
+    member_reset.send_set_up_link(
+        s, staff, team, "staff_welcome", member_reset.NEW_ACCOUNT_LIFETIME, now
+    )
+    return staff
 
 
 def change_role(
@@ -229,7 +301,7 @@ def change_role(
     if found is None:
         raise NotFound(staff_id)
     if role not in ROLES:
-        raise MemberError("Select a role", field="role")
+        raise FormError("Select a role", field="role")
     if found.role == role:
         return
     if found.role == TEAM_ADMIN:
@@ -267,6 +339,45 @@ def _keep_an_admin(s: Session, team: Team, leaving: Membership) -> None:
         )
     )
     if others is None:
-        raise MemberError(
+        raise FormError(
             "A team needs at least one administrator. Make someone else an administrator first"
         )
+
+
+# ---- the team's changes, as its page shows them ---------------------------------------------
+
+CHANGES_SHOWN = 20
+# The member a change was about, and the role given, as `add_member` and the others write them.
+_ABOUT = re.compile(r"staff (\d+)(?: (?:as|to) (\w+))?")
+
+
+@dataclass(frozen=True)
+class Change:
+    at: datetime
+    by: str
+    what: str
+
+
+def recent_changes(s: Session, team: Team) -> list[Change]:
+    """The latest changes administrators made to the team and its members, newest first."""
+    rows = s.scalars(
+        select(StaffAccess)
+        .where(
+            StaffAccess.team_id == team.id,
+            StaffAccess.patient_id.is_(None),
+            StaffAccess.action.in_(audit.FOR_ADMIN),
+        )
+        .order_by(StaffAccess.at.desc(), StaffAccess.id.desc())
+        .limit(CHANGES_SHOWN)
+    ).all()
+    about = {row.id: _ABOUT.match(row.detail or "") for row in rows}
+    ids = {int(found.group(1)) for found in about.values() if found}
+    names = dict(s.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids))).all())
+    changes = []
+    for row in rows:
+        found = about[row.id]
+        person = names.get(int(found.group(1)), "a member") if found else "a member"
+        role = ROLE_LABELS.get(found.group(2) or "", "") if found else ""
+        what = audit.FOR_ADMIN[row.action].format(person=person, role=role.lower())
+        changes.append(Change(at=row.at, by=row.staff.name, what=what))
+    return changes

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from tracker import clock, config
 from tracker.patients.from_team import AccessPage
 from tracker.patients.from_team import access_page as access_page_for
-from tracker.patients.models import Patient
+from tracker.patients.models import OWN_DOWNLOAD, OWN_SUMMARY, OWN_SUMMARY_PDF, Patient
 from tracker.team import models as m
 from tracker.team.models import StaffAccess
 
@@ -44,6 +44,24 @@ FOR_TEAM = {
     m.REQUEST_OUTCOME_RECORDED: "Recorded what was done about a request to be contacted",
     m.REQUEST_ASSIGNED: "Took on a request to be contacted, or gave it to a colleague",
     m.REQUEST_UNASSIGNED: "Left a request to be contacted for anyone in the team",
+    m.FHIR_RECORD: "Downloaded the record for the hospital's systems (FHIR)",
+    # The patient's own copies, shown as "The patient".
+    OWN_SUMMARY: "Looked at the summary of their diary",
+    OWN_SUMMARY_PDF: "Downloaded the summary of their diary as a PDF",
+    OWN_DOWNLOAD: "Downloaded all their data",
+}
+
+# What the team's page says for each change an administrator made to the team: {person} is the
+# member the change was about, {role} the role given (both from the row's detail).
+FOR_ADMIN = {
+    m.TEAM_CREATED: "Created the team",
+    m.TEAM_DETAILS_CHANGED: "Changed the team's details",
+    m.TEAM_NOTIFICATIONS_CHANGED: "Changed the team's emails",
+    m.STAFF_CREATED: "Made a staff account for {person}",
+    m.MEMBER_ADDED: "Added {person} as a {role}",
+    m.MEMBER_ROLE_CHANGED: "Made {person} a {role}",
+    m.MEMBER_REMOVED: "Took {person} out of the team",
+    m.MEMBER_RESET: "Reset {person}'s password and authenticator",
 }
 
 
@@ -73,4 +91,6 @@ def access_page(s: Session, patient_id: int, page: int) -> AccessPage:
     """One page of the patient's audit trail in the team's words, grouped by person and day in
     the service's time zone. The caller has checked that the patient is one of the member's."""
     zone = config.current().timezone.key
-    return access_page_for(s, patient_id, page, zone, FOR_TEAM, "Looked at the record")
+    return access_page_for(
+        s, patient_id, page, zone, FOR_TEAM, "Looked at the record", "The patient"
+    )

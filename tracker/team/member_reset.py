@@ -1,7 +1,8 @@
 """A team administrator resets a member's account (issue 22, item 5): the password and the
 authenticator stop working at once, every session ends, and the member sets both again from a
 one-time link emailed to them, never shown to the administrator, so that a reset cannot be used
-to take the member's account over. Audited.
+to take the member's account over. Audited. A new account made in the workspace gets the same
+kind of link (tracker.team.admin).
 
 The link is an account link (tracker.auth.models.AccountLink), made, looked up and claimed as
 every other link is (tracker.auth.invitations).
@@ -23,23 +24,47 @@ from tracker.auth.sessions import end_sessions
 from tracker.notify import messages
 from tracker.notify.queueing import queue_staff_message
 from tracker.team import audit
-from tracker.team.models import MEMBER_RESET, RecoveryCode, Staff, Team
+from tracker.team.models import MEMBER_RESET, TEAM_ADMIN, RecoveryCode, Staff, Team
 
 LIFETIME = timedelta(days=1)
+# A new member may not read their email the same day.
+NEW_ACCOUNT_LIFETIME = timedelta(days=3)
 
 
 class ResetRefused(ValueError):
     """Why this member cannot be reset by this administrator (shown to the administrator)."""
 
 
-def check_may_reset(by: Staff, member: Staff) -> None:
-    """Raise ResetRefused unless `by` may reset `member` (both already in the team)."""
+def refusal(by: Staff, member: Staff, team_id: int) -> str | None:
+    """Why `by`, keeping team `team_id`, may not reset `member` (one of its members); None if
+    they may. The one statement of who may reset whom.
+
+    A team administrator resets the team's clinicians; a service administrator resets anyone;
+    nobody resets themselves. A reset ends the account in every team, so a member who
+    administers any team counts as a team administrator here.
+    """
     if member.id == by.id:
-        raise ResetRefused(
-            "You cannot reset your own account here. Ask another administrator of the team."
-        )
-    if member.is_service_admin and not by.is_service_admin:
-        raise ResetRefused("Only a service administrator can reset a service administrator.")
+        return "You cannot reset your own account here. Ask another administrator."
+    if by.is_service_admin:
+        return None
+    if member.is_service_admin:
+        return "Only a service administrator can reset a service administrator."
+    if by.role_in(team_id) != TEAM_ADMIN:
+        return "Only an administrator of the team can reset its members."
+    if any(m.role == TEAM_ADMIN for m in member.memberships):
+        return "Only a service administrator can reset a team administrator."
+    return None
+
+
+def may_reset(by: Staff, member: Staff, team_id: int) -> bool:
+    return refusal(by, member, team_id) is None
+
+
+def check_may_reset(by: Staff, member: Staff, team_id: int) -> None:
+    """Raise ResetRefused unless `by` may reset `member` (see `refusal`)."""
+    problem = refusal(by, member, team_id)
+    if problem is not None:
+        raise ResetRefused(problem)
 
 
 def reset_member(
@@ -48,7 +73,7 @@ def reset_member(
     """Clear the member's password and authenticator, end their sessions, and email them a link
     to set both again; audited. The caller commits."""
     now = now or clock.now()
-    check_may_reset(by, member)
+    check_may_reset(by, member, team.id)
     member.password_hash = None
     member.password_changed_at = now
     member.totp_secret = None
@@ -56,16 +81,25 @@ def reset_member(
     member.totp_last_step = None
     s.execute(delete(RecoveryCode).where(RecoveryCode.staff_id == member.id))
     end_sessions(s, "reset_by_admin", staff_id=member.id, now=now)
-    recovery.expire_links(s, now, (STAFF_RESET,), staff_id=member.id)
-    link, token = recovery.new_link(s, STAFF_RESET, LIFETIME, now, staff_id=member.id)
-    context = {
-        "reset_link": f"{config.current().web.public_url}/team/account/reset/{token}",
-        "lifetime": messages.lifetime_words(LIFETIME),
-    }
-    queue_staff_message(s, member.email, team, "staff_reset", context, link.id, now)
+    link = send_set_up_link(s, member, team, "staff_reset", LIFETIME, now)
     audit.record(
         s, by.id, MEMBER_RESET, team_id=team.id, detail=f"staff {member.id} link {link.id}", now=now
     )
+    return link
+
+
+def send_set_up_link(
+    s: Session, member: Staff, team: Team, variant: str, lifetime: timedelta, now: datetime
+) -> AccountLink:
+    """Email `member` a one-time link to choose a password and set up an authenticator (after a
+    reset, or for a new account); any earlier such link stops working. The caller commits."""
+    recovery.expire_links(s, now, (STAFF_RESET,), staff_id=member.id)
+    link, token = recovery.new_link(s, STAFF_RESET, lifetime, now, staff_id=member.id)
+    context = {
+        "reset_link": f"{config.current().web.public_url}/team/account/reset/{token}",
+        "lifetime": messages.lifetime_words(lifetime),
+    }
+    queue_staff_message(s, member.email, team, variant, context, link.id, now)
     return link
 
 

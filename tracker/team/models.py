@@ -61,6 +61,7 @@ ALERT_ASSIGNED = "alert_assigned"  # detail: which alert, and to which member (b
 ALERT_UNASSIGNED = "alert_unassigned"
 VIEWED_SUMMARY = "viewed_summary"  # the summary for a GP or team, as a page (detail: the dates)
 SUMMARY_PDF = "summary_pdf"  # the same summary, downloaded as a PDF
+FHIR_RECORD = "fhir_record"  # the record as a FHIR Bundle, for the hospital's systems
 TEAM_DETAILS_CHANGED = "team_details_changed"
 TEAM_NOTIFICATIONS_CHANGED = "team_notifications_changed"
 MEMBER_ADDED = "member_added"
@@ -73,6 +74,8 @@ REQUEST_OUTCOME_RECORDED = "request_outcome_recorded"
 REQUEST_ASSIGNED = "request_assigned"
 REQUEST_UNASSIGNED = "request_unassigned"
 VIEWED_REQUEST_METRICS = "viewed_request_metrics"  # a team's figures: no patient in them
+TEAM_CREATED = "team_created"  # by a service administrator in the workspace
+STAFF_CREATED = "staff_created"  # a new account, with its first team and a link to set it up
 
 
 class Team(Base):

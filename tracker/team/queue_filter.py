@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from tracker.forms import parse_id, parse_int
 from tracker.rules.urgency import Urgency
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 # Further than any queue goes; a bigger number is read as this, then shown as the last page.
 PAGE_MAX = 1_000_000
 

@@ -158,10 +158,14 @@ class PatientsPage:
     total: int
 
 
-def patients_of(s: Session, team_ids: set[int], page: int = 1) -> PatientsPage:
-    """One page of the patients of these teams, by name, each with how many alerts wait for the
-    team; a page past the end is the last page."""
+def patients_of(
+    s: Session, team_ids: set[int], page: int = 1, only: list[int] | None = None
+) -> PatientsPage:
+    """One page of the patients of these teams (of those among `only`, if given), by name, each
+    with how many alerts wait for the team; a page past the end is the last page."""
     where = Patient.team_id.in_(sorted(team_ids))
+    if only is not None:
+        where = where & Patient.id.in_(only)
     total = s.scalar(select(func.count()).select_from(Patient).where(where)) or 0
     pages = pages_for(total)
     page = min(max(page, 1), pages)

@@ -28,6 +28,9 @@ FORM_WORDS = {
 }
 
 
+# The queue names this many of the patients no prompt reaches, and links to the rest.
+UNREACHABLE_SHOWN = 10
+
 # What the page says once saved, for an outcome (False) or a try that kept it waiting (True).
 ALERT_SAVED = {
     False: "Saved. The alert is closed and the patient's diary says so.",
@@ -57,7 +60,8 @@ def queue():
         history_days=alert_queue.HISTORY_DAYS,
         quiet=quiet.waiting_quiet(s, member),
         several_teams=len(member.team_ids) > 1,
-        unreachable=reachability.unreachable_patients(s, member.team_ids),
+        unreachable=reachability.first_unreachable(s, member.team_ids, UNREACHABLE_SHOWN + 1),
+        unreachable_shown=UNREACHABLE_SHOWN,
     )
 
 

@@ -4,8 +4,10 @@ into 404.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import wraps
+from typing import Any
 
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
@@ -19,6 +21,20 @@ bp = Blueprint("team", __name__, url_prefix="/team")
 def staff() -> Staff:
     """The signed-in member. Only staff reach team pages (tracker.auth's guard sees to it)."""
     return current_user.staff
+
+
+def service_admins_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view as for service administrators: anyone else gets 404, as for a page that is
+    not there. The mark lets tests/team/test_access.py find every such view."""
+
+    @wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if not staff().is_service_admin:
+            abort(404)
+        return view(*args, **kwargs)
+
+    guarded.service_admins_only = True  # type: ignore[attr-defined]
+    return guarded
 
 
 @contextmanager

@@ -1,17 +1,21 @@
-"""The summary of a patient's diary for the team (page and PDF): the one the patient can show
-their GP, opened from the patient's record. Each opening is in the audit trail."""
+"""What the team can take away from a patient's record: the summary of the diary (page and PDF)
+that the patient can show their GP, and the whole record as a FHIR Bundle for the hospital's
+own systems. Each is in the audit trail."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import Response, request
 
-from tracker import db
-from tracker.export import pages
+from tracker import clock, db
+from tracker.export import fhir_record, pages
+from tracker.rules import load_rules
 from tracker.team import access, audit
-from tracker.team.models import SUMMARY_PDF, VIEWED_SUMMARY
+from tracker.team.models import FHIR_RECORD, SUMMARY_PDF, VIEWED_SUMMARY
 from tracker.team.views.common import bp, or_404, staff
 
 LAYOUT = "team/base.html"
+# Where the team finds more than a summary's range holds.
+EVERYTHING = ". The patient's record shows their whole diary."
 
 
 @bp.get("/patients/<int:patient_id>/summary")
@@ -26,14 +30,32 @@ def summary_pdf(patient_id: int):
     return _summary(patient_id, as_pdf=True)
 
 
+@bp.get("/patients/<int:patient_id>/record.fhir.json")
+def fhir_bundle(patient_id: int):
+    """The patient's record as a FHIR R4 Bundle (UK Core), as a download."""
+    s = db.session()
+    with or_404():
+        found = access.patient_for(s, staff(), patient_id)
+    now = clock.now()
+    body = fhir_record.bundle_json(s, found, now, load_rules())
+    audit.record(s, staff().id, FHIR_RECORD, found, now=now)
+    s.commit()  # on record before the file is sent
+    name = f"patient-record-{found.id}-{now:%Y-%m-%d}.fhir.json"
+    return Response(
+        body,
+        mimetype=fhir_record.MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 def _summary(patient_id: int, as_pdf: bool):
     s = db.session()
     with or_404():
         found = access.patient_for(s, staff(), patient_id)
-    form, made = pages.read(s, found, request.args)
+    form, made = pages.read(s, found, request.args, EVERYTHING)
     if made is not None:
-        dates = f"{made.start.isoformat()} to {made.end.isoformat()}"
-        audit.record(s, staff().id, SUMMARY_PDF if as_pdf else VIEWED_SUMMARY, found, detail=dates)
+        action = SUMMARY_PDF if as_pdf else VIEWED_SUMMARY
+        audit.record(s, staff().id, action, found, detail=made.dates)
         s.commit()  # on record before the page or the file is sent
         if as_pdf:
             return pages.pdf(made)

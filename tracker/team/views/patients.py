@@ -22,26 +22,38 @@ from tracker.team.models import VIEWED_RECORD
 from tracker.team.queue_filter import PAGE_MAX, page_numbers
 from tracker.team.views.common import bp, or_404, staff
 
+# The patient list's filter: only the patients no prompt reaches (rules §4).
+UNREACHABLE = "unreachable"
+
 
 @bp.get("/patients/")
 def patients():
-    """The patients of the member's teams, a page at a time, by name."""
+    """The patients of the member's teams, a page at a time, by name; with `?show=unreachable`,
+    only those no prompt reaches."""
+    s = db.session()
+    team_ids = staff().team_ids
+    only_unreachable = request.args.get("show") == UNREACHABLE
     found = record.patients_of(
-        db.session(), staff().team_ids, parse_int(request.args.get("page"), 1, PAGE_MAX) or 1
+        s,
+        team_ids,
+        parse_int(request.args.get("page"), 1, PAGE_MAX) or 1,
+        only=[p.id for p in reachability.unreachable_patients(s, team_ids)]
+        if only_unreachable
+        else None,
     )
+    patients_shown = [r.patient for r in found.rows]
     quiet_days = load_rules().thresholds["quiet_days"]
     return render_template(
         "team/patients.html",
         found=found,
         rows=found.rows,
-        quiet=quiet.quiet_patients(db.session(), [r.patient for r in found.rows], quiet_days),
+        quiet=quiet.quiet_patients(s, patients_shown, quiet_days),
         quiet_days=quiet_days,
         wording=wording,
         page_numbers=page_numbers,
-        several_teams=len(staff().team_ids) > 1,
-        unreachable={
-            p.id for p in reachability.unreachable_patients(db.session(), staff().team_ids)
-        },
+        several_teams=len(team_ids) > 1,
+        only_unreachable=only_unreachable,
+        unreachable=reachability.unreachable_among(s, patients_shown),
     )
 
 

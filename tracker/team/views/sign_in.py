@@ -174,8 +174,8 @@ def set_up_authenticator():
 @bp.route("/account/reset/<token>", methods=["GET", "POST"])
 @public
 def reset_account(token: str):
-    """After an administrator's reset: a new password, then the authenticator, as at a first
-    sign-in (tracker.team.member_reset)."""
+    """After an administrator's reset, or for a new account: a password, then the authenticator,
+    as at a first sign-in (tracker.team.member_reset)."""
     member, status = member_reset.open_link(db.session(), token)
     if member is None or status is not Status.VALID:
         code = 404 if status is Status.UNKNOWN else 410
@@ -190,7 +190,8 @@ def reset_account(token: str):
             if member is None:
                 return render_template("team/reset_problem.html", status="used"), 410
             return _second_step(member)
-    return render_form("team/reset_account.html", errors)
+    # A new account has never had a password: the page says "choose", not "choose a new".
+    return render_form("team/reset_account.html", errors, new=member.password_changed_at is None)
 
 
 @bp.post("/sign-out")
