@@ -145,3 +145,21 @@ def test_a_service_admin_sees_every_teams_figures(app, world):
     staff_sign_in_as(client, boss)
     page = plain(client.get("/team/requests/figures"))
     assert "Breast Care 1 0 0 No contact yet" in page and "Oncology 1 0 0" in page
+
+
+def test_the_queue_lists_open_requests_soonest_due_and_marks_and_counts_those_past_due(
+    app, clock, clinician, world
+):
+    page = plain(clinician.get("/team/"))
+    assert "Requests to be contacted 1 request waiting. Soonest due first." in page
+    assert "past due" not in page
+    with database(app) as s:  # its due day is over (the clock stays: sessions time out)
+        s.get(ContactRequest, world.ours.request).due_at = clock.now() - timedelta(seconds=1)
+        s.commit()
+    response = clinician.get("/team/")
+    page = plain(response)
+    assert "1 request to be contacted is past due" in page
+    assert "1 request waiting, 1 past due" in page and "Past due" in page
+    assert "app-past-due" in response.get_data(as_text=True)
+    assert "Patient b" not in page  # another team's request is not listed
+    assert _audit(app, "viewed_request") == []  # the queue's GET writes nothing

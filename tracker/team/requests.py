@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from statistics import median
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from tracker import clock
@@ -58,19 +58,37 @@ class RequestRow:
     attempt: str | None
 
 
-def open_requests(s: Session, staff: Staff, now: datetime) -> list[RequestRow]:
-    """Open requests of the member's teams' patients, the soonest due first."""
+# How many open requests the queue lists; it says how many more there are.
+SHOWN = 25
+
+
+@dataclass(frozen=True)
+class OpenRequests:
+    """The queue's section: the first SHOWN open requests, soonest due first, and the counts."""
+
+    rows: list[RequestRow]
+    total: int
+    past_due: int
+
+
+def open_requests(s: Session, staff: Staff, now: datetime, shown: int = SHOWN) -> OpenRequests:
+    """Open requests of the member's teams' patients, the soonest due (past due first)."""
+    mine = and_(ContactRequest.status == OPEN, Patient.team_id.in_(access.visible_team_ids(staff)))
+    total, past_due = s.execute(
+        select(func.count(), func.count().filter(ContactRequest.due_at <= now))
+        .select_from(ContactRequest)
+        .join(Patient, Patient.id == ContactRequest.patient_id)
+        .where(mine)
+    ).one()
     rows = s.execute(
         select(ContactRequest, Patient)
         .join(Patient, Patient.id == ContactRequest.patient_id)
-        .where(
-            ContactRequest.status == OPEN,
-            Patient.team_id.in_(access.visible_team_ids(staff)),
-        )
+        .where(mine)
         .order_by(ContactRequest.due_at, ContactRequest.id)
+        .limit(shown)
     ).all()
     tried = latest_attempts(s, "contact_request_id", [r.id for r, _ in rows])
-    return [
+    listed = [
         RequestRow(
             request_id=r.id,
             patient_id=p.id,
@@ -87,17 +105,21 @@ def open_requests(s: Session, staff: Staff, now: datetime) -> list[RequestRow]:
         )
         for r, p in rows
     ]
+    return OpenRequests(listed, total, past_due)
 
 
-def past_due_by_team(s: Session, now: datetime) -> dict[int, int]:
-    """How many open requests are past due, by the patient's team (for the teams' emails)."""
+def past_due_by_team(s: Session, now: datetime) -> dict[int, list[int]]:
+    """The open requests past due, by their patient's team (for the teams' emails): ids only."""
+    found: dict[int, list[int]] = {}
     rows = s.execute(
-        select(Patient.team_id, func.count())
+        select(Patient.team_id, ContactRequest.id)
         .join(ContactRequest, ContactRequest.patient_id == Patient.id)
         .where(ContactRequest.status == OPEN, ContactRequest.due_at <= now)
-        .group_by(Patient.team_id)
+        .order_by(ContactRequest.id)
     )
-    return {team_id: count for team_id, count in rows}
+    for team_id, request_id in rows:
+        found.setdefault(team_id, []).append(request_id)
+    return found
 
 
 def latest_attempt(s: Session, row: ContactRequest) -> str | None:
