@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import PHONE, sign_in
 from tests.browser.test_team import _arrange, sign_in_as_clinician
+from tracker.clock import SYSTEM
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +59,8 @@ def test_a_patient_asks_from_an_alert_card_and_the_team_handles_it(app, browser,
     expect(page.get_by_text("Your request to be contacted")).to_be_visible()
     assert_accessible(page)
 
+    _past_due(app)  # as if the team's target had passed: the queue marks and counts it
+
     # The team's side, in a context of its own.
     team = browser.new_context(base_url=live_server.url, bypass_csp=True, **PHONE).new_page()
     from tests.browser import axe
@@ -65,7 +68,8 @@ def test_a_patient_asks_from_an_alert_card_and_the_team_handles_it(app, browser,
     axe.track(team, "team-handles-request")
     sign_in_as_clinician(team)
     section = team.locator("#requests").locator("..")
-    expect(team.get_by_text("1 request waiting")).to_be_visible()
+    expect(team.get_by_text("1 request waiting, 1 past due")).to_be_visible()
+    expect(team.get_by_role("link", name="1 request to be contacted is past due")).to_be_visible()
     assert _fits(team)
     assert_accessible(team)
     team.get_by_role("link", name=re.compile("^See the request and record what was done")).click()
@@ -93,6 +97,19 @@ def test_a_patient_asks_from_an_alert_card_and_the_team_handles_it(app, browser,
     page.reload()
     expect(page.get_by_text("arranged an appointment for you")).to_be_visible()
     assert_accessible(page)
+
+
+def _past_due(app) -> None:
+    from datetime import timedelta
+
+    from tracker import db
+    from tracker.contact_requests.models import ContactRequest
+
+    with app.app_context():
+        s = db.session()
+        row = s.scalars(select(ContactRequest)).one()
+        row.due_at = SYSTEM.now() - timedelta(seconds=1)
+        s.commit()
 
 
 def test_a_paused_patient_is_told_whom_to_call(app, live_server, page):
