@@ -16,6 +16,11 @@ def run(app: Flask) -> NoticeSummary:
     """Queue teams' urgent emails and yesterday's digests; the dispatch job sends them."""
     with app.app_context(), db.transaction() as s:
         summary = queue_team_notices(s, config.of(app).web.public_url, clock.now())
-    if summary.urgent or summary.digests:
-        log.info("team notices: urgent %d, digests %d", summary.urgent, summary.digests)
+    if summary.urgent or summary.digests or summary.past_due:
+        log.info(
+            "team notices: urgent %d, digests %d, requests past due %d",
+            summary.urgent,
+            summary.digests,
+            summary.past_due,
+        )
     return summary

@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from tracker.auth.nhs_login_views import bp as nhs_login_bp
     from tracker.auth.recovery_views import bp as recovery_bp
     from tracker.auth.views import bp as auth_bp
+    from tracker.contact_requests.views import bp as contact_requests_bp
     from tracker.diary.views import bp as diary_bp
     from tracker.export.views import bp as your_data_bp
     from tracker.home import bp as home_bp
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     formatting.init_app(app)
     blueprints = (ops_bp, assets.bp, home_bp, auth_bp, nhs_login_bp, diary_bp, settings_bp)
     blueprints = (*blueprints, alerts_bp, support_bp)
-    blueprints += (your_data_bp,)
+    blueprints += (your_data_bp, contact_requests_bp)
     for blueprint in (*blueprints, team_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(support_admin_bp)  # /team/support/: the directory's administration

@@ -2,6 +2,7 @@
 
 from tracker.alerts.models import Alert, AlertEvent, Prompt
 from tracker.auth.models import Invitation, SignInFailure, UserSession
+from tracker.contact_requests.models import ContactRequest
 from tracker.db import Base
 from tracker.detection.models import JobRun
 from tracker.diary.assessed import DiaryAssessment
@@ -16,6 +17,7 @@ __all__ = [
     "Alert",
     "AlertEvent",
     "Base",
+    "ContactRequest",
     "DiaryAssessment",
     "DiaryEntry",
     "EntryRevision",

@@ -323,6 +323,7 @@ class Stage:
             "entry_id": entry_ids,
             "alert_id": [str(ours.alert), str(second_alert), str(theirs.alert)],
             "spell_id": [str(ours.quiet), str(theirs.quiet)],
+            "request_id": [str(ours.request), str(theirs.request)],
             "patient_id": [str(ours.patient), str(waiting.id), str(theirs.patient)],
             "team_id": [str(ours.team), str(theirs.team)],
             "staff_id": [str(ours.clinician), str(ours.admin), str(theirs.clinician)],

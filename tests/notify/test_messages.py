@@ -35,7 +35,15 @@ def all_texts(app, team: Team) -> list[str]:
     with app.app_context():
         texts = [messages.prompt(None, "sms", team, u).text for u in URGENCIES]
         texts += [messages.reminder("sms", team, "weekly", c).text for c in (False, True)]
-        texts += [messages.reply(which, team).text for which in messages.REPLIES]
+        # The longest date a request's text can hold, and its two messages.
+        due = {"made": "Wednesday 30 September at 12:59pm", "due_on": "Wednesday 30 September 2026"}
+        replies = [w for w in messages.REPLIES if w != "call"]
+        texts += [messages.reply(which, team).text for which in replies]
+        texts.append(messages.reply("call", team, {**due, "variant": "received"}).text)
+        texts += [
+            messages.contact_request(v, "sms", team, {**due, "outcome_words": "Spoke to you"}).text
+            for v in messages.CONTACT_REQUEST_MESSAGES
+        ]
         link = "https://diary.example/join/" + "x" * 43
         texts.append(messages.invitation("sms", team, link).text)
     return texts
@@ -50,6 +58,33 @@ def test_every_text_is_gsm_two_segments_at_most_and_free_of_health_words(app, te
         assert sms_words.health_words(text) == set(), text
         assert "  " not in text and text == text.strip()
         assert not re.search(r"[.!?][A-Z]|[a-z0-9]/[A-Z]", text), text  # no words run together
+
+
+@pytest.mark.parametrize("team", TEAMS, ids=lambda t: t.name[:20])
+def test_prompt_and_reminder_texts_say_text_call_but_the_emergency_text_keeps_to_999(app, team):
+    reconfigure(app, web={"public_url": "https://symptom-diary.example.org"})
+    call = "Text CALL to ask your team to contact you."
+    with app.app_context():
+        for urgency in ("soon", "same_day"):
+            assert call in messages.prompt(None, "sms", team, urgency).text
+        for check_in in (False, True):
+            assert call in messages.reminder("sms", team, "weekly", check_in).text
+        assert "CALL" not in messages.prompt(None, "sms", team, "emergency").text
+
+
+@pytest.mark.parametrize("team", TEAMS, ids=lambda t: t.name[:20])
+def test_a_requests_texts_say_when_and_whom_to_call_and_nothing_the_team_recorded(app, team):
+    reconfigure(app, web={"public_url": "https://symptom-diary.example.org"})
+    digits = re.sub(r"\D", "", team.phone)
+    context = {"made": "Tuesday 1 December at 10:14am", "due_on": "Thursday 3 December 2026"}
+    with app.app_context():
+        received = messages.contact_request("received", "sms", team, context).text
+        closed = messages.contact_request(
+            "closed", "sms", team, {**context, "outcome_words": "Arranged an appointment"}
+        ).text
+    assert "aim to by Thursday 3 December 2026" in received and "999" in received
+    assert digits in re.sub(r"\D", "", received) and digits in re.sub(r"\D", "", closed)
+    assert "appointment" not in closed.lower() and "recorded what they did" in closed
 
 
 @pytest.mark.parametrize("team", TEAMS, ids=lambda t: t.name[:20])

@@ -21,6 +21,8 @@ from tracker.alerts.services import apply_findings
 from tracker.auth import passwords
 from tracker.auth.sessions import start_session
 from tracker.clock import SYSTEM
+from tracker.contact_requests import services as contact_requests
+from tracker.contact_requests.models import BY_PHONE
 from tracker.diary.services import SymptomReport, record_symptoms
 from tracker.patients import conditions
 from tracker.rules.engine import Finding
@@ -90,6 +92,7 @@ class Side:
     patient: int
     alert: int
     quiet: int  # a quiet spell of the patient's waiting in the queue
+    request: int  # the patient's open request to be contacted
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,17 @@ def add_side(s, name: str, tag: str) -> Side:
     record_symptoms(s, patient, SYSTEM.today("Europe/London"), [SymptomReport("bone_pain", 7)])
     s.commit()
     alert = open_alert(s, patient.id, "bone_pain", "soon", ("new", "persistent", "worsening"))
-    return Side(team.id, clinician.id, admin.id, patient.id, alert, add_quiet_spell(s, patient.id))
+    quiet = add_quiet_spell(s, patient.id)
+    return Side(team.id, clinician.id, admin.id, patient.id, alert, quiet, add_request(s, patient))
+
+
+def add_request(s, patient, words: str = "Please call about my back") -> int:
+    """An open request to be contacted, as the patient's form would make it. Returns its id."""
+    key = f"{patient.id}:{words}"
+    asked = contact_requests.Asked([], words, BY_PHONE, "0118 496 0555", "Mornings", key)
+    row, _ = contact_requests.make_request(s, patient, asked)
+    s.commit()
+    return row.id
 
 
 def add_quiet_spell(s, patient_id: int, days_ago: int = 40) -> int:

@@ -22,6 +22,7 @@ from tests.team.conftest import (
 from tracker import create_app
 from tracker.alerts.models import Alert
 from tracker.config import for_tests
+from tracker.contact_requests.models import ContactRequest
 from tracker.patients.models import KnownConditionChange, Patient
 from tracker.team.models import AlertAssignment, ContactAttempt, QuietSpell, StaffAccess, Team
 
@@ -65,6 +66,8 @@ def test_the_walk_below_finds_the_routes_it_should():
     assert "/team/teams/<int:team_id>/members/<int:staff_id>/reset" in rules
     assert "/team/patients/<int:patient_id>/summary" in rules
     assert "/team/patients/<int:patient_id>/summary.pdf" in rules
+    assert "/team/requests/<int:request_id>" in rules
+    assert "/team/requests/<int:request_id>/assign" in rules
     assert "/team/patients/<int:patient_id>/record.fhir.json" in rules
 
 
@@ -77,6 +80,7 @@ def _fill(rule: str, world: World, ids_of: str) -> str:
         "spell_id": side.quiet,
         "team_id": side.team,
         "staff_id": side.clinician,
+        "request_id": side.request,
     }
     path = rule
     for name, value in values.items():
@@ -110,6 +114,8 @@ def _nothing_changed_for_them(app, world: World) -> None:
         assert s.get(Alert, world.theirs.alert).status == "open"
         assert s.get(QuietSpell, world.theirs.quiet).outcome is None
         assert s.get(AlertAssignment, world.theirs.alert) is None
+        their_request = s.get(ContactRequest, world.theirs.request)
+        assert their_request.is_open and their_request.assigned_staff_id is None
         assert s.scalars(select(ContactAttempt)).all() == []
         assert (
             s.scalars(
@@ -232,6 +238,7 @@ def test_a_signed_in_member_of_staff_is_kept_out_of_every_patient_page(app, clin
         if public or rule.endpoint.startswith(("team.", "support_admin.", "assets.")):
             continue
         path = rule.rule.replace("<int:entry_id>", "1").replace("<int:alert_id>", "1")
+        path = path.replace("<int:request_id>", "1")
         path = path.replace("<code>", "bone_pain").replace("<token>", "x")
         for name in ("<slug>", "<path:filename>"):
             path = path.replace(name, "x")

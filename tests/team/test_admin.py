@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import csrf_from
@@ -16,6 +17,7 @@ DETAILS = {
     "hours": "Monday to Friday, 8am to 6pm",
     "out_of_hours": "Call NHS 111. In an emergency, call 999.",
     "notify_email": "",
+    "response_days": "3",
 }
 
 
@@ -63,6 +65,25 @@ def test_mistakes_in_the_details_are_shown_beside_the_fields(app, team_admin, wo
         assert f'href="{field}"' in body
     assert 'value="nope"' in body
     assert read(app, lambda s: s.get(Team, world.ours.team)).phone == "0118 496 0000"
+
+
+def test_a_team_admin_sets_the_teams_response_target_in_working_days(app, team_admin, world):
+    assert read(app, lambda s: s.get(Team, world.ours.team)).response_days == 3  # the default
+    unchanged = {"phone": "0118 496 0000", "hours": "Monday to Friday, 9am to 5pm"}
+    response = _details(team_admin, world.ours.team, response_days=" 5 ", **unchanged)
+    assert response.status_code == 302
+    assert read(app, lambda s: s.get(Team, world.ours.team)).response_days == 5
+    assert _audit(app, "team_details_changed")[0].detail == "response_days"
+
+
+@pytest.mark.parametrize("typed", ["", "0", "11", "three", "2.5"])
+def test_a_response_target_out_of_range_is_refused_beside_the_field(app, team_admin, world, typed):
+    response = _details(team_admin, world.ours.team, response_days=typed, hours="Weekdays")
+    assert response.status_code == 400
+    assert "Enter a number of working days from 1 to 10" in plain(response)
+    assert f'value="{typed}"' in response.get_data(as_text=True)  # kept as typed
+    team = read(app, lambda s: s.get(Team, world.ours.team))
+    assert team.response_days == 3 and team.hours == "Monday to Friday, 9am to 5pm"
 
 
 def _members_form(client, team_id: int, **data):

@@ -76,3 +76,36 @@ def test_a_team_that_did_not_ask_is_told_nothing(app, session):
     run(session, datetime(2026, 11, 20, 10, 5, tzinfo=UTC))
     run(session, datetime(2026, 11, 21, 8, 0, tzinfo=UTC))
     assert team_notices(session) == []
+
+
+def _request(session, team, email: str, made_at: datetime):
+    from tracker.contact_requests import services as contact_requests
+    from tracker.contact_requests.models import BY_EMAIL
+
+    patient = make_patient(session, team=team, email=email, name="Sam Secret")
+    asked = contact_requests.Asked([], "My lump hurts", BY_EMAIL, None, None, f"k{email}")
+    row, _ = contact_requests.make_request(session, patient, asked, now=made_at)
+    session.commit()
+    return row
+
+
+def test_requests_past_due_are_emailed_with_the_urgent_ones_as_a_count_and_a_link(app, session):
+    session.info["app"] = app
+    team = make_team(session, notify_urgent=True, email="team@example.test")
+    # Friday 20 November 2026 with the default target: due by the end of Wednesday 25th.
+    first = _request(session, team, "one@example.test", OPENED_AT)
+    _request(session, make_team(session, name="Quiet team"), "other@example.test", OPENED_AT)
+    assert run(session, datetime(2026, 11, 25, 23, 0, tzinfo=UTC)).past_due == 0  # not yet
+    assert run(session, datetime(2026, 11, 26, 0, 0, tzinfo=UTC)).past_due == 1
+    assert run(session, datetime(2026, 11, 26, 9, 0, tzinfo=UTC)).past_due == 0  # the same one
+    [email] = team_notices(session)
+    assert email.variant == "requests_past_due" and email.to_address == "team@example.test"
+    assert email.subject == "1 request to be contacted past due"
+    assert "http://localhost/team/#requests" in email.body_text
+    for detail in ("lump", "hurts", "sam", "one@"):
+        assert detail not in email.body_text.lower()
+    # Another past due: a new email with both; closing one leaves the other counted.
+    _request(session, team, "two@example.test", OPENED_AT)
+    assert run(session, datetime(2026, 11, 26, 10, 0, tzinfo=UTC)).past_due == 1
+    assert team_notices(session)[-1].subject == "2 requests to be contacted past due"
+    assert first.due_on == date(2026, 11, 25)

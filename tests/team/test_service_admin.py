@@ -36,6 +36,7 @@ NEW_TEAM = {
     "hours": "Monday to Thursday, 9am to 4pm",
     "out_of_hours": "Call NHS 111. In an emergency, call 999.",
     "notify_email": "",
+    "response_days": "3",  # the form's own default, as a browser sends it
 }
 LINK = re.compile(r"/team/account/reset/[A-Za-z0-9_-]+")
 

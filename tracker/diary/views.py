@@ -23,6 +23,7 @@ from tracker import clock, config, db
 from tracker.alerts import wording
 from tracker.alerts.on_save import assess_after_save
 from tracker.alerts.services import answer_by_mark, follow_rename, open_alert_cards
+from tracker.contact_requests import services as contact_requests
 from tracker.diary import checkins, forms, services
 from tracker.diary.charts import severity_chart
 from tracker.diary.models import SYMPTOM
@@ -63,6 +64,7 @@ def home():
             current_app.extensions["sessionmaker"], patient.id, _today(), rules
         ),
         in_touch=from_team.in_touch(db.session(), patient.id),
+        contact_request=contact_requests.shown_on_home(db.session(), patient, clock.now()),
         tracked=tracked_symptoms(entries, today),
         today=today,
         rules=rules,

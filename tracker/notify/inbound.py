@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from tracker.alerts import services as alert_services
 from tracker.config import Settings
+from tracker.contact_requests import services as contact_requests
+from tracker.contact_requests.wording import message_words
 from tracker.db import insert_on_conflict
 from tracker.forms import parse_id
 from tracker.notify import messages
@@ -24,6 +26,7 @@ from tracker.notify.models import (
     ALIVE,
     CANCELLED,
     DELIVERED,
+    EMAIL,
     FAILED,
     PROMPT,
     QUEUED,
@@ -45,6 +48,7 @@ from tracker.notify.outbox import (
     settle_reminder,
 )
 from tracker.notify.outbox import settle_prompt as settle
+from tracker.notify.queueing import queue_contact_request
 from tracker.patients.models import Patient
 
 log = logging.getLogger(__name__)
@@ -177,8 +181,10 @@ STOP_WORDS = frozenset(
 START_WORDS = frozenset({"START", "YES", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP"})
 DONE_WORDS = frozenset({"DONE", "CALLED"})
+CALL_WORDS = frozenset({"CALL", "CALLME"})  # "ask your team to contact you" (issue 21)
 
-STOP, START, HELP, DONE, OTHER, IGNORED = "stop", "start", "help", "done", "other", "ignored"
+STOP, START, HELP, DONE, CALL = "stop", "start", "help", "done", "call"
+OTHER, IGNORED = "other", "ignored"
 
 # Texts that are themselves automatic: answering one can start a loop between two robots.
 _AUTO_REPLY = re.compile(
@@ -204,6 +210,8 @@ def keyword(body: str | None) -> str:
         return HELP
     if letters in DONE_WORDS:
         return DONE
+    if letters in CALL_WORDS:
+        return CALL
     return OTHER
 
 
@@ -231,7 +239,7 @@ def receive(
     recorded = _record(s, sid, patient.id if patient else None, word, now)
     if recorded is not None:
         return recorded  # this text was handled already
-    reply = None
+    reply, context = None, {}
     if word == STOP:
         stop_texts(s, sender, patients, "keyword", now)
     elif word == START:
@@ -242,12 +250,25 @@ def receive(
     elif word == DONE and patient is not None:
         _acknowledge_all(s, patient, now)
         reply = "done"
-    elif word in (DONE, OTHER):
+    elif word == CALL and patient is not None and is_monitored(patient):
+        context = _ask_to_be_called(s, patient, sid, now)
+        reply = "call"
+    elif word in (DONE, CALL, OTHER):
         reply = "other"
     reply_id = None
     if reply and patients:
-        reply_id = _reply(s, patients[0], sender, sid, reply, now)
+        reply_id = _reply(s, patients[0], sender, sid, reply, now, context)
     return Inbound(word, reply_id)
+
+
+def _ask_to_be_called(s: Session, patient: Patient, sid: str, now: datetime) -> dict:
+    """CALL: a request about the patient's open alerts (or the one already open), confirmed by
+    the reply and, if it is new, by email too. The reply's words: when to expect contact."""
+    row, new = contact_requests.by_text(s, patient, sid, now)
+    words = message_words(row)
+    if new:
+        queue_contact_request(s, patient, row.id, "received", words, now, channels=(EMAIL,))
+    return {**words, "variant": "received"}
 
 
 def _record(
@@ -271,7 +292,13 @@ def _acknowledge_all(s: Session, patient: Patient, now: datetime) -> None:
 
 
 def _reply(
-    s: Session, patient: Patient, number: str, sid: str, which: str, now: datetime
+    s: Session,
+    patient: Patient,
+    number: str,
+    sid: str,
+    which: str,
+    now: datetime,
+    context: dict | None = None,
 ) -> int | None:
     """Queue an automatic reply, unless one went to this number within the hour."""
     if not is_monitored(patient):
@@ -296,7 +323,7 @@ def _reply(
         kind=REPLY,
         channel=SMS,
         to=number,
-        rendered=messages.reply(which, messages.Team.of(patient.team)),
+        rendered=messages.reply(which, messages.Team.of(patient.team), context),
         now=now,
         patient_id=patient.id,
         variant=which,

@@ -291,12 +291,34 @@ def team_notice(kind: str, count: int, link: str, app: Flask | None = None) -> R
     return render_email("team_notice", {"notice": kind, "count": count, "queue_link": link}, app)
 
 
-REPLIES = ("help", "start", "done", "other")
+# What a contact request's message can be (its outbox `variant`): "your team has your request",
+# and "your team has recorded what they did" (issue 21).
+CONTACT_REQUEST_MESSAGES = ("received", "closed")
 
 
-def reply(which: str, team: Team, app: Flask | None = None) -> Rendered:
-    """An automatic answer to a text: help, start, done or other."""
+def contact_request(
+    variant: str, channel: str, team: Team, context: dict, app: Flask | None = None
+) -> Rendered:
+    """About a request to be contacted: received (`made`, `due_on`), or closed
+    (`outcome_words`, by email only: a text says only that the team recorded something)."""
+    if variant not in CONTACT_REQUEST_MESSAGES:
+        raise ValueError(variant)
+    app = app or current_app._get_current_object()
+    context = {"team": team, "links": links(app), "variant": variant, **context}
+    if channel == SMS:
+        return render_sms("contact_request/sms.txt", team, context, app)
+    return render_email("contact_request", context, app)
+
+
+REPLIES = ("help", "start", "done", "call", "other")
+
+
+def reply(
+    which: str, team: Team, context: dict | None = None, app: Flask | None = None
+) -> Rendered:
+    """An automatic answer to a text: help, start, done, call (with the request's `made` and
+    `due_on`) or other."""
     if which not in REPLIES:
         raise ValueError(which)
     app = app or current_app._get_current_object()
-    return render_sms(f"reply/{which}.txt", team, {"links": links(app)}, app)
+    return render_sms(f"reply/{which}.txt", team, {"links": links(app), **(context or {})}, app)

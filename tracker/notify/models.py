@@ -33,7 +33,8 @@ INVITATION = "invitation"  # the sign-up link after a clinician enrols a patient
 TEAM_NOTICE = "team_notice"  # an email to a treating team (issue 6)
 REPLY = "reply"  # an automatic answer to a text the patient sent us
 ACCOUNT_NOTICE = "account_notice"  # "someone tried to sign up with your address" (issue 19)
-KINDS = (PROMPT, REMINDER, INVITATION, TEAM_NOTICE, REPLY, ACCOUNT_NOTICE)
+CONTACT_REQUEST = "contact_request"  # "your team has your request", and what it recorded (21)
+KINDS = (PROMPT, REMINDER, INVITATION, TEAM_NOTICE, REPLY, ACCOUNT_NOTICE, CONTACT_REQUEST)
 # Kinds that fall back to the patient's other channel when one fails for good.
 FALLBACK_KINDS = (PROMPT, REMINDER)
 

@@ -9,6 +9,8 @@
   password was changed", a new email address to confirm (tracker.auth.recovery).
 - `queue_staff_message`: a link for a member of staff to set up their account, new or again
   (tracker.team.member_reset).
+- `queue_contact_request`: "your team has your request", and what the team recorded
+  (tracker.contact_requests, tracker.team.requests).
 - `prompt_states`: what became of prompts, for the team's queue.
 
 Each adds to the session; the caller commits, with whatever caused the message.
@@ -27,16 +29,18 @@ from tracker import clock
 from tracker.notify import messages
 from tracker.notify.models import (
     ACCOUNT_NOTICE,
+    CONTACT_REQUEST,
     DELIVERED,
     EMAIL,
     INVITATION,
+    PROMPT,
     PROMPT_UNDELIVERED,
     SMS,
     TEAM_NOTICE,
     OutboxMessage,
     PromptDelivery,
 )
-from tracker.notify.outbox import is_monitored, opted_out, queue
+from tracker.notify.outbox import is_monitored, opted_out, queue, reach
 from tracker.patients.models import Patient
 
 
@@ -175,6 +179,41 @@ def queue_team_email(s: Session, email, now: datetime | None = None) -> int | No
         team_id=email.team_id,
         variant=email.kind,
     )
+
+
+def queue_contact_request(
+    s: Session,
+    patient: Patient,
+    request_id: int,
+    variant: str,
+    context: dict,
+    now: datetime | None = None,
+    channels: tuple[str, ...] = (SMS, EMAIL),
+) -> int:
+    """Queue a request's message (messages.CONTACT_REQUEST_MESSAGES) on each of `channels` the
+    patient takes prompts by; how many were queued. Once per request and variant."""
+    now = now or clock.now()
+    if not is_monitored(patient):
+        return 0
+    team = messages.Team.of(patient.team)
+    queued = 0
+    for channel, address in reach(s, patient).for_purpose(PROMPT):
+        if channel not in channels:
+            continue
+        new_id = queue(
+            s,
+            group_key=f"contact_request:{request_id}:{variant}",
+            kind=CONTACT_REQUEST,
+            variant=variant,
+            channel=channel,
+            to=address,
+            rendered=messages.contact_request(variant, channel, team, context),
+            now=now,
+            patient_id=patient.id,
+            timezone=patient.timezone,
+        )
+        queued += new_id is not None
+    return queued
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.alerts.models import Alert
+from tracker.contact_requests.models import ContactRequest
 from tracker.patients.models import Patient
 from tracker.team.models import TEAM_ADMIN, Staff, Team
 
@@ -46,6 +47,21 @@ def alert_for(s: Session, staff: Staff, alert_id: int) -> tuple[Alert, Patient]:
     ).first()
     if row is None:
         raise NotFound(alert_id)
+    return row[0], row[1]
+
+
+def contact_request_for(
+    s: Session, staff: Staff, request_id: int
+) -> tuple[ContactRequest, Patient]:
+    """A request to be contacted and its patient, if the patient is in one of the member's
+    teams."""
+    row = s.execute(
+        select(ContactRequest, Patient)
+        .join(Patient, Patient.id == ContactRequest.patient_id)
+        .where(ContactRequest.id == request_id, Patient.team_id.in_(visible_team_ids(staff)))
+    ).first()
+    if row is None:
+        raise NotFound(request_id)
     return row[0], row[1]
 
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import clock
-from tracker.forms import Errors
+from tracker.contact_requests.due import DEFAULT_RESPONSE_DAYS, RESPONSE_DAYS_MAX
+from tracker.forms import Errors, parse_int
 from tracker.patients.contact import ContactError, normalise_email, normalise_phone
 from tracker.team import accounts, audit, member_reset
 from tracker.team.access import NotFound
@@ -63,6 +64,7 @@ class TeamValues:
     notify_urgent: bool = False
     notify_digest: bool = False
     notify_email: str = ""
+    response_days: str = str(DEFAULT_RESPONSE_DAYS)
 
     @classmethod
     def of(cls, team: Team) -> TeamValues:
@@ -76,19 +78,21 @@ class TeamValues:
             notify_urgent=team.notify_urgent,
             notify_digest=team.notify_digest,
             notify_email=team.notify_email or "",
+            response_days=str(team.response_days or DEFAULT_RESPONSE_DAYS),
         )
 
     @classmethod
     def read(cls, form) -> TeamValues:
         told = set(form.getlist("notify"))
-        text = {k: (form.get(k) or "").strip() for k in (*TEXT_FIELDS, "email", "notify_email")}
+        names = (*TEXT_FIELDS, "email", "notify_email", "response_days")
+        text = {k: (form.get(k) or "").strip() for k in names}
         return cls(**text, notify_urgent="urgent" in told, notify_digest="digest" in told)
 
 
 def check_team(values: TeamValues, errors: Errors) -> dict | None:
     """The team's new column values if every field is right; None with errors if not."""
     clean: dict = {}
-    for name in (*PAGE_ORDER, "notify_email"):  # first, so that its message is the one shown
+    for name in (*PAGE_ORDER, "response_days", "notify_email"):  # first: its message is shown
         errors.check_text(name, getattr(values, name), "This", multiline=name in MULTI_LINE)
     for name in PAGE_ORDER:
         if name == "email":
@@ -103,6 +107,9 @@ def check_team(values: TeamValues, errors: Errors) -> dict | None:
         elif name == "phone":
             value = _phone(value, errors)
         clean[name] = value
+    clean["response_days"] = parse_int(values.response_days, 1, RESPONSE_DAYS_MAX)
+    if clean["response_days"] is None:
+        errors.add("response_days", f"Enter a number of working days from 1 to {RESPONSE_DAYS_MAX}")
     clean["notify_email"] = _email(values.notify_email, "notify_email", errors, required=False)
     clean["notify_urgent"] = values.notify_urgent
     clean["notify_digest"] = values.notify_digest
@@ -146,8 +153,7 @@ def update_team(
 ) -> list[str]:
     """Save the team's details; returns the names of the fields changed (the caller commits).
     Raises FormError if the new name is another team's."""
-    before = asdict(TeamValues.of(team))
-    changed = [k for k, v in clean.items() if (before[k] or None) != (v or None)]
+    changed = [k for k, v in clean.items() if (getattr(team, k) or None) != (v or None)]
     if "name" in changed and name_in_use(s, clean["name"], but=team.id):
         raise FormError(NAME_TAKEN, field="name")
     for key in changed:

@@ -40,6 +40,10 @@ FOR_TEAM = {
     m.ALERT_UNASSIGNED: "Left an alert for anyone in the team",
     m.VIEWED_SUMMARY: "Looked at the summary of the diary",
     m.SUMMARY_PDF: "Downloaded the summary of the diary as a PDF",
+    m.VIEWED_REQUEST: "Looked at a request to be contacted",
+    m.REQUEST_OUTCOME_RECORDED: "Recorded what was done about a request to be contacted",
+    m.REQUEST_ASSIGNED: "Took on a request to be contacted, or gave it to a colleague",
+    m.REQUEST_UNASSIGNED: "Left a request to be contacted for anyone in the team",
     m.FHIR_RECORD: "Downloaded the record for the hospital's systems (FHIR)",
     # The patient's own copies, shown as "The patient".
     OWN_SUMMARY: "Looked at the summary of their diary",

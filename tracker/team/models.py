@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -19,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker import clock
+from tracker.contact_requests.due import DEFAULT_RESPONSE_DAYS
 from tracker.db import Base, UTCDateTime
 
 # A member's role in one team.
@@ -66,6 +68,12 @@ MEMBER_ADDED = "member_added"
 MEMBER_ROLE_CHANGED = "member_role_changed"
 MEMBER_REMOVED = "member_removed"
 MEMBER_RESET = "member_reset"  # password and authenticator cleared; a link sent (issue 22)
+# A patient's request to be contacted (issue 21); detail: "request <id>" (and "to staff <id>").
+VIEWED_REQUEST = "viewed_request"
+REQUEST_OUTCOME_RECORDED = "request_outcome_recorded"
+REQUEST_ASSIGNED = "request_assigned"
+REQUEST_UNASSIGNED = "request_unassigned"
+VIEWED_REQUEST_METRICS = "viewed_request_metrics"  # a team's figures: no patient in them
 TEAM_CREATED = "team_created"  # by a service administrator in the workspace
 STAFF_CREATED = "staff_created"  # a new account, with its first team and a link to set it up
 
@@ -88,6 +96,12 @@ class Team(Base):
     notify_digest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Where those emails go; None means the team's own email address above.
     notify_email: Mapped[str | None] = mapped_column(String(254))
+    # How many working days the team aims to take to contact a patient who asks it to
+    # (tracker.contact_requests.due), as patients are told it. From 1 to 10, checked by the
+    # team's form: no check constraint, which would mean rebuilding this table on SQLite.
+    response_days: Mapped[int] = mapped_column(
+        SmallInteger, default=DEFAULT_RESPONSE_DAYS, server_default=str(DEFAULT_RESPONSE_DAYS)
+    )
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="team", cascade="all, delete-orphan"
@@ -231,17 +245,28 @@ class QuietSpell(Base):
     staff: Mapped[Staff | None] = relationship(lazy="joined")
 
 
+ONE_SUBJECT = (
+    " + ".join(
+        f"(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)"
+        for c in ("alert_id", "quiet_spell_id", "contact_request_id")
+    )
+    + " = 1"
+)
+
+
 class ContactAttempt(Base):
-    """A try to reach the patient that did not (no answer, a message left), about an alert or a
-    quiet spell. It changes nothing in what it is about: that still waits for the team."""
+    """A try to reach the patient that did not (no answer, a message left), about an alert, a
+    quiet spell or a request to be contacted. It changes nothing in what it is about: that still
+    waits for the team."""
 
     __tablename__ = "contact_attempts"
     __table_args__ = (
         CheckConstraint(f"attempt IN {ATTEMPTS!r}", name="attempt"),
-        # About an alert or a quiet spell: exactly one of the two.
-        CheckConstraint("(alert_id IS NULL) <> (quiet_spell_id IS NULL)", name="one_subject"),
+        # About an alert, a quiet spell or a request to be contacted: exactly one of the three.
+        CheckConstraint(ONE_SUBJECT, name="one_subject"),
         Index("ix_contact_attempts_alert_id_at", "alert_id", "at"),
         Index("ix_contact_attempts_quiet_spell_id_at", "quiet_spell_id", "at"),
+        Index("ix_contact_attempts_contact_request_id_at", "contact_request_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -249,6 +274,9 @@ class ContactAttempt(Base):
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
     quiet_spell_id: Mapped[int | None] = mapped_column(
         ForeignKey("quiet_spells.id", ondelete="CASCADE")
+    )
+    contact_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact_requests.id", ondelete="CASCADE")
     )
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     attempt: Mapped[str] = mapped_column(String(16))

@@ -1,4 +1,5 @@
-"""Telling teams: an email for each alert that became emergency or same-day, and a daily digest.
+"""Telling teams: an email for each alert that became emergency or same-day, a daily digest, and
+(with the urgent emails) how many requests to be contacted are past due.
 
 The deciding is in tracker.team.notify (pure); this reads the alert history and queues the emails
 through the outbox. Both are idempotent (the outbox keys a team notice by team, kind and alerts),
@@ -25,8 +26,10 @@ from tracker.team.notify import (
     choice_for,
     daily_digest,
     digest_window,
+    past_due_email,
     urgent_email,
 )
+from tracker.team.requests import past_due_by_team
 
 # How far back the immediate emails look: long enough to cover a jobs process down for hours.
 LOOK_BACK = timedelta(hours=24)
@@ -38,6 +41,7 @@ DIGEST_FROM_HOUR = 7
 class NoticeSummary:
     urgent: int = 0
     digests: int = 0
+    past_due: int = 0
 
 
 def queue_team_notices(s: Session, public_url: str, now: datetime) -> NoticeSummary:
@@ -52,6 +56,10 @@ def queue_team_notices(s: Session, public_url: str, now: datetime) -> NoticeSumm
         if email is not None and queue_team_email(s, email, now=now) is not None:
             summary.urgent += 1
     summary.digests = _queue_digests(s, teams, link, now)
+    for team_id, ids in past_due_by_team(s, now).items():
+        email = past_due_email(choice_for(teams[team_id]), ids, f"{link}#requests")
+        if email is not None and queue_team_email(s, email, now=now) is not None:
+            summary.past_due += 1
     return summary
 
 

@@ -21,6 +21,7 @@ from tracker.rules.urgency import RAISED_AT_ONCE
 
 URGENT = "urgent"
 DIGEST = "digest"
+PAST_DUE = "requests_past_due"  # requests to be contacted whose due day is over (issue 21)
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,11 @@ class TeamEmail:
 
     team_id: int
     address: str
-    kind: str  # URGENT or DIGEST
+    kind: str  # URGENT, DIGEST or PAST_DUE
     count: int
     link: str
     alert_ids: tuple[int, ...]  # for the outbox's idempotency key, never for the text
+    # (for PAST_DUE, the requests' ids: a new set past due is a new email, the same set is not)
 
 
 def urgent_email(choice: TeamChoice, changes: Iterable[AlertChange], link: str) -> TeamEmail | None:
@@ -66,6 +68,15 @@ def urgent_email(choice: TeamChoice, changes: Iterable[AlertChange], link: str) 
     if not ids:
         return None
     return TeamEmail(choice.team_id, choice.address, URGENT, len(ids), link, tuple(ids))
+
+
+def past_due_email(choice: TeamChoice, request_ids: Iterable[int], link: str) -> TeamEmail | None:
+    """With the urgent emails, if the team wants them: how many requests to be contacted are
+    past due, and the link to them in the queue."""
+    ids = tuple(sorted(set(request_ids)))
+    if not choice.notify_urgent or not ids:
+        return None
+    return TeamEmail(choice.team_id, choice.address, PAST_DUE, len(ids), link, ids)
 
 
 def digest_window(day: date, timezone: str = DEFAULT_TIMEZONE) -> tuple[datetime, datetime]:

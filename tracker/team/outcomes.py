@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from tracker import clock
 from tracker.alerts.lifecycle import CONTACT_ATTEMPTED as ATTEMPT_EVENT
 from tracker.alerts.models import CLOSED, Alert, AlertEvent
+from tracker.contact_requests.models import ContactRequest
 from tracker.forms import Errors
 from tracker.patients.models import Patient
 from tracker.team import access, audit
@@ -121,19 +122,26 @@ def record_attempt(
     *,
     alert: Alert | None = None,
     spell: QuietSpell | None = None,
+    request: ContactRequest | None = None,
     now: datetime | None = None,
 ) -> ContactAttempt:
-    """Record a try that did not reach the patient, about a waiting alert or quiet spell the
-    caller has read through `access` (the caller commits). Nothing else changes: it waits."""
+    """Record a try that did not reach the patient, about a waiting alert, quiet spell or open
+    request the caller has read through `access` (the caller commits). It waits still; a
+    request's first try is its first contact."""
     now = now or clock.now()
-    if attempt not in ATTEMPTS or (alert is None) == (spell is None):
+    if attempt not in ATTEMPTS or [alert, spell, request].count(None) != 2:
         raise ValueError(attempt)
     if alert is not None and not is_waiting(alert):
         raise NotWaiting(alert.id)
+    if request is not None:
+        if not request.is_open:
+            raise NotWaiting(request.id)
+        request.first_contact_at = request.first_contact_at or now
     row = ContactAttempt(
         patient_id=patient.id,
         alert_id=alert.id if alert is not None else None,
         quiet_spell_id=spell.id if spell is not None else None,
+        contact_request_id=request.id if request is not None else None,
         staff_id=staff.id,
         attempt=attempt,
         note=(note or "").strip() or None,
@@ -142,9 +150,18 @@ def record_attempt(
     s.add(row)
     if alert is not None:
         _event(s, alert, ATTEMPT_EVENT, staff, now)
-    about = f"alert {alert.id}" if alert is not None else f"quiet {spell.id if spell else ''}"
+    about = _about(alert, spell, request)
     audit.record(s, staff.id, CONTACT_ATTEMPTED, patient, detail=about, now=now)
     return row
+
+
+def _about(alert: Alert | None, spell: QuietSpell | None, request: ContactRequest | None) -> str:
+    """What an attempt was about, for the audit trail: by id only."""
+    if alert is not None:
+        return f"alert {alert.id}"
+    if request is not None:
+        return f"request {request.id}"
+    return f"quiet {spell.id if spell else ''}"
 
 
 def record_answer(
@@ -156,12 +173,16 @@ def record_answer(
     *,
     alert: Alert | None = None,
     spell: QuietSpell | None = None,
+    request: ContactRequest | None = None,
 ) -> bool:
-    """What the shared outcome form said, about an alert or a quiet spell: a try that did not
-    reach the patient (recorded; it stays waiting), or an outcome (`close` records it). True
-    for a try. The caller commits."""
+    """What the shared outcome form said, about an alert, a quiet spell or a request to be
+    contacted: a try that did not reach the patient (recorded; it stays waiting), or an outcome
+    (`close` records it). True for a try. The caller commits."""
     if is_attempt(values.outcome):
-        record_attempt(s, staff, patient, values.outcome, values.note, alert=alert, spell=spell)
+        record_attempt(
+            s, staff, patient, values.outcome, values.note, alert=alert, spell=spell,
+            request=request,
+        )  # fmt: skip
         return True
     close()
     return False

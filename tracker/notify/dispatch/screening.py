@@ -18,6 +18,7 @@ from tracker.notify.dispatch.claims import Job, T
 from tracker.notify.dispatch.outcomes import CANCELLED_OK, HELD, UNREACHABLE, Outcome
 from tracker.notify.models import (
     ACCOUNT_NOTICE,
+    CONTACT_REQUEST,
     EMAIL,
     INVITATION,
     PROMPT,
@@ -85,7 +86,7 @@ def screen(job: Job, facts: Facts, now: datetime, quiet: tuple) -> Verdict:
         return Verdict(cancel="monitoring_paused")
     if job.kind == PROMPT and job.prompt_id is not None and job.prompt_id not in facts.open_prompts:
         return Verdict(cancel="answered")
-    if job.kind == REPLY:
+    if job.kind in (REPLY, CONTACT_REQUEST):
         if job.to in facts.opted_out:
             return Verdict(cancel="opted_out")
     elif job.kind in (PROMPT, REMINDER):

@@ -10,11 +10,21 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 
-from tracker import db
+from tracker import clock, db
 from tracker.forms import Errors, parse_id, render_form
 from tracker.patients import reachability
 from tracker.rules import load_rules
-from tracker.team import access, assignment, audit, outcomes, queue_filter, quiet, record, wording
+from tracker.team import (
+    access,
+    assignment,
+    audit,
+    outcomes,
+    queue_filter,
+    quiet,
+    record,
+    requests,
+    wording,
+)
 from tracker.team import queue as alert_queue
 from tracker.team.models import ATTEMPTS, OUTCOMES, VIEWED_ALERT, VIEWED_QUIET
 from tracker.team.views.common import bp, or_404, staff
@@ -62,6 +72,7 @@ def queue():
         several_teams=len(member.team_ids) > 1,
         unreachable=reachability.first_unreachable(s, member.team_ids, UNREACHABLE_SHOWN + 1),
         unreachable_shown=UNREACHABLE_SHOWN,
+        contact_requests=requests.open_requests(s, member, clock.now()),
     )
 
 

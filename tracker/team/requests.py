@@ -1,0 +1,226 @@
+"""Patients' requests to be contacted, on the team's side (issue 21): the open ones by due time,
+who has each, what was done (an outcome closes it, a try keeps it open), and the figures.
+
+Every view and change is audited like an alert's. What the patient reads of it is
+tracker.contact_requests.wording; the messages go through the outbox (tracker.notify.queueing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from statistics import median
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from tracker import clock
+from tracker.contact_requests.models import CLOSED, OPEN, ContactRequest
+from tracker.contact_requests.wording import message_words, outcome_words
+from tracker.notify.queueing import queue_contact_request
+from tracker.patients.identity import show_nhs_number
+from tracker.patients.models import Patient
+from tracker.team import access, audit
+from tracker.team.assignment import NotAMember, members_of
+from tracker.team.models import (
+    OUTCOMES,
+    REQUEST_ASSIGNED,
+    REQUEST_OUTCOME_RECORDED,
+    REQUEST_UNASSIGNED,
+    Staff,
+)
+from tracker.team.outcomes import NotWaiting
+from tracker.team.queue import attempt_words, latest_attempts
+
+__all__ = ["NotAMember", "NotWaiting"]
+
+
+def is_past_due(row: ContactRequest, now: datetime) -> bool:
+    """True for an open request whose due day is over."""
+    return row.status == OPEN and now >= row.due_at
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """One open request as the queue lists it."""
+
+    request_id: int
+    patient_id: int
+    patient_name: str
+    nhs_number: str
+    created_at: datetime
+    due_on: date
+    past_due: bool
+    by_text: bool
+    topics: int  # how many things ticked, and whether there are words
+    has_words: bool
+    assigned_to: str | None
+    attempt: str | None
+
+
+# How many open requests the queue lists; it says how many more there are.
+SHOWN = 25
+
+
+@dataclass(frozen=True)
+class OpenRequests:
+    """The queue's section: the first SHOWN open requests, soonest due first, and the counts."""
+
+    rows: list[RequestRow]
+    total: int
+    past_due: int
+
+
+def open_requests(s: Session, staff: Staff, now: datetime, shown: int = SHOWN) -> OpenRequests:
+    """Open requests of the member's teams' patients, the soonest due (past due first)."""
+    mine = and_(ContactRequest.status == OPEN, Patient.team_id.in_(access.visible_team_ids(staff)))
+    total, past_due = s.execute(
+        select(func.count(), func.count().filter(ContactRequest.due_at <= now))
+        .select_from(ContactRequest)
+        .join(Patient, Patient.id == ContactRequest.patient_id)
+        .where(mine)
+    ).one()
+    rows = s.execute(
+        select(ContactRequest, Patient)
+        .join(Patient, Patient.id == ContactRequest.patient_id)
+        .where(mine)
+        .order_by(ContactRequest.due_at, ContactRequest.id)
+        .limit(shown)
+    ).all()
+    tried = latest_attempts(s, "contact_request_id", [r.id for r, _ in rows])
+    listed = [
+        RequestRow(
+            request_id=r.id,
+            patient_id=p.id,
+            patient_name=p.name,
+            nhs_number=show_nhs_number(p.nhs_number),
+            created_at=r.created_at,
+            due_on=r.due_on,
+            past_due=is_past_due(r, now),
+            by_text=r.source == "sms",
+            topics=len(r.about_list),
+            has_words=bool(r.words),
+            assigned_to=r.assigned_staff.name if r.assigned_staff else None,
+            attempt=attempt_words(tried.get(r.id)),
+        )
+        for r, p in rows
+    ]
+    return OpenRequests(listed, total, past_due)
+
+
+def past_due_by_team(s: Session, now: datetime) -> dict[int, list[int]]:
+    """The open requests past due, by their patient's team (for the teams' emails): ids only."""
+    found: dict[int, list[int]] = {}
+    rows = s.execute(
+        select(Patient.team_id, ContactRequest.id)
+        .join(ContactRequest, ContactRequest.patient_id == Patient.id)
+        .where(ContactRequest.status == OPEN, ContactRequest.due_at <= now)
+        .order_by(ContactRequest.id)
+    )
+    for team_id, request_id in rows:
+        found.setdefault(team_id, []).append(request_id)
+    return found
+
+
+def latest_attempt(s: Session, row: ContactRequest) -> str | None:
+    """The latest try to reach the patient about this request, in words."""
+    return attempt_words(latest_attempts(s, "contact_request_id", [row.id]).get(row.id))
+
+
+def record_outcome(
+    s: Session,
+    staff: Staff,
+    request_id: int,
+    outcome: str,
+    note: str | None,
+    now: datetime | None = None,
+) -> ContactRequest:
+    """Close an open request with what the team did, and tell the patient by their channels
+    (the caller commits). Raises access.NotFound outside the member's teams, NotWaiting for a
+    request already closed."""
+    now = now or clock.now()
+    row, patient = access.contact_request_for(s, staff, request_id)
+    if not row.is_open:
+        raise NotWaiting(request_id)
+    if outcome not in OUTCOMES:
+        raise ValueError(outcome)
+    row.status, row.outcome, row.closed_at, row.closed_by = CLOSED, outcome, now, staff.id
+    row.outcome_note = (note or "").strip() or None
+    row.first_contact_at = row.first_contact_at or now
+    detail = f"request {row.id}"
+    audit.record(s, staff.id, REQUEST_OUTCOME_RECORDED, patient, detail=detail, now=now)
+    words = {**message_words(row), "outcome_words": outcome_words(outcome)}
+    queue_contact_request(s, patient, row.id, "closed", words, now)
+    return row
+
+
+def assign(
+    s: Session, staff: Staff, request_id: int, to: int | None, now: datetime | None = None
+) -> None:
+    """Give an open request to member `to` of its patient's team, or to nobody (None); the
+    caller commits. Raises access.NotFound, NotWaiting, NotAMember."""
+    now = now or clock.now()
+    row, patient = access.contact_request_for(s, staff, request_id)
+    if not row.is_open:
+        raise NotWaiting(request_id)
+    if to is not None and to not in {m.id for m in members_of(s, [patient.team_id])}:
+        raise NotAMember(to)
+    if row.assigned_staff_id == to:
+        return  # nothing changes, so nothing to audit
+    row.assigned_staff_id = to
+    if to is None:
+        audit.record(s, staff.id, REQUEST_UNASSIGNED, patient, detail=f"request {row.id}", now=now)
+    else:
+        detail = f"request {row.id} to staff {to}"
+        audit.record(s, staff.id, REQUEST_ASSIGNED, patient, detail=detail, now=now)
+
+
+# ---- the team administrator's figures ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamFigures:
+    """One team's requests made in a period: how many, closed, open past due, and the median
+    time from request to first contact (a try or an outcome), in hours."""
+
+    team_id: int
+    team_name: str
+    opened: int
+    closed: int
+    past_due: int
+    median_hours_to_first_contact: float | None
+    contacted: int  # how many of them the median is over
+
+
+def figures(
+    s: Session, teams: list, since: datetime, until: datetime, now: datetime
+) -> list[TeamFigures]:
+    """The figures for each team (a Team row) for requests made in [since, until)."""
+    out = []
+    for team in teams:
+        rows = list(
+            s.scalars(
+                select(ContactRequest).where(
+                    ContactRequest.team_id == team.id,
+                    ContactRequest.created_at >= since,
+                    ContactRequest.created_at < until,
+                )
+            )
+        )
+        waits = [
+            (r.first_contact_at - r.created_at).total_seconds() / 3600
+            for r in rows
+            if r.first_contact_at is not None
+        ]
+        out.append(
+            TeamFigures(
+                team_id=team.id,
+                team_name=team.name,
+                opened=len(rows),
+                closed=sum(r.status == CLOSED for r in rows),
+                past_due=sum(is_past_due(r, now) for r in rows),
+                median_hours_to_first_contact=median(waits) if waits else None,
+                contacted=len(waits),
+            )
+        )
+    return out
