@@ -93,6 +93,29 @@ def test_alerts_outcomes_conditions_and_access_are_there(ann, diary, app):
     assert _json(z, "staff_names") == [{"id": member, "name": "Jo Nurse"}]
 
 
+def test_a_try_to_call_is_there_without_the_teams_note(ann, diary, session):
+    from tracker.alerts.models import Alert
+    from tracker.team.models import ContactAttempt, Staff
+
+    alert = session.scalar(select(Alert).where(Alert.patient_id == diary.patient_id))
+    member = session.scalar(select(Staff))
+    session.add(
+        ContactAttempt(
+            patient_id=diary.patient_id,
+            alert_id=alert.id,
+            staff_id=member.id,
+            attempt="no_answer",
+            note="Sounded worried on the voicemail greeting",
+        )
+    )
+    session.commit()
+    z = _zip(ann)
+    [tried] = _json(z, "contact_attempts")
+    assert tried["attempt"] == "no_answer"
+    assert "note" not in tried
+    assert b"voicemail greeting" not in b"".join(z.read(n) for n in z.namelist())
+
+
 def test_no_other_patient_and_no_secret_is_in_the_download(ann, diary, session):
     z = _zip(ann)
     everything = b"".join(z.read(n) for n in z.namelist()).decode()

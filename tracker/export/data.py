@@ -35,8 +35,10 @@ CHILDREN = {
 # Columns never exported, by table, besides any named like a secret (SECRET_MARKS).
 WITHHELD = {
     "patients": {"password_hash", "held_password_hash"},
-    # The team's notes about an alert, a quiet spell or a request are written for the team alone.
+    # The team's notes about an alert, a quiet spell, a request or a try to call are written for
+    # the team alone.
     "alert_outcomes": {"note"},
+    "contact_attempts": {"note"},
     "quiet_spells": {"note"},
     "contact_requests": {"outcome_note"},
 }
@@ -60,13 +62,14 @@ prompts, prompt_deliveries, outbox_messages   the texts and emails we sent you
 known_conditions, known_condition_changes     symptoms noted as expected for you, and changes
 contact_preferences, consent_changes          your reminder settings and what you agreed to
 contact_requests         each time you asked your team to contact you, and what they recorded
+contact_attempts         each time your team tried to call you
 staff_access             who in a treating team looked at or changed your record, and when
 staff_names              the names of the staff the other files mention by number
 own_copies               each time you looked at your summary or downloaded your data
 
 Not included: your password and sign-in codes (we hold them only in a form that cannot be read
-back), and the notes your team writes for themselves about an alert or a request. To ask for
-those, or if something here looks wrong, contact your treating team.
+back), and the notes your team writes for themselves about an alert, a request or a call to
+you. To ask for those, or if something here looks wrong, contact your treating team.
 """
 
 
