@@ -163,3 +163,44 @@ def test_the_queue_lists_open_requests_soonest_due_and_marks_and_counts_those_pa
     assert "app-past-due" in response.get_data(as_text=True)
     assert "Patient b" not in page  # another team's request is not listed
     assert _audit(app, "viewed_request") == []  # the queue's GET writes nothing
+
+
+def _many_requests(app, world, count: int) -> None:
+    from tests.conftest import make_patient
+    from tracker.team.models import Team
+
+    with database(app) as s:
+        team = s.get(Team, world.ours.team)
+        for n in range(count):
+            patient = make_patient(s, team, name=f"Asker {n:02d}", email=f"ask{n}@example.test")
+            add_request(s, patient, words=f"Please call me, {n}")
+
+
+def test_more_requests_than_a_page_are_all_reachable_from_the_queue(app, clinician, world):
+    from tracker.team.queue_filter import PAGE_SIZE
+
+    _many_requests(app, world, PAGE_SIZE + 2)  # with our own: PAGE_SIZE + 3
+    total = PAGE_SIZE + 3
+    response = clinician.get("/team/")
+    queue = response.get_data(as_text=True)
+    assert f"the first {PAGE_SIZE} are shown" in plain(response)
+    assert f"See all {total} requests to be contacted" in queue
+    assert queue.count("See the request and record what was done") == PAGE_SIZE
+
+    first = plain(clinician.get("/team/requests/"))
+    assert "page 1 of 2" in first
+    assert first.count("See the request and record what was done") == PAGE_SIZE
+    second = plain(clinician.get("/team/requests/?page=2"))
+    assert second.count("See the request and record what was done") == 3
+    assert "About Their own words" in second  # nothing ticked: said as a sentence starts
+    assert "page 2 of 2" in plain(clinician.get("/team/requests/?page=99"))
+    assert "Patient b" not in first + second  # another team's
+    assert _audit(app, "viewed_request") == []  # listing writes nothing
+
+
+def test_the_requests_page_says_when_none_are_waiting(app, clinician, world):
+    with database(app) as s:
+        s.delete(s.get(ContactRequest, world.ours.request))
+        s.commit()
+    page = plain(clinician.get("/team/requests/"))
+    assert "No patient is waiting to be contacted." in page

@@ -31,6 +31,7 @@ from tracker.team.models import (
 )
 from tracker.team.outcomes import NotWaiting
 from tracker.team.queue import attempt_words, latest_attempts
+from tracker.team.queue_filter import PAGE_SIZE, pages_for
 
 __all__ = ["NotAMember", "NotWaiting"]
 
@@ -58,21 +59,20 @@ class RequestRow:
     attempt: str | None
 
 
-# How many open requests the queue lists; it says how many more there are.
-SHOWN = 25
-
-
 @dataclass(frozen=True)
 class OpenRequests:
-    """The queue's section: the first SHOWN open requests, soonest due first, and the counts."""
+    """A page of open requests, soonest due first, and the counts."""
 
     rows: list[RequestRow]
     total: int
     past_due: int
+    page: int = 1
+    pages: int = 1
 
 
-def open_requests(s: Session, staff: Staff, now: datetime, shown: int = SHOWN) -> OpenRequests:
-    """Open requests of the member's teams' patients, the soonest due (past due first)."""
+def open_requests(s: Session, staff: Staff, now: datetime, page: int = 1) -> OpenRequests:
+    """Open requests of the member's teams' patients, the soonest due (past due first), a page
+    at a time; a page past the end is the last page."""
     mine = and_(ContactRequest.status == OPEN, Patient.team_id.in_(access.visible_team_ids(staff)))
     total, past_due = s.execute(
         select(func.count(), func.count().filter(ContactRequest.due_at <= now))
@@ -80,12 +80,15 @@ def open_requests(s: Session, staff: Staff, now: datetime, shown: int = SHOWN) -
         .join(Patient, Patient.id == ContactRequest.patient_id)
         .where(mine)
     ).one()
+    pages = pages_for(total)
+    page = min(max(page, 1), pages)
     rows = s.execute(
         select(ContactRequest, Patient)
         .join(Patient, Patient.id == ContactRequest.patient_id)
         .where(mine)
         .order_by(ContactRequest.due_at, ContactRequest.id)
-        .limit(shown)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
     ).all()
     tried = latest_attempts(s, "contact_request_id", [r.id for r, _ in rows])
     listed = [
@@ -105,7 +108,7 @@ def open_requests(s: Session, staff: Staff, now: datetime, shown: int = SHOWN) -
         )
         for r, p in rows
     ]
-    return OpenRequests(listed, total, past_due)
+    return OpenRequests(listed, total, past_due, page, pages)
 
 
 def past_due_by_team(s: Session, now: datetime) -> dict[int, list[int]]:

@@ -15,8 +15,9 @@ from tracker import clock, db
 from tracker.contact_requests.models import ContactRequest
 from tracker.forms import Errors, parse_id, parse_int, render_form
 from tracker.patients.models import Patient
-from tracker.team import access, assignment, audit, outcomes, requests
+from tracker.team import access, assignment, audit, outcomes, queue_filter, requests
 from tracker.team.models import VIEWED_REQUEST, VIEWED_REQUEST_METRICS
+from tracker.team.queue_filter import PAGE_MAX
 from tracker.team.views.alerts import FORM_WORDS
 from tracker.team.views.common import bp, or_404, staff
 
@@ -47,6 +48,21 @@ def _page(row: ContactRequest, p: Patient, errors: Errors, values, chosen: str =
         me=member,
         attempt_hint="The request stays open, so that someone tries again.",
         **FORM_WORDS,
+    )
+
+
+@bp.get("/requests/")
+def contact_requests():
+    """Every open request to be contacted of the member's teams, a page at a time, soonest due
+    first: the queue shows the first page."""
+    found = requests.open_requests(
+        db.session(), staff(), clock.now(), parse_int(request.args.get("page"), 1, PAGE_MAX) or 1
+    )
+    return render_template(
+        "team/requests.html",
+        contact_requests=found,
+        filters=queue_filter,
+        several_teams=len(staff().team_ids) > 1,
     )
 
 
