@@ -7,12 +7,16 @@ audit row of a page that shows one patient's record; the queue's GET writes noth
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from tracker import clock, db
 from tracker.forms import Errors, parse_id, render_form
 from tracker.patients import reachability
+from tracker.patients.models import Patient
 from tracker.rules import load_rules
 from tracker.team import (
     access,
@@ -26,7 +30,7 @@ from tracker.team import (
     wording,
 )
 from tracker.team import queue as alert_queue
-from tracker.team.models import ATTEMPTS, OUTCOMES, VIEWED_ALERT, VIEWED_QUIET
+from tracker.team.models import ATTEMPTS, OUTCOMES, VIEWED_ALERT, VIEWED_QUIET, Staff
 from tracker.team.views.common import bp, or_404, staff
 
 # What the outcome form offers, on the alert's page and the quiet patient's alike.
@@ -36,8 +40,6 @@ FORM_WORDS = {
     "attempts": ATTEMPTS,
     "attempt_labels": wording.ATTEMPT_LABELS,
 }
-
-
 # The queue names this many of the patients no prompt reaches, and links to the rest.
 UNREACHABLE_SHOWN = 10
 
@@ -50,6 +52,40 @@ QUIET_SAVED = {
     False: "Saved. The patient has left the list of patients not heard from.",
     True: "Saved. The patient stays on the list so that someone tries again.",
 }
+
+
+# The item closed between the form being shown and sent (another member, or the patient).
+ALREADY_CLOSED = (outcomes.NotWaiting, quiet.AlreadyRecorded, IntegrityError)
+
+
+def save_answer(
+    member: Staff,
+    found: Patient,
+    close: Callable[[Session, outcomes.OutcomeValues], object],
+    saved: dict[bool, str],
+    gone: str,
+    gone_to: str,
+    **about,
+):
+    """The outcome form's POST, the same for an alert, a quiet patient and a request: read it,
+    then record in one transaction a try that keeps the item waiting or the outcome that closes
+    it (`close(tx, values)`). Returns the values as typed, their errors, and the redirect to
+    send, or None to show the form again."""
+    errors = Errors()
+    values = outcomes.read_outcome(request.form, errors)
+    if errors:
+        return values, errors, None
+    try:
+        with db.transaction() as tx:
+            tried = outcomes.record_answer(
+                tx, member, found, values, lambda: close(tx, values), **about
+            )
+    except ALREADY_CLOSED:
+        flash(gone)
+        return values, errors, redirect(gone_to)
+    # No name or symptom: flashed messages travel in the (signed, readable) cookie.
+    flash(saved[tried], "success")
+    return values, errors, redirect(url_for("team.queue"))
 
 
 @bp.get("/")
@@ -113,29 +149,19 @@ def outcome(alert_id: int):
     s = db.session()
     with or_404():
         alert, found = access.alert_for(s, member, alert_id)
-    errors = Errors()
-    values = outcomes.OutcomeValues()
+    errors, values = Errors(), outcomes.OutcomeValues()
     if request.method == "POST" and alert_queue.is_waiting(alert):
-        values = outcomes.read_outcome(request.form, errors)
-        if not errors:
-            try:
-                with db.transaction() as tx:
-                    tried = outcomes.record_answer(
-                        tx,
-                        member,
-                        found,
-                        values,
-                        lambda: outcomes.record_outcome(
-                            tx, member, alert_id, values.outcome, values.note
-                        ),
-                        alert=alert,
-                    )
-            except (outcomes.NotWaiting, IntegrityError):
-                flash("This alert had already been closed.")
-                return redirect(url_for("team.patient", patient_id=found.id))
-            # No name or symptom: flashed messages travel in the (signed, readable) cookie.
-            flash(ALERT_SAVED[tried], "success")
-            return redirect(url_for("team.queue"))
+        values, errors, done = save_answer(
+            member,
+            found,
+            lambda tx, v: outcomes.record_outcome(tx, member, alert_id, v.outcome, v.note),
+            ALERT_SAVED,
+            "This alert had already been closed.",
+            url_for("team.patient", patient_id=found.id),
+            alert=alert,
+        )
+        if done:
+            return done
     return _alert_page(alert_id, errors, values)
 
 
@@ -176,28 +202,19 @@ def quiet_outcome(spell_id: int):
     s = db.session()
     with or_404():
         spell, found = quiet.spell_for(s, member, spell_id)
-    errors = Errors()
-    values = outcomes.OutcomeValues()
+    errors, values = Errors(), outcomes.OutcomeValues()
     if request.method == "POST" and spell.outcome is None:
-        values = outcomes.read_outcome(request.form, errors)
-        if not errors:
-            try:
-                with db.transaction() as tx:
-                    tried = outcomes.record_answer(
-                        tx,
-                        member,
-                        found,
-                        values,
-                        lambda: quiet.record_quiet_outcome(
-                            tx, member, spell_id, values.outcome, values.note
-                        ),
-                        spell=spell,
-                    )
-            except quiet.AlreadyRecorded:
-                flash("What was done had already been recorded.")
-                return redirect(url_for("team.patient", patient_id=found.id))
-            flash(QUIET_SAVED[tried], "success")
-            return redirect(url_for("team.queue"))
+        values, errors, done = save_answer(
+            member,
+            found,
+            lambda tx, v: quiet.record_quiet_outcome(tx, member, spell_id, v.outcome, v.note),
+            QUIET_SAVED,
+            "What was done had already been recorded.",
+            url_for("team.patient", patient_id=found.id),
+            spell=spell,
+        )
+        if done:
+            return done
     if request.method == "GET":
         audit.record(s, member.id, VIEWED_QUIET, found, detail=f"quiet {spell.id}")
         s.commit()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy.exc import IntegrityError
 
 from tracker import clock, db
 from tracker.contact_requests.models import ContactRequest
@@ -18,7 +17,7 @@ from tracker.patients.models import Patient
 from tracker.team import access, assignment, audit, outcomes, queue_filter, requests
 from tracker.team.models import VIEWED_REQUEST, VIEWED_REQUEST_METRICS
 from tracker.team.queue_filter import PAGE_MAX
-from tracker.team.views.alerts import FORM_WORDS
+from tracker.team.views.alerts import FORM_WORDS, save_answer
 from tracker.team.views.common import bp, or_404, staff
 
 SAVED = {
@@ -74,28 +73,19 @@ def contact_request(request_id: int):
     s = db.session()
     with or_404():
         row, found = access.contact_request_for(s, member, request_id)
-    errors = Errors()
-    values = outcomes.OutcomeValues()
+    errors, values = Errors(), outcomes.OutcomeValues()
     if request.method == "POST" and row.is_open:
-        values = outcomes.read_outcome(request.form, errors)
-        if not errors:
-            try:
-                with db.transaction() as tx:
-                    tried = outcomes.record_answer(
-                        tx,
-                        member,
-                        found,
-                        values,
-                        lambda: requests.record_outcome(
-                            tx, member, request_id, values.outcome, values.note
-                        ),
-                        request=row,
-                    )
-            except (outcomes.NotWaiting, IntegrityError):
-                flash("This request had already been closed.")
-                return redirect(url_for("team.contact_request", request_id=request_id))
-            flash(SAVED[tried], "success")
-            return redirect(url_for("team.queue"))
+        values, errors, done = save_answer(
+            member,
+            found,
+            lambda tx, v: requests.record_outcome(tx, member, request_id, v.outcome, v.note),
+            SAVED,
+            "This request had already been closed.",
+            url_for("team.contact_request", request_id=request_id),
+            request=row,
+        )
+        if done:
+            return done
     return _page(row, found, errors, values)
 
 
