@@ -88,6 +88,43 @@ def save_answer(
     return values, errors, redirect(url_for("team.queue"))
 
 
+# The item left the queue before it could be given to someone.
+NO_LONGER_WAITING = (assignment.NotWaiting, outcomes.NotWaiting)
+
+
+def save_assignment(
+    member: Staff,
+    chosen: str,
+    assign: Callable[[Session, int | None], object],
+    saved: str,
+    gone: str,
+    gone_to: str,
+    back_to: str,
+):
+    """The "who has it" form's POST, the same for an alert and a request: `chosen` is a member's
+    id, "me" or empty for nobody; `assign(tx, staff_id)` gives it. Returns the errors, and the
+    redirect to send, or None to show the page again."""
+    to = member.id if chosen == "me" else parse_id(chosen)
+    errors = Errors()
+    if chosen not in ("", "me") and to is None:
+        errors.add("assignee", "Select a member of the team, or nobody")
+        return errors, None
+    try:
+        with db.transaction() as tx:
+            assign(tx, to)
+    except assignment.NotAMember:
+        errors.add("assignee", "Select a member of the patient's team, or nobody")
+    except NO_LONGER_WAITING:
+        flash(gone)
+        return errors, redirect(gone_to)
+    except IntegrityError:
+        errors.add("assignee", "Someone changed this at the same moment. Choose again")
+    else:
+        flash(saved, "success")
+        return errors, redirect(back_to)
+    return errors, None
+
+
 @bp.get("/")
 def queue():
     """Alerts waiting for the member's teams, sorted and filtered as chosen (the home page)."""
@@ -169,29 +206,19 @@ def outcome(alert_id: int):
 def assign(alert_id: int):
     """Give the alert to a member of the patient's team ("me" for oneself), or to nobody."""
     member = staff()
-    s = db.session()
     with or_404():
-        alert, found = access.alert_for(s, member, alert_id)
+        alert, found = access.alert_for(db.session(), member, alert_id)
     chosen = request.form.get("assignee") or ""
-    to = member.id if chosen == "me" else parse_id(chosen)
-    errors = Errors()
-    if chosen not in ("", "me") and to is None:
-        errors.add("assignee", "Select a member of the team, or nobody")
-    else:
-        try:
-            with db.transaction() as tx:
-                assignment.assign(tx, member, alert.id, to)
-        except assignment.NotAMember:
-            errors.add("assignee", "Select a member of the patient's team, or nobody")
-        except assignment.NotWaiting:
-            flash("This alert had already been closed.")
-            return redirect(url_for("team.patient", patient_id=found.id))
-        except IntegrityError:
-            errors.add("assignee", "Someone changed this at the same moment. Choose again")
-        else:
-            flash("Saved. The queue shows who has this alert.", "success")
-            return redirect(url_for("team.outcome", alert_id=alert.id))
-    return _alert_page(alert.id, errors, outcomes.OutcomeValues(), chosen)
+    errors, done = save_assignment(
+        member,
+        chosen,
+        lambda tx, to: assignment.assign(tx, member, alert.id, to),
+        "Saved. The queue shows who has this alert.",
+        "This alert had already been closed.",
+        url_for("team.patient", patient_id=found.id),
+        url_for("team.outcome", alert_id=alert.id),
+    )
+    return done or _alert_page(alert.id, errors, outcomes.OutcomeValues(), chosen)
 
 
 @bp.route("/quiet/<int:spell_id>/outcome", methods=["GET", "POST"])

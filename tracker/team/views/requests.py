@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 
 from tracker import clock, db
 from tracker.contact_requests.models import ContactRequest
-from tracker.forms import Errors, parse_id, parse_int, render_form
+from tracker.forms import Errors, parse_int, render_form
 from tracker.patients.models import Patient
 from tracker.team import access, assignment, audit, outcomes, queue_filter, requests
 from tracker.team.models import VIEWED_REQUEST, VIEWED_REQUEST_METRICS
 from tracker.team.queue_filter import PAGE_MAX
-from tracker.team.views.alerts import FORM_WORDS, save_answer
+from tracker.team.views.alerts import FORM_WORDS, save_answer, save_assignment
 from tracker.team.views.common import bp, or_404, staff
 
 SAVED = {
@@ -93,27 +93,20 @@ def contact_request(request_id: int):
 def assign_request(request_id: int):
     """Give the request to a member of the patient's team ("me" for oneself), or to nobody."""
     member = staff()
-    s = db.session()
     with or_404():
-        row, found = access.contact_request_for(s, member, request_id)
+        row, found = access.contact_request_for(db.session(), member, request_id)
     chosen = request.form.get("assignee") or ""
-    to = member.id if chosen == "me" else parse_id(chosen)
-    errors = Errors()
-    if chosen not in ("", "me") and to is None:
-        errors.add("assignee", "Select a member of the team, or nobody")
-    else:
-        try:
-            with db.transaction() as tx:
-                requests.assign(tx, member, request_id, to)
-        except requests.NotAMember:
-            errors.add("assignee", "Select a member of the patient's team, or nobody")
-        except requests.NotWaiting:
-            flash("This request had already been closed.")
-            return redirect(url_for("team.contact_request", request_id=request_id))
-        else:
-            flash("Saved. The queue shows who has this request.", "success")
-            return redirect(url_for("team.contact_request", request_id=request_id))
-    return _page(row, found, errors, outcomes.OutcomeValues(), chosen)
+    here = url_for("team.contact_request", request_id=request_id)
+    errors, done = save_assignment(
+        member,
+        chosen,
+        lambda tx, to: requests.assign(tx, member, request_id, to),
+        "Saved. The queue shows who has this request.",
+        "This request had already been closed.",
+        here,
+        here,
+    )
+    return done or _page(row, found, errors, outcomes.OutcomeValues(), chosen)
 
 
 @bp.get("/requests/figures")
