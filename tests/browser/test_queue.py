@@ -50,7 +50,9 @@ def test_the_queue_is_filtered_an_alert_taken_on_and_a_call_not_answered(app, li
     _arrange(app, live_server)
     _another_sam_with_an_emergency(app, live_server)
     sign_in_as_clinician(page)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Alerts waiting for your team")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Alerts and requests waiting for your team"
+    )
     # Two patients called Sam Patient, told apart by NHS number and date of birth.
     expect(page.get_by_text("NHS number 999 000 0042")).to_be_visible()
     expect(page.get_by_text("NHS number 999 000 0050")).to_be_visible()
@@ -62,11 +64,11 @@ def test_the_queue_is_filtered_an_alert_taken_on_and_a_call_not_answered(app, li
     page.get_by_text("Sort and filter", exact=True).click()
     page.get_by_label("Urgency").select_option("soon")
     page.get_by_label("Sort by").select_option("oldest")
-    page.get_by_role("button", name="Show alerts").click()
+    page.get_by_role("button", name="Show", exact=True).click()
     expect(page).to_have_url(re.compile(r"urgency=soon"))
     expect(page.get_by_label("Urgency")).to_have_value("soon")  # the choice is kept
     expect(page.get_by_label("Sort by")).to_have_value("oldest")
-    expect(page.get_by_text("1 alert matches this filter")).to_be_visible()
+    expect(page.get_by_text("1 waiting that matches this filter")).to_be_visible()
     expect(page.get_by_text("NHS number 999 000 0050")).to_have_count(0)
     assert_accessible(page)
 
@@ -94,8 +96,8 @@ def test_the_queue_is_filtered_an_alert_taken_on_and_a_call_not_answered(app, li
 
     page.get_by_text("Sort and filter", exact=True).click()
     page.get_by_label("Who has it").select_option("me")
-    page.get_by_role("button", name="Show alerts").click()
-    expect(page.get_by_text("1 alert matches this filter")).to_be_visible()
+    page.get_by_role("button", name="Show", exact=True).click()
+    expect(page.get_by_text("1 waiting that matches this filter")).to_be_visible()
     expect(page.get_by_role("cell", name=re.compile("Jo Clinician"))).to_be_visible()
     assert_accessible(page)
 

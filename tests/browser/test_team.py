@@ -87,7 +87,9 @@ def sign_in_as_clinician(page) -> None:
 def test_a_clinician_opens_the_queue_and_records_what_was_done(app, live_server, page):
     _arrange(app, live_server)
     sign_in_as_clinician(page)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Alerts waiting for your team")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Alerts and requests waiting for your team"
+    )
     expect(page.get_by_role("cell", name="Bone pain", exact=True)).to_be_visible()
     expect(page.get_by_text("Queued: not yet sent")).to_be_visible()
     assert_accessible(page)
@@ -112,7 +114,7 @@ def test_a_clinician_opens_the_queue_and_records_what_was_done(app, live_server,
     page.get_by_role("button", name="Save what was done").click()
     expect(page).to_have_url(re.compile(r"/team/$"))
     expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text("alert is closed")
-    expect(page.get_by_text("There are no alerts waiting")).to_be_visible()
+    expect(page.get_by_text("There are no alerts or requests waiting")).to_be_visible()
     assert_accessible(page)
 
 

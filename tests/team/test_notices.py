@@ -101,7 +101,7 @@ def test_requests_past_due_are_emailed_with_the_urgent_ones_as_a_count_and_a_lin
     [email] = team_notices(session)
     assert email.variant == "requests_past_due" and email.to_address == "team@example.test"
     assert email.subject == "1 request to be contacted past due"
-    assert "http://localhost/team/#requests" in email.body_text
+    assert "http://localhost/team/?status=past_due" in email.body_text
     for detail in ("lump", "hurts", "sam", "one@"):
         assert detail not in email.body_text.lower()
     # Another past due: a new email with both; closing one leaves the other counted.

@@ -16,7 +16,7 @@ from tracker.clock import SYSTEM
 from tracker.diary.services import SymptomReport, record_symptoms
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
-from tracker.team import queue
+from tracker.team import delivery, queue
 from tracker.team.models import Membership, Staff, StaffAccess, Team
 
 
@@ -82,16 +82,16 @@ def test_the_queue_flags_a_patient_no_prompt_can_reach(app, clinician, world):
 
 def test_delivery_words(app):
     now = SYSTEM.now()
-    queued = queue.PromptFact(now, None)
-    sent = queue.PromptFact(now - timedelta(hours=1), now)
-    assert queue.delivery([], True, True).label == "No message"
-    assert queue.delivery([queued], True, True).label == "Queued: not yet sent"
-    assert queue.delivery([queue.PromptFact(now - timedelta(days=1), now), queued], True, True) == (
-        queue.Delivery("Queued: not yet sent")
-    )
-    assert queue.delivery([sent], True, True).label == "Sent"
-    assert queue.delivery([queued], False, True).label.startswith("Not sent: monitoring")
-    assert queue.delivery([queued], True, False).problem is True
+    queued = delivery.PromptFact(now, None)
+    sent = delivery.PromptFact(now - timedelta(hours=1), now)
+    assert delivery.delivery([], True, True).label == "No message"
+    assert delivery.delivery([queued], True, True).label == "Queued: not yet sent"
+    assert delivery.delivery(
+        [delivery.PromptFact(now - timedelta(days=1), now), queued], True, True
+    ) == (queue.Delivery("Queued: not yet sent"))
+    assert delivery.delivery([sent], True, True).label == "Sent"
+    assert delivery.delivery([queued], False, True).label.startswith("Not sent: monitoring")
+    assert delivery.delivery([queued], True, False).problem is True
 
 
 def test_the_patient_page_shows_the_diary_alerts_history_and_messages(app, clinician, world):

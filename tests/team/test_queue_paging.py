@@ -46,7 +46,8 @@ def _alerts(app, world) -> dict[str, int]:
 def _ids(app, world, chosen: QueueFilter, who: str = "clinician") -> list[int]:
     with database(app) as s:
         member = s.get(Staff, getattr(world.ours, who))
-        return [r.alert_id for r in queue.queue_page(s, member, load_rules(), chosen).rows]
+        rows = queue.queue_page(s, member, load_rules(), chosen).rows
+        return [r.alert_id for r in rows if r.kind == "alert"]  # the world's request aside
 
 
 def test_the_queue_sorts_by_urgency_or_age(app, world):
@@ -98,7 +99,7 @@ def test_the_filter_is_a_get_form_that_keeps_what_was_chosen(app, clinician, wor
     assert '<option value="oldest" selected>' in body
     assert '<option value="same_day" selected>' in body
     assert '<option value="not_answered" selected>' in body
-    assert "1 alert matches this filter" in plain(clinician.get("/team/?urgency=same_day"))
+    assert "1 waiting that matches this filter" in plain(clinician.get("/team/?urgency=same_day"))
 
 
 @pytest.mark.parametrize(
@@ -119,7 +120,7 @@ def test_the_filter_is_a_get_form_that_keeps_what_was_chosen(app, clinician, wor
 def test_a_query_string_a_browser_can_send_gives_a_page_not_an_error(app, clinician, world, query):
     response = clinician.get(f"/team/?{query}")
     assert response.status_code == 200
-    assert "Alerts waiting for your team" in plain(response)
+    assert "Alerts and requests waiting for your team" in plain(response)
 
 
 def test_reading_the_queue_writes_nothing(app, clinician, world):
@@ -161,13 +162,13 @@ def _outcome_links(body: str) -> int:
 
 
 def test_the_queue_is_paged_and_a_page_past_the_end_is_the_last(app, clinician, world):
-    _many_waiting(app, world, PAGE_SIZE + 10)  # with our own alert: 61
+    _many_waiting(app, world, PAGE_SIZE + 10)  # with our own alert and request: 37 lines
     first = clinician.get("/team/")
     assert _outcome_links(first.get_data(as_text=True)) == PAGE_SIZE
-    assert 'aria-label="Pages of waiting alerts"' in first.get_data(as_text=True)
+    assert 'aria-label="Pages of alerts and requests"' in first.get_data(as_text=True)
     assert "page 1 of 2" in plain(first)
     last = clinician.get("/team/?page=2&sort=oldest")
-    assert _outcome_links(last.get_data(as_text=True)) == 11
+    assert _outcome_links(last.get_data(as_text=True)) == 11  # and the request, made last
     assert "page 2 of 2" in plain(last)
     # The choice goes with the pages.
     assert 'href="/team/?sort=oldest"' in last.get_data(as_text=True)  # page 1: no number

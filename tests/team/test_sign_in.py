@@ -56,7 +56,7 @@ def test_password_then_code_signs_in_and_lands_on_the_queue(client, world):
     assert response.status_code == 302
     assert response.headers["Location"] == "/team/"
     assert _signed_in(client)
-    assert "Alerts waiting for your team" in text_of(client.get("/team/"))
+    assert "Alerts and requests waiting for your team" in text_of(client.get("/team/"))
 
 
 def test_next_is_followed_after_both_steps_when_it_stays_on_the_site(client, world):

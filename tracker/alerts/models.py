@@ -15,11 +15,13 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql import ColumnElement, and_, or_
 
 from tracker import clock
 from tracker.alerts.lifecycle import ACKNOWLEDGED as ACKNOWLEDGED
-from tracker.alerts.lifecycle import ANSWERED, OPEN, STATUSES, TEAM_CLOSES
+from tracker.alerts.lifecycle import ANSWERED, OPEN, STATUSES, TEAM_CLOSES, waits_for_team
 from tracker.alerts.lifecycle import CLOSED as CLOSED
 from tracker.alerts.lifecycle import RESOLVED as RESOLVED
 from tracker.alerts.lifecycle import SUPERSEDED as SUPERSEDED
@@ -108,6 +110,17 @@ class Alert(Base):
     events: Mapped[list[AlertEvent]] = relationship(
         back_populates="alert", order_by="AlertEvent.id", cascade="all, delete-orphan"
     )
+
+    @hybrid_property
+    def waits_for_team(self) -> bool:
+        """True while the alert is on the team's "to do" list (`lifecycle.waits_for_team`)."""
+        return waits_for_team(self.status, self.urgency)
+
+    @waits_for_team.inplace.expression
+    @classmethod
+    def _waits_for_team(cls) -> ColumnElement[bool]:
+        answered_urgent = and_(cls.status.in_(ANSWERED), cls.urgency.in_(TEAM_CLOSES))
+        return or_(cls.status == OPEN, answered_urgent)
 
     @property
     def reason_list(self) -> list[str]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker import clock
 from tracker.db import Base, UTCDateTime
 from tracker.patients.models import Patient
+from tracker.rules.urgency import Urgency
 from tracker.team.models import OUTCOMES, Staff
 
 OPEN = "open"
@@ -32,6 +33,8 @@ SOURCES = (WEB, TEXT)
 BY_PHONE = "phone"
 BY_EMAIL = "email"
 REACH_BY = (BY_PHONE, BY_EMAIL)
+
+URGENCIES = tuple(u.value for u in Urgency)
 
 WORDS_MAX = 1000
 GOOD_TIMES_MAX = 200
@@ -51,6 +54,7 @@ class ContactRequest(Base):
         CheckConstraint(f"source IN {SOURCES!r}", name="source"),
         CheckConstraint(f"reach_by IN {REACH_BY!r}", name="reach_by"),
         CheckConstraint(f"outcome IS NULL OR outcome IN {OUTCOMES!r}", name="outcome"),
+        CheckConstraint(f"urgency IN {URGENCIES!r}", name="urgency"),
         # Closed with an outcome, by someone, at a time; or open with none of them.
         CheckConstraint(
             "(status = 'open' AND outcome IS NULL AND closed_at IS NULL AND closed_by IS NULL) "
@@ -63,6 +67,14 @@ class ContactRequest(Base):
         # The team's open requests by due time, and the metrics by team and month.
         Index(
             "ix_contact_requests_open_due",
+            "due_at",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        # The queue: open requests with the alerts, most urgent first, then soonest due.
+        Index(
+            "ix_contact_requests_open_urgency_due",
+            "urgency",
             "due_at",
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
@@ -83,6 +95,9 @@ class ContactRequest(Base):
     # The open alerts the patient ticked (ids, comma-separated) and, one a line, everything
     # ticked as the patient read it then.
     alert_ids: Mapped[str] = mapped_column(String(200), default="")
+    # Where it stands in the team's queue: the most urgent of the alerts ticked, as they were
+    # when the patient asked, or `soon` (the response target) if none was.
+    urgency: Mapped[str] = mapped_column(String(16), default=Urgency.SOON, server_default="soon")
     about: Mapped[str] = mapped_column(Text, default="")
     words: Mapped[str | None] = mapped_column(Text)  # the patient's own, up to WORDS_MAX
     reach_by: Mapped[str] = mapped_column(String(8), default=BY_PHONE)

@@ -33,6 +33,7 @@ from tracker.formatting import entry_label
 from tracker.forms import Errors
 from tracker.patients.contact import ContactError, display_mobile, normalise_phone
 from tracker.patients.models import Patient
+from tracker.rules.urgency import Urgency, rank
 
 # How long the diary's home page shows what the team recorded, once a request is closed.
 SHOWN_AFTER_CLOSING = timedelta(days=14)
@@ -52,12 +53,21 @@ class Choice:
     value: str  # "alert:12" or "symptom:<series>"
     label: str
     alert_id: int | None = None
+    urgency: str | None = None  # an alert's
+
+
+def most_urgent(ticked: list[Choice]) -> str:
+    """Where a request stands in the team's queue: the most urgent alert ticked, else `soon`,
+    the urgency of the team's response target."""
+    alerts = [c.urgency for c in ticked if c.urgency]
+    return max(alerts, key=rank, default=Urgency.SOON)
 
 
 def choices(s: Session, patient: Patient, today: date) -> list[Choice]:
     """What the form offers to tick: open alerts first, then other symptoms of the last weeks."""
     offered = [
-        Choice(f"alert:{card.id}", card.symptom, card.id) for card in open_alert_cards(s, patient)
+        Choice(f"alert:{card.id}", card.symptom, card.id, card.urgency)
+        for card in open_alert_cards(s, patient)
     ]
     entries = diary.live_entries(s, patient, since=today - timedelta(days=RECENT_DAYS))
     named = {c.label for c in offered}
@@ -203,6 +213,7 @@ def make_request(
         due_on=when.on,
         due_at=when.at,
         alert_ids=",".join(str(c.alert_id) for c in asked.ticked if c.alert_id),
+        urgency=most_urgent(asked.ticked),
         about="\n".join(c.label for c in asked.ticked),
         words=asked.words,
         reach_by=asked.reach_by,

@@ -181,6 +181,11 @@ def queue_team_email(s: Session, email, now: datetime | None = None) -> int | No
     )
 
 
+def contact_request_key(request_id: int, variant: str) -> str:
+    """The outbox group of one of a request's messages: the same message is queued once."""
+    return f"contact_request:{request_id}:{variant}"
+
+
 def queue_contact_request(
     s: Session,
     patient: Patient,
@@ -202,7 +207,7 @@ def queue_contact_request(
             continue
         new_id = queue(
             s,
-            group_key=f"contact_request:{request_id}:{variant}",
+            group_key=contact_request_key(request_id, variant),
             kind=CONTACT_REQUEST,
             variant=variant,
             channel=channel,

@@ -26,7 +26,6 @@ from tracker.notify.models import CHANNELS, QUEUED, SENDING, UNKNOWN, OutboxMess
 from tracker.ops.jobs import last_successes
 from tracker.rules.urgency import Urgency
 from tracker.team.models import QuietSpell
-from tracker.team.queue import waiting
 
 EXTENSION = "tracker.metrics"
 # Every request that matched no route shares one label: a path is never a label (it can carry
@@ -107,7 +106,9 @@ def _families(s: Session, now: datetime) -> Iterator[Metric]:
         labels=["urgency"],
     )
     by_urgency = dict.fromkeys((u.value for u in Urgency), 0)
-    rows = s.execute(select(Alert.urgency, func.count()).where(waiting()).group_by(Alert.urgency))
+    rows = s.execute(
+        select(Alert.urgency, func.count()).where(Alert.waits_for_team).group_by(Alert.urgency)
+    )
     for urgency, count in rows:
         by_urgency[urgency] = count
     for urgency, count in sorted(by_urgency.items()):

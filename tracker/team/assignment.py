@@ -19,7 +19,6 @@ from tracker.team.models import (
     Membership,
     Staff,
 )
-from tracker.team.queue import is_waiting
 
 
 class NotAMember(ValueError):
@@ -55,7 +54,7 @@ def assign(
     commits. Raises access.NotFound outside the member's teams, NotWaiting, NotAMember."""
     now = now or clock.now()
     alert, patient = access.alert_for(s, staff, alert_id)
-    if not is_waiting(alert):
+    if not alert.waits_for_team:
         raise NotWaiting(alert_id)
     held = s.get(AlertAssignment, alert.id)
     if to is None:

@@ -5,6 +5,7 @@ instead. `prompt_story` turns the facts into words and is pure; `stories_for` re
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +25,8 @@ from tracker.notify.models import (
     OutboxMessage,
     PromptDelivery,
 )
+from tracker.notify.queueing import contact_request_key, prompt_states
+from tracker.patients.models import Patient
 from tracker.team import when
 
 CHANNEL_WORDS = {SMS: "Text", "email": "Email"}
@@ -161,3 +164,103 @@ def stories_for(s: Session, prompts: list[Prompt], now: datetime, tz: str) -> di
         state, reason = (d.state, d.reason) if d else (None, None)
         stories[p.id] = prompt_story(state, reason, messages.get(p.id, []), now, tz, p.sent_at)
     return stories
+
+
+# ---- the queue: one line for the latest message ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PromptFact:
+    """What the queue needs to know of one prompt."""
+
+    created_at: datetime
+    sent_at: datetime | None
+    state: str | None = None  # from the outbox: queued, sent, delivered, undelivered, cancelled
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Whether the prompt reached the patient, in words; `problem` rows are highlighted."""
+
+    label: str
+    problem: bool = False
+
+
+def delivery(prompts: Iterable[PromptFact], monitored: bool, has_channel: bool) -> Delivery:
+    """The state of an alert's latest prompt, as the outbox knows it; failures are problems."""
+    latest = max(prompts, key=lambda p: p.created_at, default=None)
+    if not monitored:
+        return Delivery("Not sent: monitoring is paused or ended")
+    if not has_channel:
+        return Delivery("Cannot be sent: no email or text reaches the patient", True)
+    if latest is None:
+        return Delivery("No message")
+    if latest.state == "undelivered":
+        why = f": {latest.reason}" if latest.reason else ""
+        return Delivery(f"Not delivered{why}", True)
+    if latest.state in STATE_WORDS:
+        return Delivery(STATE_WORDS[latest.state])
+    return Delivery("Queued: not yet sent" if latest.sent_at is None else "Sent")
+
+
+STATE_WORDS = {
+    "queued": "Queued: not yet sent",
+    "sent": "Sent",
+    "delivered": "Delivered",
+    "cancelled": "Not sent: cancelled",
+}
+
+
+def has_channel(patient: Patient) -> bool:
+    """True if prompts are on by at least one channel the patient has given (rules §4)."""
+    return patient.email_consent_at is not None or (
+        patient.sms_consent_at is not None and bool(patient.mobile)
+    )
+
+
+def prompts_by_alert(s: Session, alert_ids: list[int]) -> dict[int, list[PromptFact]]:
+    found: dict[int, list[PromptFact]] = {}
+    if not alert_ids:
+        return found
+    prompts = list(s.scalars(select(Prompt).where(Prompt.alert_id.in_(alert_ids))))
+    states = prompt_states(s, [p.id for p in prompts])
+    for prompt in prompts:
+        state = states.get(prompt.id)
+        found.setdefault(prompt.alert_id, []).append(
+            PromptFact(
+                prompt.created_at,
+                prompt.sent_at,
+                state.state if state else None,
+                state.reason if state else None,
+            )
+        )
+    return found
+
+
+# The outbox's statuses as `delivery` reads a message's state.
+OUTBOX_STATES = {
+    QUEUED: "queued",
+    SENDING: "queued",
+    UNKNOWN: "queued",
+    SENT: "sent",
+    DELIVERED: "delivered",
+    FAILED: "undelivered",
+    CANCELLED: "cancelled",
+}
+
+
+def confirmations(s: Session, ids: list[int]) -> dict[int, list[PromptFact]]:
+    """What became of each request's "we have your request" message, on each channel."""
+    keys = {contact_request_key(i, "received"): i for i in ids}
+    found: dict[int, list[PromptFact]] = {}
+    rows = s.execute(
+        select(OutboxMessage.group_key, OutboxMessage.created_at, OutboxMessage.status).where(
+            OutboxMessage.group_key.in_(keys)
+        )
+    )
+    for key, created_at, status in rows:
+        found.setdefault(keys[key], []).append(
+            PromptFact(created_at, None, OUTBOX_STATES.get(status))
+        )
+    return found

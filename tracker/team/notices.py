@@ -29,6 +29,7 @@ from tracker.team.notify import (
     past_due_email,
     urgent_email,
 )
+from tracker.team.queue_filter import PAST_DUE
 from tracker.team.requests import past_due_by_team
 
 # How far back the immediate emails look: long enough to cover a jobs process down for hours.
@@ -57,7 +58,7 @@ def queue_team_notices(s: Session, public_url: str, now: datetime) -> NoticeSumm
             summary.urgent += 1
     summary.digests = _queue_digests(s, teams, link, now)
     for team_id, ids in past_due_by_team(s, now).items():
-        email = past_due_email(choice_for(teams[team_id]), ids, f"{link}#requests")
+        email = past_due_email(choice_for(teams[team_id]), ids, f"{link}?status={PAST_DUE}")
         if email is not None and queue_team_email(s, email, now=now) is not None:
             summary.past_due += 1
     return summary

@@ -34,7 +34,6 @@ from tracker.team.models import (
     QuietSpell,
     Staff,
 )
-from tracker.team.queue import is_waiting
 
 
 class NotWaiting(ValueError):
@@ -86,7 +85,7 @@ def record_outcome(
     """
     now = now or clock.now()
     alert, patient = access.alert_for(s, staff, alert_id)
-    if not is_waiting(alert):
+    if not alert.waits_for_team:
         raise NotWaiting(alert_id)
     if outcome not in OUTCOMES:
         raise ValueError(outcome)
@@ -131,7 +130,7 @@ def record_attempt(
     now = now or clock.now()
     if attempt not in ATTEMPTS or [alert, spell, request].count(None) != 2:
         raise ValueError(attempt)
-    if alert is not None and not is_waiting(alert):
+    if alert is not None and not alert.waits_for_team:
         raise NotWaiting(alert.id)
     if request is not None:
         if not request.is_open:

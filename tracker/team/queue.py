@@ -1,5 +1,6 @@
-"""The team's queue: alerts waiting for the team, most urgent first, then oldest; and its
-history of alerts the patient answered that need no outcome.
+"""The team's queue: alerts waiting for the team and patients' requests to be contacted, in one
+list, most urgent first, then soonest due; and its history of alerts the patient answered that
+need no outcome.
 
 An alert waits for the team while it is open (the patient has not answered) and, if its urgency
 is `emergency` or `same_day`, until the team records an outcome whatever the patient answered
@@ -8,85 +9,44 @@ is `emergency` or `same_day`, until the team records an outcome whatever the pat
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import ClassVar
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Subquery,
+    exists,
+    func,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from tracker import clock
-from tracker.alerts.lifecycle import ANSWERED, TEAM_CLOSES, waits_for_team
-from tracker.alerts.models import ACKNOWLEDGED, OPEN, RESOLVED, Alert, Prompt
+from tracker.alerts.lifecycle import ANSWERED, TEAM_CLOSES
+from tracker.alerts.models import ACKNOWLEDGED, OPEN, RESOLVED, Alert
 from tracker.alerts.wording import how_long
-from tracker.notify.queueing import prompt_states
+from tracker.contact_requests.models import ContactRequest
 from tracker.patients.identity import show_nhs_number
 from tracker.patients.models import Patient
 from tracker.rules.catalogue import Catalogue
 from tracker.rules.data import series_label
-from tracker.team import queue_filter, wording
+from tracker.team import queue_filter, requests, wording
+from tracker.team.attempts import attempt_words, latest_attempts
+from tracker.team.delivery import Delivery, PromptFact, delivery, has_channel, prompts_by_alert
 from tracker.team.models import AlertAssignment, ContactAttempt, Staff
 from tracker.team.queue_filter import PAGE_SIZE, QueueFilter
+from tracker.team.requests import RequestCounts, RequestRow
 
 # How far back the queue's history of answered alerts goes.
 HISTORY_DAYS = 30
 
 # The patient's answers, as the team is told them.
 ANSWER_WORDS = {ACKNOWLEDGED: "has contacted the team", RESOLVED: "says it has gone away"}
-
-
-def waiting() -> ColumnElement[bool]:
-    """Alerts on the team's "to do" list, as SQL: `lifecycle.waits_for_team`."""
-    answered_urgent = and_(Alert.status.in_(ANSWERED), Alert.urgency.in_(TEAM_CLOSES))
-    return or_(Alert.status == OPEN, answered_urgent)
-
-
-def is_waiting(alert: Alert) -> bool:
-    """True while `alert` is on the team's "to do" list."""
-    return waits_for_team(alert.status, alert.urgency)
-
-
-@dataclass(frozen=True)
-class PromptFact:
-    """What the queue needs to know of one prompt."""
-
-    created_at: datetime
-    sent_at: datetime | None
-    state: str | None = None  # from the outbox: queued, sent, delivered, undelivered, cancelled
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """Whether the prompt reached the patient, in words; `problem` rows are highlighted."""
-
-    label: str
-    problem: bool = False
-
-
-def delivery(prompts: Iterable[PromptFact], monitored: bool, has_channel: bool) -> Delivery:
-    """The state of an alert's latest prompt, as the outbox knows it; failures are problems."""
-    latest = max(prompts, key=lambda p: p.created_at, default=None)
-    if not monitored:
-        return Delivery("Not sent: monitoring is paused or ended")
-    if not has_channel:
-        return Delivery("Cannot be sent: no email or text reaches the patient", True)
-    if latest is None:
-        return Delivery("No message")
-    if latest.state == "undelivered":
-        why = f": {latest.reason}" if latest.reason else ""
-        return Delivery(f"Not delivered{why}", True)
-    if latest.state in STATE_WORDS:
-        return Delivery(STATE_WORDS[latest.state])
-    return Delivery("Queued: not yet sent" if latest.sent_at is None else "Sent")
-
-
-STATE_WORDS = {
-    "queued": "Queued: not yet sent",
-    "sent": "Sent",
-    "delivered": "Delivered",
-    "cancelled": "Not sent: cancelled",
-}
 
 
 @dataclass(frozen=True)
@@ -110,59 +70,79 @@ class QueueRow:
     date_of_birth: date | None = None
     assigned_to: str | None = None  # the member's name
     attempt: str | None = None  # the latest contact attempt, in words
+    kind: ClassVar[str] = "alert"
 
 
-def has_channel(patient: Patient) -> bool:
-    """True if prompts are on by at least one channel the patient has given (rules §4)."""
-    return patient.email_consent_at is not None or (
-        patient.sms_consent_at is not None and bool(patient.mobile)
-    )
+# What each line of the queue is about: the `kind` of its row.
+ALERT = "alert"
+REQUEST = "request"
+
+Row = QueueRow | RequestRow
 
 
 @dataclass(frozen=True)
 class QueuePage:
-    """One page of the queue as chosen, with how many alerts the choice holds in all."""
+    """One page of the queue as chosen, with how many lines the choice holds in all, and the
+    open requests' counts whatever was chosen."""
 
-    rows: list[QueueRow]
+    rows: list[Row]
     chosen: QueueFilter
     page: int
     pages: int
     total: int
+    requests: RequestCounts
 
 
 def waiting_alerts(s: Session, staff: Staff, rules: Catalogue) -> list[QueueRow]:
-    """The first page of the queue for `staff`, most urgent first, then oldest."""
-    return queue_page(s, staff, rules, QueueFilter()).rows
+    """The alerts on the first page of the queue for `staff`, most urgent first, then oldest."""
+    chosen = QueueFilter(kind=queue_filter.ALERTS)
+    return [r for r in queue_page(s, staff, rules, chosen).rows if isinstance(r, QueueRow)]
 
 
-def queue_page(s: Session, staff: Staff, rules: Catalogue, chosen: QueueFilter) -> QueuePage:
-    """One page of alerts of the member's teams' patients waiting for the team, filtered and
-    sorted in the database; a page past the end is the last page."""
-    query = _chosen(
-        select(Alert, Patient, AlertAssignment)
-        .join(Patient, Patient.id == Alert.patient_id)
-        .outerjoin(AlertAssignment, AlertAssignment.alert_id == Alert.id)
-        .where(waiting(), Patient.team_id.in_(sorted(staff.team_ids))),
-        staff,
-        chosen,
-    )
-    total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+def queue_page(
+    s: Session, staff: Staff, rules: Catalogue, chosen: QueueFilter, now: datetime | None = None
+) -> QueuePage:
+    """One page of the alerts waiting for the member's teams and their patients' open requests
+    to be contacted, in one list filtered and sorted in the database; a page past the end is
+    the last page."""
+    now = now or clock.now()
+    parts = []
+    if chosen.shows_alerts:
+        parts.append(_alerts(staff, chosen))
+    if chosen.shows_requests:
+        parts.append(_requests(staff, chosen, now))
+    listed = union_all(*parts).subquery("listed") if parts else None
+    total = s.scalar(select(func.count()).select_from(listed)) or 0 if listed is not None else 0
     pages = queue_filter.pages_for(total)
     page = min(chosen.page, pages)
-    rows = s.execute(
-        query.order_by(*_order(chosen.sort)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    ).all()
-    ids = [alert.id for alert, _, _ in rows]
-    prompts = prompts_by_alert(s, ids)
-    tried = latest_attempts(s, "alert_id", ids)
-    queue = [
-        _row(alert, patient, prompts.get(alert.id, []), rules, assigned, tried.get(alert.id))
-        for alert, patient, assigned in rows
-    ]
-    return QueuePage(queue, chosen, page, pages, total)
+    keys = []
+    if listed is not None and total:
+        keys = s.execute(
+            select(listed.c.kind, listed.c.id)
+            .order_by(*_order(listed, chosen.sort))
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        ).all()
+    alerts = _alert_rows(s, [i for kind, i in keys if kind == ALERT], rules)
+    asked = requests.request_rows(s, [i for kind, i in keys if kind == REQUEST], now)
+    rows: list[Row] = [alerts[i] if kind == ALERT else asked[i] for kind, i in keys]
+    return QueuePage(rows, chosen, page, pages, total, requests.counts(s, staff, now))
 
 
-def _chosen(query: Select, staff: Staff, chosen: QueueFilter) -> Select:
+def _alerts(staff: Staff, chosen: QueueFilter) -> Select:
+    """The waiting alerts the member chose, as the queue's lines."""
+    query = (
+        select(
+            literal_column(f"'{ALERT}'", String).label("kind"),
+            Alert.id.label("id"),
+            Alert.urgency.label("urgency"),
+            Alert.opened_at.label("due"),  # due from the moment it is raised
+            Alert.opened_at.label("raised"),
+        )
+        .join(Patient, Patient.id == Alert.patient_id)
+        .outerjoin(AlertAssignment, AlertAssignment.alert_id == Alert.id)
+        .where(Alert.waits_for_team, Patient.team_id.in_(sorted(staff.team_ids)))
+    )
     if chosen.urgency:
         query = query.where(Alert.urgency == chosen.urgency)
     if chosen.status == queue_filter.NOT_ANSWERED:
@@ -171,46 +151,70 @@ def _chosen(query: Select, staff: Staff, chosen: QueueFilter) -> Select:
         query = query.where(Alert.status.in_(ANSWERED))
     elif chosen.status == queue_filter.TRIED:
         query = query.where(exists().where(ContactAttempt.alert_id == Alert.id))
-    if chosen.assigned == queue_filter.ME:
-        query = query.where(AlertAssignment.staff_id == staff.id)
-    elif chosen.assigned == queue_filter.NOBODY:
-        query = query.where(AlertAssignment.alert_id.is_(None))
-    elif chosen.assigned_id is not None:
-        query = query.where(AlertAssignment.staff_id == chosen.assigned_id)
-    return query
+    return query.where(*_held_by(AlertAssignment.staff_id, staff, chosen))
 
 
-def _order(sort: str) -> tuple[ColumnElement, ...]:
-    # The urgency codes sort alphabetically from the most urgent (emergency, same_day, soon), so
-    # the partial index ix_alerts_waiting_urgency serves this order as it stands.
-    if sort == queue_filter.OLDEST:
-        return (Alert.opened_at, Alert.id)
-    if sort == queue_filter.NEWEST:
-        return (Alert.opened_at.desc(), Alert.id.desc())
-    return (Alert.urgency, Alert.opened_at, Alert.id)
-
-
-def latest_attempts(s: Session, about: str, ids: list[int]) -> dict[int, ContactAttempt]:
-    """The latest contact attempt about each of these ids, by id; `about` is "alert_id" or
-    "quiet_spell_id"."""
-    column = getattr(ContactAttempt, about)
-    latest: dict[int, ContactAttempt] = {}
-    if ids:
-        rows = s.scalars(
-            select(ContactAttempt)
-            .where(column.in_(ids))
-            .order_by(ContactAttempt.at, ContactAttempt.id)
+def _requests(staff: Staff, chosen: QueueFilter, now: datetime) -> Select:
+    """The open requests the member chose, as the queue's lines."""
+    query = (
+        select(
+            literal_column(f"'{REQUEST}'", String).label("kind"),
+            ContactRequest.id.label("id"),
+            ContactRequest.urgency.label("urgency"),
+            ContactRequest.due_at.label("due"),
+            ContactRequest.created_at.label("raised"),
         )
-        for row in rows:  # oldest first: each later one replaces the one before
-            latest[getattr(row, about)] = row
-    return latest
+        .join(Patient, Patient.id == ContactRequest.patient_id)
+        .where(requests.mine(staff))
+    )
+    if chosen.urgency:
+        query = query.where(ContactRequest.urgency == chosen.urgency)
+    if chosen.status == queue_filter.TRIED:
+        query = query.where(exists().where(ContactAttempt.contact_request_id == ContactRequest.id))
+    elif chosen.status == queue_filter.PAST_DUE:
+        query = query.where(ContactRequest.due_at <= now)
+    return query.where(*_held_by(ContactRequest.assigned_staff_id, staff, chosen))
 
 
-def attempt_words(attempt: ContactAttempt | None) -> str | None:
-    """A contact attempt as the queue and the alert's page say it, or None."""
-    if attempt is None:
-        return None
-    return wording.attempt_words(attempt.attempt, attempt.at, attempt.staff.name)
+def _held_by(column: ColumnElement, staff: Staff, chosen: QueueFilter) -> list[ColumnElement]:
+    """The "who has it" filter on the column naming who has an alert or a request."""
+    if chosen.assigned == queue_filter.ME:
+        return [column == staff.id]
+    if chosen.assigned == queue_filter.NOBODY:
+        return [column.is_(None)]
+    if chosen.assigned_id is not None:
+        return [column == chosen.assigned_id]
+    return []
+
+
+def _order(listed: Subquery, sort: str) -> tuple[ColumnElement, ...]:
+    # The urgency codes sort alphabetically from the most urgent (emergency, same_day, soon).
+    c = listed.c
+    if sort == queue_filter.OLDEST:
+        return (c.raised, c.kind, c.id)
+    if sort == queue_filter.NEWEST:
+        return (c.raised.desc(), c.kind.desc(), c.id.desc())
+    return (c.urgency, c.due, c.kind, c.id)
+
+
+def _alert_rows(s: Session, ids: list[int], rules: Catalogue) -> dict[int, QueueRow]:
+    """These alerts as the queue lists them, by id (the caller has scoped the ids)."""
+    if not ids:
+        return {}
+    rows = s.execute(
+        select(Alert, Patient, AlertAssignment)
+        .join(Patient, Patient.id == Alert.patient_id)
+        .outerjoin(AlertAssignment, AlertAssignment.alert_id == Alert.id)
+        .where(Alert.id.in_(ids))
+    ).all()
+    prompts = prompts_by_alert(s, ids)
+    tried = latest_attempts(s, "alert_id", ids)
+    return {
+        alert.id: _row(
+            alert, patient, prompts.get(alert.id, []), rules, assigned, tried.get(alert.id)
+        )
+        for alert, patient, assigned in rows
+    }
 
 
 def answered_alerts(s: Session, staff: Staff, rules: Catalogue) -> list[QueueRow]:
@@ -230,25 +234,6 @@ def answered_alerts(s: Session, staff: Staff, rules: Catalogue) -> list[QueueRow
     prompts = prompts_by_alert(s, [alert.id for alert, _ in rows])
     history = [_row(alert, patient, prompts.get(alert.id, []), rules) for alert, patient in rows]
     return sorted(history, key=lambda r: (r.answered_at, r.alert_id), reverse=True)
-
-
-def prompts_by_alert(s: Session, alert_ids: list[int]) -> dict[int, list[PromptFact]]:
-    found: dict[int, list[PromptFact]] = {}
-    if not alert_ids:
-        return found
-    prompts = list(s.scalars(select(Prompt).where(Prompt.alert_id.in_(alert_ids))))
-    states = prompt_states(s, [p.id for p in prompts])
-    for prompt in prompts:
-        state = states.get(prompt.id)
-        found.setdefault(prompt.alert_id, []).append(
-            PromptFact(
-                prompt.created_at,
-                prompt.sent_at,
-                state.state if state else None,
-                state.reason if state else None,
-            )
-        )
-    return found
 
 
 def _row(

@@ -1,4 +1,5 @@
-"""The queue's sort and filter, read from the query string (issue 19, item 16).
+"""The queue's sort and filter, read from the query string (issue 19, item 16): alerts and
+patients' requests to be contacted (issue 21) in one list.
 
 Pure: a value that is not one of the choices is the default, so a typed or stale address shows
 a sensible page, never an error. The query itself is tracker.team.queue's.
@@ -16,23 +17,34 @@ PAGE_SIZE = 25
 # Further than any queue goes; a bigger number is read as this, then shown as the last page.
 PAGE_MAX = 1_000_000
 
-URGENT_FIRST = "urgency"  # most urgent first, then oldest (the default)
+# An alert is due from the moment it is raised; a request by the end of the day the patient was
+# told (tracker.contact_requests.due). Oldest and newest go by when each was raised or made.
+URGENT_FIRST = "urgency"  # most urgent first, then soonest due (the default)
 OLDEST = "oldest"
 NEWEST = "newest"
 SORTS = {
-    URGENT_FIRST: "Most urgent first, then oldest",
+    URGENT_FIRST: "Most urgent first, then soonest due",
     OLDEST: "Oldest first",
     NEWEST: "Newest first",
 }
 
+ALERTS = "alerts"
+REQUESTS = "requests"
+KINDS = {ALERTS: "Alerts only", REQUESTS: "Requests to be contacted only"}
+
 NOT_ANSWERED = "not_answered"
 ANSWERED = "answered"
 TRIED = "tried"  # the team tried to reach the patient and did not
+PAST_DUE = "past_due"
 STATUSES = {
-    NOT_ANSWERED: "The patient has not answered",
-    ANSWERED: "The patient has answered",
+    NOT_ANSWERED: "The patient has not answered an alert",
+    ANSWERED: "The patient has answered an alert",
     TRIED: "Tried to contact, not reached",
+    PAST_DUE: "Request past its due day",
 }
+# What each status can be said of: the patient answers an alert; a request falls due.
+ALERTS_ONLY = (NOT_ANSWERED, ANSWERED)
+REQUESTS_ONLY = (PAST_DUE,)
 
 URGENCIES = tuple(u.value for u in reversed(Urgency))  # most urgent first
 
@@ -45,6 +57,7 @@ class QueueFilter:
     """What the member chose. Empty strings mean "any"."""
 
     sort: str = URGENT_FIRST
+    kind: str = ""  # "", ALERTS or REQUESTS
     urgency: str = ""
     status: str = ""
     assigned: str = ""  # "", ME, NOBODY, or a member's id
@@ -54,6 +67,14 @@ class QueueFilter:
     def assigned_id(self) -> int | None:
         """The member chosen by id, if one was."""
         return parse_id(self.assigned)
+
+    @property
+    def shows_alerts(self) -> bool:
+        return self.kind != REQUESTS and self.status not in REQUESTS_ONLY
+
+    @property
+    def shows_requests(self) -> bool:
+        return self.kind != ALERTS and self.status not in ALERTS_ONLY
 
     def args(self, **changes: object) -> dict[str, object]:
         """The query string for this choice with `changes`, leaving out the defaults."""
@@ -65,6 +86,7 @@ class QueueFilter:
 def read_filter(args: Mapping[str, str]) -> QueueFilter:
     """The member's choice from the query string; anything unknown is the default."""
     sort = args.get("sort", "")
+    kind = args.get("kind", "")
     urgency = args.get("urgency", "")
     status = args.get("status", "")
     assigned = args.get("assigned", "")
@@ -72,6 +94,7 @@ def read_filter(args: Mapping[str, str]) -> QueueFilter:
         assigned = ""
     return QueueFilter(
         sort=sort if sort in SORTS else URGENT_FIRST,
+        kind=kind if kind in KINDS else "",
         urgency=urgency if urgency in URGENCIES else "",
         status=status if status in STATUSES else "",
         assigned=assigned,

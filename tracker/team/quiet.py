@@ -23,8 +23,8 @@ from tracker.patients.models import ACTIVE, Patient
 from tracker.rules.catalogue import Catalogue
 from tracker.rules.quiet import Noted, is_quiet, quiet_state
 from tracker.team import access, audit, wording
+from tracker.team.attempts import attempt_words, latest_attempts
 from tracker.team.models import OUTCOMES, QUIET_OUTCOME_RECORDED, QuietSpell, Staff
-from tracker.team.queue import attempt_words, latest_attempts
 
 
 def day_month_year(value: date) -> str:

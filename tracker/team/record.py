@@ -21,7 +21,6 @@ from tracker.rules.data import series_label
 from tracker.team import wording
 from tracker.team.delivery import stories_for
 from tracker.team.models import AlertOutcome
-from tracker.team.queue import is_waiting, waiting
 from tracker.team.queue_filter import PAGE_SIZE, pages_for
 
 
@@ -135,7 +134,7 @@ def alert_views(s: Session, alerts: list[Alert], rules: Catalogue) -> list[Alert
             urgency_label=wording.urgency_label(a.urgency),
             urgency_tag=wording.urgency_tag(a.urgency),
             reasons=wording.reasons(a.reason_list, a.urgency, rules, symptom=a.symptom_code),
-            waiting=is_waiting(a),
+            waiting=a.waits_for_team,
             outcome=outcomes.get(a.id),
             prompts=prompts.get(a.id, []),
             stories=stories,
@@ -182,7 +181,7 @@ def patients_of(
         dict(
             s.execute(
                 select(Alert.patient_id, func.count())
-                .where(waiting(), Alert.patient_id.in_([p.id for p in patients]))
+                .where(Alert.waits_for_team, Alert.patient_id.in_([p.id for p in patients]))
                 .group_by(Alert.patient_id)
             ).all()
         )

@@ -1,5 +1,6 @@
-"""Patients' requests to be contacted, on the team's side (issue 21): the open ones by due time,
-who has each, what was done (an outcome closes it, a try keeps it open), and the figures.
+"""Patients' requests to be contacted, on the team's side (issue 21): the open ones as the queue
+lists them among the alerts (tracker.team.queue), who has each, what was done (an outcome
+closes it, a try keeps it open), and the figures.
 
 Every view and change is audited like an alert's. What the patient reads of it is
 tracker.contact_requests.wording; the messages go through the outbox (tracker.notify.queueing).
@@ -10,28 +11,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from statistics import median
+from typing import ClassVar
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from tracker import clock
-from tracker.contact_requests.models import CLOSED, OPEN, ContactRequest
+from tracker.contact_requests.models import CLOSED, OPEN, TEXT, ContactRequest
 from tracker.contact_requests.wording import message_words, outcome_words
 from tracker.notify.queueing import queue_contact_request
 from tracker.patients.identity import show_nhs_number
 from tracker.patients.models import Patient
-from tracker.team import access, audit
+from tracker.team import access, audit, wording
 from tracker.team.assignment import NotAMember, members_of
+from tracker.team.attempts import attempt_words, latest_attempts
+from tracker.team.delivery import Delivery, PromptFact, confirmations, delivery, has_channel
 from tracker.team.models import (
     OUTCOMES,
     REQUEST_ASSIGNED,
     REQUEST_OUTCOME_RECORDED,
     REQUEST_UNASSIGNED,
+    ContactAttempt,
     Staff,
 )
 from tracker.team.outcomes import NotWaiting
-from tracker.team.queue import attempt_words, latest_attempts
-from tracker.team.queue_filter import PAGE_SIZE, pages_for
 
 __all__ = ["NotAMember", "NotWaiting"]
 
@@ -43,12 +46,18 @@ def is_past_due(row: ContactRequest, now: datetime) -> bool:
 
 @dataclass(frozen=True)
 class RequestRow:
-    """One open request as the queue lists it."""
+    """One open request as the queue lists it, among the alerts."""
 
     request_id: int
     patient_id: int
     patient_name: str
+    team_name: str
     nhs_number: str
+    date_of_birth: date | None
+    urgency: str
+    urgency_label: str
+    urgency_tag: str
+    from_alert: bool  # its urgency is a ticked alert's, not the response target's
     created_at: datetime
     due_on: date
     past_due: bool
@@ -57,58 +66,76 @@ class RequestRow:
     has_words: bool
     assigned_to: str | None
     attempt: str | None
+    delivery: Delivery  # the "we have your request" message
+    kind: ClassVar[str] = "request"
 
 
 @dataclass(frozen=True)
-class OpenRequests:
-    """A page of open requests, soonest due first, and the counts."""
+class RequestCounts:
+    """How many open requests the member's teams have, and how many are past due."""
 
-    rows: list[RequestRow]
     total: int
     past_due: int
-    page: int = 1
-    pages: int = 1
 
 
-def open_requests(s: Session, staff: Staff, now: datetime, page: int = 1) -> OpenRequests:
-    """Open requests of the member's teams' patients, the soonest due (past due first), a page
-    at a time; a page past the end is the last page."""
-    mine = and_(ContactRequest.status == OPEN, Patient.team_id.in_(access.visible_team_ids(staff)))
+def mine(staff: Staff) -> ColumnElement[bool]:
+    """Open requests of the member's teams' patients (with Patient joined)."""
+    return and_(ContactRequest.status == OPEN, Patient.team_id.in_(access.visible_team_ids(staff)))
+
+
+def counts(s: Session, staff: Staff, now: datetime) -> RequestCounts:
+    """The member's teams' open requests: how many, and how many are past due."""
     total, past_due = s.execute(
         select(func.count(), func.count().filter(ContactRequest.due_at <= now))
         .select_from(ContactRequest)
         .join(Patient, Patient.id == ContactRequest.patient_id)
-        .where(mine)
+        .where(mine(staff))
     ).one()
-    pages = pages_for(total)
-    page = min(max(page, 1), pages)
+    return RequestCounts(total, past_due)
+
+
+def request_rows(s: Session, ids: list[int], now: datetime) -> dict[int, RequestRow]:
+    """These requests as the queue lists them, by id (the caller has scoped the ids)."""
+    if not ids:
+        return {}
     rows = s.execute(
         select(ContactRequest, Patient)
         .join(Patient, Patient.id == ContactRequest.patient_id)
-        .where(mine)
-        .order_by(ContactRequest.due_at, ContactRequest.id)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
+        .where(ContactRequest.id.in_(ids))
     ).all()
-    tried = latest_attempts(s, "contact_request_id", [r.id for r, _ in rows])
-    listed = [
-        RequestRow(
-            request_id=r.id,
-            patient_id=p.id,
-            patient_name=p.name,
-            nhs_number=show_nhs_number(p.nhs_number),
-            created_at=r.created_at,
-            due_on=r.due_on,
-            past_due=is_past_due(r, now),
-            by_text=r.source == "sms",
-            topics=len(r.about_list),
-            has_words=bool(r.words),
-            assigned_to=r.assigned_staff.name if r.assigned_staff else None,
-            attempt=attempt_words(tried.get(r.id)),
-        )
-        for r, p in rows
-    ]
-    return OpenRequests(listed, total, past_due, page, pages)
+    tried = latest_attempts(s, "contact_request_id", ids)
+    told = confirmations(s, ids)
+    return {r.id: _row(r, p, tried.get(r.id), told.get(r.id, []), now) for r, p in rows}
+
+
+def _row(
+    r: ContactRequest,
+    p: Patient,
+    tried: ContactAttempt | None,
+    told: list[PromptFact],
+    now: datetime,
+) -> RequestRow:
+    return RequestRow(
+        request_id=r.id,
+        patient_id=p.id,
+        patient_name=p.name,
+        team_name=p.team.name,
+        nhs_number=show_nhs_number(p.nhs_number),
+        date_of_birth=p.date_of_birth,
+        urgency=r.urgency,
+        urgency_label=wording.urgency_label(r.urgency),
+        urgency_tag=wording.urgency_tag(r.urgency),
+        from_alert=bool(r.alert_ids),
+        created_at=r.created_at,
+        due_on=r.due_on,
+        past_due=is_past_due(r, now),
+        by_text=r.source == TEXT,
+        topics=len(r.about_list),
+        has_words=bool(r.words),
+        assigned_to=r.assigned_staff.name if r.assigned_staff else None,
+        attempt=attempt_words(tried),
+        delivery=delivery(told, p.is_monitored, has_channel(p)),
+    )
 
 
 def past_due_by_team(s: Session, now: datetime) -> dict[int, list[int]]:
@@ -123,11 +150,6 @@ def past_due_by_team(s: Session, now: datetime) -> dict[int, list[int]]:
     for team_id, request_id in rows:
         found.setdefault(team_id, []).append(request_id)
     return found
-
-
-def latest_attempt(s: Session, row: ContactRequest) -> str | None:
-    """The latest try to reach the patient about this request, in words."""
-    return attempt_words(latest_attempts(s, "contact_request_id", [row.id]).get(row.id))
 
 
 def record_outcome(

@@ -13,7 +13,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker import clock, db
+from tracker import db
 from tracker.forms import Errors, parse_id, render_form
 from tracker.patients import reachability
 from tracker.patients.models import Patient
@@ -21,12 +21,12 @@ from tracker.rules import load_rules
 from tracker.team import (
     access,
     assignment,
+    attempts,
     audit,
     outcomes,
     queue_filter,
     quiet,
     record,
-    requests,
     wording,
 )
 from tracker.team import queue as alert_queue
@@ -145,7 +145,6 @@ def queue():
         several_teams=len(member.team_ids) > 1,
         unreachable=reachability.first_unreachable(s, member.team_ids, UNREACHABLE_SHOWN + 1),
         unreachable_shown=UNREACHABLE_SHOWN,
-        contact_requests=requests.open_requests(s, member, clock.now()),
     )
 
 
@@ -167,9 +166,7 @@ def _alert_page(alert_id: int, errors: Errors, values: outcomes.OutcomeValues, c
         p=found,
         values=values,
         answer=alert_queue.ANSWER_WORDS.get(alert.status),
-        attempt=alert_queue.attempt_words(
-            alert_queue.latest_attempts(s, "alert_id", [alert.id]).get(alert.id)
-        ),
+        attempt=attempts.latest_words(s, "alert_id", alert.id),
         held=held,
         members=assignment.members_of(s, [found.team_id]),
         assignee=chosen or (str(held.staff_id) if held else ""),
@@ -187,7 +184,7 @@ def outcome(alert_id: int):
     with or_404():
         alert, found = access.alert_for(s, member, alert_id)
     errors, values = Errors(), outcomes.OutcomeValues()
-    if request.method == "POST" and alert_queue.is_waiting(alert):
+    if request.method == "POST" and alert.waits_for_team:
         values, errors, done = save_answer(
             member,
             found,
@@ -252,8 +249,6 @@ def quiet_outcome(spell_id: int):
         words=quiet.spell_words(spell),
         p=found,
         values=values,
-        attempt=alert_queue.attempt_words(
-            alert_queue.latest_attempts(s, "quiet_spell_id", [spell.id]).get(spell.id)
-        ),
+        attempt=attempts.latest_words(s, "quiet_spell_id", spell.id),
         **FORM_WORDS,
     )

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 
 from tracker import clock, db
 from tracker.contact_requests.models import ContactRequest
 from tracker.forms import Errors, parse_int, render_form
 from tracker.patients.models import Patient
-from tracker.team import access, assignment, audit, outcomes, queue_filter, requests
+from tracker.team import access, assignment, attempts, audit, outcomes, queue_filter, requests
 from tracker.team.models import VIEWED_REQUEST, VIEWED_REQUEST_METRICS
-from tracker.team.queue_filter import PAGE_MAX
 from tracker.team.views.alerts import FORM_WORDS, save_answer, save_assignment
 from tracker.team.views.common import bp, or_404, staff
 
@@ -41,7 +40,7 @@ def _page(row: ContactRequest, p: Patient, errors: Errors, values, chosen: str =
         p=p,
         values=values,
         past_due=requests.is_past_due(row, clock.now()),
-        attempt=requests.latest_attempt(s, row),
+        attempt=attempts.latest_words(s, "contact_request_id", row.id),
         members=assignment.members_of(s, [p.team_id]),
         assignee=chosen or (str(row.assigned_staff_id) if row.assigned_staff_id else ""),
         me=member,
@@ -52,17 +51,8 @@ def _page(row: ContactRequest, p: Patient, errors: Errors, values, chosen: str =
 
 @bp.get("/requests/")
 def contact_requests():
-    """Every open request to be contacted of the member's teams, a page at a time, soonest due
-    first: the queue shows the first page."""
-    found = requests.open_requests(
-        db.session(), staff(), clock.now(), parse_int(request.args.get("page"), 1, PAGE_MAX) or 1
-    )
-    return render_template(
-        "team/requests.html",
-        contact_requests=found,
-        filters=queue_filter,
-        several_teams=len(staff().team_ids) > 1,
-    )
+    """The queue showing requests to be contacted only (they are listed with the alerts)."""
+    return redirect(url_for("team.queue", kind=queue_filter.REQUESTS))
 
 
 @bp.route("/requests/<int:request_id>", methods=["GET", "POST"])
