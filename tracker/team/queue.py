@@ -106,27 +106,33 @@ def queue_page(
     to be contacted, in one list filtered and sorted in the database; a page past the end is
     the last page."""
     now = now or clock.now()
-    parts = []
-    if chosen.shows_alerts:
-        parts.append(_alerts(staff, chosen))
-    if chosen.shows_requests:
-        parts.append(_requests(staff, chosen, now))
-    listed = union_all(*parts).subquery("listed") if parts else None
+    listed = lines(staff, chosen, now)
     total = s.scalar(select(func.count()).select_from(listed)) or 0 if listed is not None else 0
     pages = queue_filter.pages_for(total)
     page = min(chosen.page, pages)
     keys = []
     if listed is not None and total:
-        keys = s.execute(
-            select(listed.c.kind, listed.c.id)
-            .order_by(*_order(listed, chosen.sort))
-            .offset((page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE)
-        ).all()
+        keys = s.execute(in_order(listed, chosen.sort).offset((page - 1) * PAGE_SIZE)).all()
     alerts = _alert_rows(s, [i for kind, i in keys if kind == ALERT], rules)
     asked = requests.request_rows(s, [i for kind, i in keys if kind == REQUEST], now)
     rows: list[Row] = [alerts[i] if kind == ALERT else asked[i] for kind, i in keys]
     return QueuePage(rows, chosen, page, pages, total, requests.counts(s, staff, now))
+
+
+def lines(staff: Staff, chosen: QueueFilter, now: datetime) -> Subquery | None:
+    """Every line the member chose, alerts and requests, as (kind, id, urgency, due, raised);
+    None if the choice can hold nothing (requests the patient has not answered, say)."""
+    parts = []
+    if chosen.shows_alerts:
+        parts.append(_alerts(staff, chosen))
+    if chosen.shows_requests:
+        parts.append(_requests(staff, chosen, now))
+    return union_all(*parts).subquery("listed") if parts else None
+
+
+def in_order(listed: Subquery, sort: str) -> Select:
+    """A page of the lines' (kind, id), sorted as chosen."""
+    return select(listed.c.kind, listed.c.id).order_by(*_order(listed, sort)).limit(PAGE_SIZE)
 
 
 def _alerts(staff: Staff, chosen: QueueFilter) -> Select:
