@@ -59,8 +59,8 @@ class Alert(Base):
             postgresql_where=text("status = 'open'"),
         ),
         Index("ix_alerts_patient_series", "patient_id", "series", "id"),
-        # The queue's two orders: most urgent first (the urgency codes sort alphabetically in
-        # urgency order; tests/team/test_queue_paging.py holds them to it), and by age.
+        # What waits for the team, by urgency and by age: the queue reads its alerts from these
+        # (then sorts them with the open requests), the metrics count them by urgency.
         Index(
             "ix_alerts_waiting_urgency",
             "urgency",

@@ -107,16 +107,29 @@ def queue_page(
     the last page."""
     now = now or clock.now()
     listed = lines(staff, chosen, now)
-    total = s.scalar(select(func.count()).select_from(listed)) or 0 if listed is not None else 0
-    pages = queue_filter.pages_for(total)
-    page = min(chosen.page, pages)
-    keys = []
-    if listed is not None and total:
-        keys = s.execute(in_order(listed, chosen.sort).offset((page - 1) * PAGE_SIZE)).all()
+    page, pages, total, keys = 1, 1, 0, []
+    if listed is not None:
+        page, pages, total, keys = _page_of(s, listed, chosen)
     alerts = _alert_rows(s, [i for kind, i in keys if kind == ALERT], rules)
     asked = requests.request_rows(s, [i for kind, i in keys if kind == REQUEST], now)
     rows: list[Row] = [alerts[i] if kind == ALERT else asked[i] for kind, i in keys]
     return QueuePage(rows, chosen, page, pages, total, requests.counts(s, staff, now))
+
+
+def _page_of(s: Session, listed: Subquery, chosen: QueueFilter) -> tuple[int, int, int, list]:
+    """The chosen page of the lines' (kind, id), and how many pages and lines there are: one
+    statement, which counts as it reads (a page past the end is the last page, read again)."""
+    counted = in_order(listed, chosen.sort).add_columns(func.count().over().label("total"))
+    rows = s.execute(counted.offset((chosen.page - 1) * PAGE_SIZE)).all()
+    if rows:
+        total = rows[0].total
+        return chosen.page, queue_filter.pages_for(total), total, [(r.kind, r.id) for r in rows]
+    total = s.scalar(select(func.count()).select_from(listed)) or 0
+    pages = queue_filter.pages_for(total)
+    if not total:
+        return 1, pages, 0, []
+    rows = s.execute(counted.offset((pages - 1) * PAGE_SIZE)).all()
+    return pages, pages, total, [(r.kind, r.id) for r in rows]
 
 
 def lines(staff: Staff, chosen: QueueFilter, now: datetime) -> Subquery | None:
