@@ -220,10 +220,15 @@ def has_channel(patient: Patient) -> bool:
 
 
 def prompts_by_alert(s: Session, alert_ids: list[int]) -> dict[int, list[PromptFact]]:
+    """What the queue needs of each alert's prompts, by alert id: the columns, not the rows."""
     found: dict[int, list[PromptFact]] = {}
     if not alert_ids:
         return found
-    prompts = list(s.scalars(select(Prompt).where(Prompt.alert_id.in_(alert_ids))))
+    prompts = s.execute(
+        select(Prompt.id, Prompt.alert_id, Prompt.created_at, Prompt.sent_at).where(
+            Prompt.alert_id.in_(alert_ids)
+        )
+    ).all()
     states = prompt_states(s, [p.id for p in prompts])
     for prompt in prompts:
         state = states.get(prompt.id)
