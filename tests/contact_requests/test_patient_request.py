@@ -160,8 +160,26 @@ def test_the_diary_home_shows_the_request_until_closed_then_what_the_team_record
     page = plain(patient_in.get("/diary/"))
     assert "Your team has recorded that they have arranged an appointment for you." in page
     assert "They aim to contact you" not in page
-    clock.advance(timedelta(days=15))
-    assert "Your request to be contacted" not in plain(patient_in.get("/diary/"))
+    with database(app) as s:  # closed 15 days ago (the clock stays: sessions time out)
+        s.scalars(select(ContactRequest)).one().closed_at = clock.now() - timedelta(days=15)
+        s.commit()
+    page = plain(patient_in.get("/diary/"))
+    assert "My diary" in page and "Your request to be contacted" not in page
+
+
+def test_past_its_due_day_the_patient_is_told_whom_to_call_on_the_home_page_and_the_request(
+    app, clock, patient_in
+):
+    _send(patient_in, [("words", "Can someone call me?"), ("reach", "email")])
+    [row] = _requests(app)
+    with database(app) as s:  # its due day is over (the clock stays: sessions time out)
+        s.get(ContactRequest, row.id).due_at = clock.now() - timedelta(seconds=1)
+        s.commit()
+    for page in (plain(patient_in.get("/diary/")), plain(patient_in.get(f"{ASK}/{row.id}"))):
+        assert "They aimed to contact you by Thursday 3 December 2026" in page
+        assert "have not recorded doing so" in page
+        assert "If you have not heard from them, call Breast Care Team on" in page
+        assert "They aim to contact you" not in page
 
 
 def test_a_paused_patient_is_told_whom_to_call_and_nothing_is_saved(app, patient_in, diary):

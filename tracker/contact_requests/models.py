@@ -131,5 +131,9 @@ class ContactRequest(Base):
     def is_open(self) -> bool:
         return self.status == OPEN
 
+    def is_past_due(self, now: datetime) -> bool:
+        """True while open after its due day is over."""
+        return self.is_open and now >= self.due_at
+
     def __repr__(self) -> str:  # never the words or the number: reprs end up in logs
         return f"<ContactRequest {self.id} {self.status}>"

@@ -68,4 +68,10 @@ def status(request_id: int):
     row = services.own_request(db.session(), patient, request_id)
     if row is None:
         abort(404)  # another patient's request looks exactly like one that does not exist
-    return render_form("contact_requests/status.html", Errors(), req=row, team=patient.team)
+    return render_form(
+        "contact_requests/status.html",
+        Errors(),
+        req=row,
+        team=patient.team,
+        request_past_due=row.is_past_due(clock.now()),
+    )

@@ -56,6 +56,8 @@ def home():
         db.session(), patient, since=today - timedelta(days=RECENT_DAYS)
     )
     rules = load_rules()
+    now = clock.now()
+    contact_request = contact_requests.shown_on_home(db.session(), patient, now)
     return render_template(
         "diary/home.html",
         undelivered=undelivered_prompts(db.session(), patient.id),
@@ -64,7 +66,8 @@ def home():
             current_app.extensions["sessionmaker"], patient.id, _today(), rules
         ),
         in_touch=from_team.in_touch(db.session(), patient.id),
-        contact_request=contact_requests.shown_on_home(db.session(), patient, clock.now()),
+        contact_request=contact_request,
+        request_past_due=contact_request is not None and contact_request.is_past_due(now),
         tracked=tracked_symptoms(entries, today),
         today=today,
         rules=rules,

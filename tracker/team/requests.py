@@ -39,11 +39,6 @@ from tracker.team.outcomes import NotWaiting
 __all__ = ["NotAMember", "NotWaiting"]
 
 
-def is_past_due(row: ContactRequest, now: datetime) -> bool:
-    """True for an open request whose due day is over."""
-    return row.status == OPEN and now >= row.due_at
-
-
 @dataclass(frozen=True)
 class RequestRow:
     """One open request as the queue lists it, among the alerts."""
@@ -128,7 +123,7 @@ def _row(
         from_alert=bool(r.alert_ids),
         created_at=r.created_at,
         due_on=r.due_on,
-        past_due=is_past_due(r, now),
+        past_due=r.is_past_due(now),
         by_text=r.source == TEXT,
         topics=len(r.about_list),
         has_words=bool(r.words),
@@ -243,7 +238,7 @@ def figures(
                 team_name=team.name,
                 opened=len(rows),
                 closed=sum(r.status == CLOSED for r in rows),
-                past_due=sum(is_past_due(r, now) for r in rows),
+                past_due=sum(r.is_past_due(now) for r in rows),
                 median_hours_to_first_contact=median(waits) if waits else None,
                 contacted=len(waits),
             )
