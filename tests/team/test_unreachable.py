@@ -137,6 +137,23 @@ def test_first_unreachable_is_the_head_of_the_full_list(app, world):
         assert [p.id for p in head] == [p.id for p in everyone[:3]]
 
 
+def test_a_list_longer_than_a_batch_is_read_whole_and_in_order(app, world, monkeypatch):
+    # Batches of two, over names shared across a batch's edge: each batch starts after the last
+    # (name, id) of the one before, so no patient is lost or read twice.
+    monkeypatch.setattr(reachability, "BATCH", 2)
+    with database(app) as s:
+        team = s.get(Team, world.ours.team)
+        names = ["Bea", "Ann", "Ann", "Bea", "Ann"]
+        cut = [
+            make_patient(s, team, name=name, email=f"cut{n}@example.test")
+            for n, name in enumerate(names)
+        ]
+        make_patient(s, team, name="Ann", email="texts@example.test", sms_consent_at=SYSTEM.now())
+        expected = [p.id for p in sorted(cut, key=lambda p: (p.name, p.id))]
+        assert [p.id for p in reachability.unreachable_patients(s, [team.id])] == expected
+        assert [p.id for p in reachability.first_unreachable(s, [team.id], 3)] == expected[:3]
+
+
 def test_the_patient_list_flags_only_from_the_patients_on_its_page(app, world):
     ids = _cut_off_many(app, world, 4)
     with database(app) as s:

@@ -14,7 +14,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from tracker import clock
 from tracker.auth.models import UserSession
@@ -66,7 +66,9 @@ def find_active(
     window. May commit (the idle end, or a new last_seen_at).
     """
     staff = is_staff_key(key)
-    row = db.scalar(select(UserSession).where(UserSession.key_hash == hash_key(key)))
+    # The account in the same statement: every signed-in request reads it.
+    owner = joinedload(UserSession.staff if staff else UserSession.patient)
+    row = db.scalar(select(UserSession).where(UserSession.key_hash == hash_key(key)).options(owner))
     if row is None or row.ended_at is not None or (staff and row.staff_id is None):
         return None
     now = now or clock.now()

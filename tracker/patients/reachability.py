@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
 from tracker.notify.models import PROMPT
@@ -70,13 +70,19 @@ def _unreachable(s: Session, team_ids: Iterable[int]) -> Iterator[Patient]:
 
 
 def _unreachable_in(s: Session, query: Select) -> Iterator[Patient]:
-    # In batches, so that a caller wanting the first few stops the read there.
-    result = s.execute(query.execution_options(yield_per=BATCH))
-    try:
-        for rows in result.partitions():
-            opted = opted_out_numbers(s, [p.mobile for p, _ in rows])
-            for p, pref in rows:
-                if not reach_from(p, pref, p.mobile in opted).for_purpose(PROMPT):
-                    yield p
-    finally:
-        result.close()
+    # A batch a statement, each starting after the last patient of the one before, so that a
+    # caller wanting the first few stops the read there. Not a server-side cursor (yield_per):
+    # PostgreSQL plans a cursor for its first rows, and walked the team's whole name index to
+    # find the few patients without prompts by email.
+    after: tuple[str, int] | None = None
+    while True:
+        batch = query if after is None else query.where(tuple_(Patient.name, Patient.id) > after)
+        rows = s.execute(batch.limit(BATCH)).all()
+        opted = opted_out_numbers(s, [p.mobile for p, _ in rows])
+        for p, pref in rows:
+            if not reach_from(p, pref, p.mobile in opted).for_purpose(PROMPT):
+                yield p
+        if len(rows) < BATCH:
+            return
+        last = rows[-1][0]
+        after = (last.name, last.id)
