@@ -22,7 +22,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, case, exists, select
 from sqlalchemy.orm import Session
 
 from tracker import clock
@@ -233,22 +233,26 @@ class PromptState:
         return self.state == PROMPT_UNDELIVERED
 
 
+def prompt_state_columns() -> tuple[ColumnElement[str], ColumnElement[str]]:
+    """A prompt's state and reason as SQL over PromptDelivery (outer-joined: NULL when it is not
+    taken up yet, so queued): "sent" reads "delivered" once the provider says a message of it
+    reached the phone."""
+    reached = exists().where(
+        OutboxMessage.prompt_id == PromptDelivery.prompt_id, OutboxMessage.status == DELIVERED
+    )
+    state = case(
+        (and_(PromptDelivery.state == "sent", reached), DELIVERED), else_=PromptDelivery.state
+    )
+    return state.label("state"), PromptDelivery.reason.label("reason")
+
+
 def prompt_states(s: Session, prompt_ids: list[int]) -> dict[int, PromptState]:
     """For the team's queue: each prompt's state (missing: not taken up yet, so queued)."""
     if not prompt_ids:
         return {}
-    states = {
-        d.prompt_id: PromptState(d.state, d.reason)
-        for d in s.scalars(select(PromptDelivery).where(PromptDelivery.prompt_id.in_(prompt_ids)))
-    }
-    delivered = set(
-        s.scalars(
-            select(OutboxMessage.prompt_id).where(
-                OutboxMessage.prompt_id.in_(prompt_ids), OutboxMessage.status == DELIVERED
-            )
+    rows = s.execute(
+        select(PromptDelivery.prompt_id, *prompt_state_columns()).where(
+            PromptDelivery.prompt_id.in_(prompt_ids)
         )
     )
-    for prompt_id in delivered:
-        if states.get(prompt_id, PromptState("queued")).state == "sent":
-            states[prompt_id] = PromptState(DELIVERED)
-    return states
+    return {prompt_id: PromptState(state, reason) for prompt_id, state, reason in rows}

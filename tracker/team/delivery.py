@@ -25,7 +25,7 @@ from tracker.notify.models import (
     OutboxMessage,
     PromptDelivery,
 )
-from tracker.notify.queueing import contact_request_key, prompt_states
+from tracker.notify.queueing import contact_request_key, prompt_state_columns
 from tracker.patients.models import Patient
 from tracker.team import when
 
@@ -225,21 +225,12 @@ def prompts_by_alert(s: Session, alert_ids: list[int]) -> dict[int, list[PromptF
     if not alert_ids:
         return found
     prompts = s.execute(
-        select(Prompt.id, Prompt.alert_id, Prompt.created_at, Prompt.sent_at).where(
-            Prompt.alert_id.in_(alert_ids)
-        )
-    ).all()
-    states = prompt_states(s, [p.id for p in prompts])
-    for prompt in prompts:
-        state = states.get(prompt.id)
-        found.setdefault(prompt.alert_id, []).append(
-            PromptFact(
-                prompt.created_at,
-                prompt.sent_at,
-                state.state if state else None,
-                state.reason if state else None,
-            )
-        )
+        select(Prompt.alert_id, Prompt.created_at, Prompt.sent_at, *prompt_state_columns())
+        .outerjoin(PromptDelivery, PromptDelivery.prompt_id == Prompt.id)
+        .where(Prompt.alert_id.in_(alert_ids))
+    )
+    for alert_id, created_at, sent_at, state, reason in prompts:
+        found.setdefault(alert_id, []).append(PromptFact(created_at, sent_at, state, reason))
     return found
 
 
