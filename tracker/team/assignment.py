@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from tracker import clock
 from tracker.team import access, audit
@@ -38,8 +38,6 @@ def members_of(s: Session, team_ids: list[int]) -> list[Staff]:
             .where(Membership.team_id.in_(team_ids))
             .distinct()
             .order_by(Staff.name, Staff.id)
-            # Callers want who they are, not their memberships (loaded by default, a query more).
-            .options(lazyload(Staff.memberships))
         )
     )
 

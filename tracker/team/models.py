@@ -140,8 +140,10 @@ class Staff(Base):
     is_service_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
+    # Read when asked for (the signed-in member's, once a request): not with every member of
+    # staff a page names, which made each name on the queue cost a query.
     memberships: Mapped[list[Membership]] = relationship(
-        back_populates="staff", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="staff", cascade="all, delete-orphan"
     )
 
     def role_in(self, team_id: int) -> str | None:
