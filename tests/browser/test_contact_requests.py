@@ -60,6 +60,10 @@ def test_a_patient_asks_from_an_alert_card_and_the_team_handles_it(app, browser,
     assert_accessible(page)
 
     _past_due(app)  # as if the team's target had passed: the queue marks and counts it
+    page.reload()  # and the patient is told whom to call
+    expect(page.get_by_text("have not recorded doing so")).to_be_visible()
+    expect(page.get_by_text("If you have not heard from them, call")).to_be_visible()
+    assert_accessible(page)
 
     # The team's side, in a context of its own.
     team = browser.new_context(base_url=live_server.url, bypass_csp=True, **PHONE).new_page()
