@@ -72,6 +72,18 @@ def test_the_queue_is_filtered_an_alert_taken_on_and_a_call_not_answered(app, li
     expect(page.get_by_text("NHS number 999 000 0050")).to_have_count(0)
     assert_accessible(page)
 
+    # The queue's other lists have pages of their own, for a big team's.
+    for path, heading in (
+        ("/team/quiet/", "Patients not heard from"),
+        ("/team/answered/", "Answered by the patient"),
+    ):
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert_accessible(page)
+    page.goto("/team/?urgency=soon&sort=oldest")
+    assert_accessible(page)
+
     page.get_by_role("link", name=re.compile("^Record what was done")).first.click()
     expect(page).to_have_url(re.compile(r"/team/alerts/\d+/outcome$"))
     expect(page.get_by_text("999 000 0042")).to_be_visible()

@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from tests.auth.conftest import database, read, text_of
 from tests.conftest import PASSWORD, make_patient, make_team
 from tracker import db
+from tracker.alerts.models import Alert
 from tracker.alerts.services import apply_findings
 from tracker.auth import passwords
 from tracker.auth.sessions import start_session
@@ -80,6 +81,26 @@ def open_alert(s, patient_id: int, code: str, urgency: str, reasons, days: int =
     outcome = apply_findings(s, patient_id, [finding])
     s.commit()
     return outcome.prompts[0].alert_id
+
+
+def add_alert_row(s, patient_id: int, **given) -> Alert:
+    """A `soon` alert on fatigue, raised today, written as a row (not through detection):
+    for lists of many. `given` overrides any column."""
+    today = SYSTEM.today("Europe/London")
+    values = {
+        "symptom_code": "fatigue",
+        "series": "fatigue",
+        "episode_start": today,
+        "first_entry": today,
+        "last_entry": today,
+        "duration_days": 0,
+        "urgency": "soon",
+        "reasons": "new",
+        "rules_version": "test",
+    }
+    alert = Alert(patient_id=patient_id, **(values | given))
+    s.add(alert)
+    return alert
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,7 @@ def test_a_soon_alert_the_patient_answers_leaves_to_do_but_stays_in_the_history(
         to_do = queue.waiting_alerts(s, member, load_rules())
         history = queue.answered_alerts(s, member, load_rules())
     assert world.ours.alert not in [r.alert_id for r in to_do]
-    [row] = history
+    [row] = history.rows
     assert (row.alert_id, row.answer) == (world.ours.alert, "has contacted the team")
     page = clinician.get("/team/").get_data(as_text=True)
     assert f"/team/alerts/{world.ours.alert}/outcome" not in page

@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from tests.conftest import csrf_from, make_patient
 from tests.inputs.conftest import error_beside, snapshot
-from tests.team.conftest import database, make_staff, open_alert, plain, read
+from tests.team.conftest import add_alert_row, database, make_staff, open_alert, plain, read
 from tracker.alerts.models import Alert
 from tracker.clock import SYSTEM
 from tracker.rules import load_rules
@@ -135,24 +135,10 @@ def _many_waiting(app, world, count: int) -> None:
     one-open-alert-per-series index lets them all be open."""
     with database(app) as s:
         team = s.get(Team, world.ours.team)
-        now, today = SYSTEM.now(), SYSTEM.today("Europe/London")
+        now = SYSTEM.now()
         for n in range(count):
             p = make_patient(s, team, name=f"Many {n:03}", email=f"many{n}@example.test")
-            s.add(
-                Alert(
-                    patient_id=p.id,
-                    symptom_code="fatigue",
-                    series="fatigue",
-                    episode_start=today,
-                    first_entry=today,
-                    last_entry=today,
-                    duration_days=0,
-                    urgency="soon",
-                    reasons="new",
-                    rules_version="test",
-                    opened_at=now - timedelta(minutes=n),
-                )
-            )
+            add_alert_row(s, p.id, opened_at=now - timedelta(minutes=n))
         s.commit()
 
 

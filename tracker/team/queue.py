@@ -9,7 +9,7 @@ is `emergency` or `same_day`, until the team records an outcome whatever the pat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import ClassVar
 
@@ -39,6 +39,7 @@ from tracker.team import queue_filter, requests, wording
 from tracker.team.attempts import attempt_words, latest_attempts
 from tracker.team.delivery import Delivery, PromptFact, delivery, has_channel, prompts_by_alert
 from tracker.team.models import AlertAssignment, ContactAttempt, Staff
+from tracker.team.paging import Page, read_page
 from tracker.team.queue_filter import PAGE_SIZE, QueueFilter
 from tracker.team.requests import RequestCounts, RequestRow
 
@@ -236,11 +237,15 @@ def _alert_rows(s: Session, ids: list[int], rules: Catalogue) -> dict[int, Queue
     }
 
 
-def answered_alerts(s: Session, staff: Staff, rules: Catalogue) -> list[QueueRow]:
+def answered_alerts(
+    s: Session, staff: Staff, rules: Catalogue, page: int = 1, size: int = PAGE_SIZE
+) -> Page[QueueRow]:
     """The queue's history: alerts the patient answered in the last HISTORY_DAYS that left the
-    "to do" list without an outcome (urgency `soon`), most recently answered first."""
+    "to do" list without an outcome (urgency `soon`), most recently answered first, a page at
+    a time."""
     since = clock.now() - timedelta(days=HISTORY_DAYS)
-    rows = s.execute(
+    found = read_page(
+        s,
         select(Alert, Patient)
         .join(Patient, Patient.id == Alert.patient_id)
         .where(
@@ -249,10 +254,15 @@ def answered_alerts(s: Session, staff: Staff, rules: Catalogue) -> list[QueueRow
             Alert.closed_at >= since,
             Patient.team_id.in_(sorted(staff.team_ids)),
         )
-    ).all()
-    prompts = prompts_by_alert(s, [alert.id for alert, _ in rows])
-    history = [_row(alert, patient, prompts.get(alert.id, []), rules) for alert, patient in rows]
-    return sorted(history, key=lambda r: (r.answered_at, r.alert_id), reverse=True)
+        .order_by(Alert.closed_at.desc(), Alert.id.desc()),
+        page,
+        size,
+    )
+    prompts = prompts_by_alert(s, [alert.id for alert, _ in found.rows])
+    history = [
+        _row(alert, patient, prompts.get(alert.id, []), rules) for alert, patient in found.rows
+    ]
+    return replace(found, rows=history)
 
 
 def _row(

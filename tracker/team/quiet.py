@@ -9,7 +9,7 @@ or a check-in answer (which is one of those). The day is the patient's local dat
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -25,6 +25,8 @@ from tracker.rules.quiet import Noted, is_quiet, quiet_state
 from tracker.team import access, audit, wording
 from tracker.team.attempts import attempt_words, latest_attempts
 from tracker.team.models import OUTCOMES, QUIET_OUTCOME_RECORDED, QuietSpell, Staff
+from tracker.team.paging import Page, read_page
+from tracker.team.queue_filter import PAGE_SIZE
 
 
 def day_month_year(value: date) -> str:
@@ -159,10 +161,11 @@ def spell_words(spell: QuietSpell) -> str:
     return f"Not heard from since {day_month_year(spell.last_heard)}; last noted: {spell.noted}"
 
 
-def waiting_quiet(s: Session, staff: Staff) -> list[QuietRow]:
-    """Quiet patients of the member's teams waiting for a call, oldest first. A patient whose
-    monitoring was paused or ended since is left out: they are not quiet."""
-    rows = s.execute(
+def waiting_quiet(s: Session, staff: Staff, page: int = 1, size: int = PAGE_SIZE) -> Page[QuietRow]:
+    """Quiet patients of the member's teams waiting for a call, oldest first, a page at a time.
+    A patient whose monitoring was paused or ended since is left out: they are not quiet."""
+    found = read_page(
+        s,
         select(QuietSpell, Patient)
         .join(Patient, Patient.id == QuietSpell.patient_id)
         .where(
@@ -170,10 +173,13 @@ def waiting_quiet(s: Session, staff: Staff) -> list[QuietRow]:
             Patient.monitoring_status == ACTIVE,
             Patient.team_id.in_(access.visible_team_ids(staff)),
         )
-        .order_by(QuietSpell.created_at, QuietSpell.id)
-    ).all()
+        .order_by(QuietSpell.created_at, QuietSpell.id),
+        page,
+        size,
+    )
+    rows = found.rows
     tried = latest_attempts(s, "quiet_spell_id", [q.id for q, _ in rows])
-    return [
+    listed = [
         QuietRow(
             q.id,
             p.id,
@@ -185,6 +191,7 @@ def waiting_quiet(s: Session, staff: Staff) -> list[QuietRow]:
         )
         for q, p in rows
     ]
+    return replace(found, rows=listed)
 
 
 def spell_for(s: Session, staff: Staff, spell_id: int) -> tuple[QuietSpell, Patient]:

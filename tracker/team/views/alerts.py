@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker import db
-from tracker.forms import Errors, parse_id, render_form
+from tracker.forms import Errors, parse_id, parse_int, render_form
 from tracker.patients import reachability
 from tracker.patients.models import Patient
 from tracker.rules import load_rules
@@ -42,6 +42,9 @@ FORM_WORDS = {
 }
 # The queue names this many of the patients no prompt reaches, and links to the rest.
 UNREACHABLE_SHOWN = 10
+# The queue shows this many of the patients not heard from and of the alerts answered, and
+# links to their own pages for the rest.
+SHOWN = 10
 
 # What the page says once saved, for an outcome (False) or a try that kept it waiting (True).
 ALERT_SAVED = {
@@ -139,12 +142,55 @@ def queue():
         me=member,
         filters=queue_filter,
         wording=wording,
-        history=alert_queue.answered_alerts(s, member, rules),
+        history=alert_queue.answered_alerts(s, member, rules, size=SHOWN),
         history_days=alert_queue.HISTORY_DAYS,
-        quiet=quiet.waiting_quiet(s, member),
+        quiet=quiet.waiting_quiet(s, member, size=SHOWN),
+        on_queue=True,
         several_teams=len(member.team_ids) > 1,
         unreachable=reachability.first_unreachable(s, member.team_ids, UNREACHABLE_SHOWN + 1),
         unreachable_shown=UNREACHABLE_SHOWN,
+    )
+
+
+@bp.get("/quiet/")
+def quiet_list():
+    """Every patient not heard from waiting for a call, a page at a time, oldest first."""
+    member = staff()
+    found = quiet.waiting_quiet(db.session(), member, page=_page())
+    return _paged(
+        "Patients not heard from", "team/_quiet.html", found, "team.quiet_list", quiet=found
+    )
+
+
+@bp.get("/answered/")
+def answered():
+    """Every alert the patient answered in the last days that left the queue, most recent first."""
+    member = staff()
+    found = alert_queue.answered_alerts(db.session(), member, load_rules(), page=_page())
+    return _paged(
+        "Answered by the patient",
+        "team/_answered.html",
+        found,
+        "team.answered",
+        history=found,
+        history_days=alert_queue.HISTORY_DAYS,
+    )
+
+
+def _page() -> int:
+    return parse_int(request.args.get("page"), 1, queue_filter.PAGE_MAX) or 1
+
+
+def _paged(title: str, part: str, found, endpoint: str, **shown):
+    return render_template(
+        "team/paged_list.html",
+        title=title,
+        part=part,
+        found=found,
+        endpoint=endpoint,
+        filters=queue_filter,
+        several_teams=len(staff().team_ids) > 1,
+        **shown,
     )
 
 

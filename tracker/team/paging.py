@@ -1,0 +1,38 @@
+"""A page of a list read from the database: its rows, which page, how many pages and rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from tracker.team.queue_filter import PAGE_SIZE, pages_for
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list; `total` is how many the whole list holds."""
+
+    rows: list[T]
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+
+    @property
+    def more(self) -> bool:
+        """True when the list holds more than this page shows."""
+        return self.total > len(self.rows)
+
+
+def read_page(s: Session, query: Select, page: int = 1, size: int = PAGE_SIZE) -> Page[Any]:
+    """Page `page` of the (sorted) query's rows, `size` a page; a page past the end is the
+    last page."""
+    total = s.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = pages_for(total, size)
+    page = min(max(page, 1), pages)
+    rows = s.execute(query.offset((page - 1) * size).limit(size)).all()
+    return Page(list(rows), page, pages, total)
