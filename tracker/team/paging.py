@@ -30,9 +30,14 @@ class Page(Generic[T]):
 
 def read_page(s: Session, query: Select, page: int = 1, size: int = PAGE_SIZE) -> Page[Any]:
     """Page `page` of the (sorted) query's rows, `size` a page; a page past the end is the
-    last page."""
+    last page. A first page that is not full is the whole list, so it is not counted."""
+    page = max(page, 1)
+    rows = s.execute(query.offset((page - 1) * size).limit(size)).all()
+    if page == 1 and len(rows) < size:
+        return Page(list(rows), 1, 1, len(rows))
     total = s.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     pages = pages_for(total, size)
-    page = min(max(page, 1), pages)
-    rows = s.execute(query.offset((page - 1) * size).limit(size)).all()
+    if page > pages:  # past the end: the last page
+        page = pages
+        rows = s.execute(query.offset((page - 1) * size).limit(size)).all()
     return Page(list(rows), page, pages, total)
