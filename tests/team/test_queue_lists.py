@@ -96,3 +96,10 @@ def test_short_lists_have_no_link_and_another_teams_lists_are_not_shown(app, cli
         response = client.get(path)
         assert response.status_code == 200 and "Patient a" not in plain(response)
         assert "Answered 00" not in plain(response)
+
+
+def test_the_lists_pages_and_a_requests_page_are_under_alerts_in_the_navigation(clinician, world):
+    for path in ("/team/quiet/", "/team/answered/", f"/team/requests/{world.ours.request}"):
+        body = clinician.get(path).get_data(as_text=True)
+        current = re.search(r'aria-current="page"[^>]*>\s*<strong[^>]*>([^<]+)</strong>', body)
+        assert current and current.group(1) == "Alerts", path
