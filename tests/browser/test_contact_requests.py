@@ -64,6 +64,11 @@ def test_a_patient_asks_from_an_alert_card_and_the_team_handles_it(app, browser,
     expect(page.get_by_text("have not recorded doing so")).to_be_visible()
     expect(page.get_by_text("If you have not heard from them, call")).to_be_visible()
     assert_accessible(page)
+    page.get_by_role("link", name="See your request").click()
+    expect(page.get_by_role("heading", name="If it gets worse", exact=True)).to_be_visible()
+    assert_accessible(page)
+    page.go_back()
+    assert_accessible(page)
 
     # The team's side, in a context of its own.
     team = browser.new_context(base_url=live_server.url, bypass_csp=True, **PHONE).new_page()

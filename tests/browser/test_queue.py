@@ -178,3 +178,55 @@ def test_the_patients_no_message_reaches_are_named_on_the_queue_and_listed_in_fu
     expect(page.get_by_role("link", name="Sam Patient")).to_have_count(0)  # reached by email
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert_accessible(page)
+
+
+def _long_lists(app, live_server, count: int) -> None:
+    """`count` patients not heard from and `count` alerts answered, in the live server's team."""
+    from datetime import timedelta
+
+    from tests.conftest import make_patient
+    from tests.team.conftest import add_alert_row, add_quiet_spell
+    from tracker import db
+    from tracker.patients.models import Patient
+
+    with app.app_context():
+        s = db.session()
+        team = s.scalar(select(Patient).where(Patient.email == live_server.email)).team
+        now = SYSTEM.now()
+        for n in range(count):
+            quiet = make_patient(s, team, name=f"Quiet {n:02}", email=f"q{n}@example.test")
+            add_quiet_spell(s, quiet.id)
+            answered = make_patient(s, team, name=f"Answered {n:02}", email=f"a{n}@example.test")
+            add_alert_row(
+                s,
+                answered.id,
+                status="acknowledged",
+                opened_at=now - timedelta(days=2),
+                closed_at=now - timedelta(minutes=n),
+            )
+        s.commit()
+
+
+def test_a_big_teams_queue_shows_the_first_of_each_list_and_links_to_the_rest(
+    app, live_server, page
+):
+    from tracker.team.queue_filter import PAGE_SIZE
+
+    _arrange(app, live_server)
+    _long_lists(app, live_server, PAGE_SIZE + 1)
+    sign_in_as_clinician(page)
+    assert_accessible(page)
+    page.get_by_role("link", name=f"See all {PAGE_SIZE + 1} patients not heard from").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Patients not heard from")
+    expect(page.get_by_text("page 1 of 2")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile("^Next")).click()
+    expect(page.get_by_text("page 2 of 2")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Back to alerts and requests").click()
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile("^See all .* alerts answered by the patient")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Answered by the patient")
+    expect(page.get_by_text("Answered 00")).to_be_visible()
+    assert_accessible(page)

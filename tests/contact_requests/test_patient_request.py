@@ -180,6 +180,7 @@ def test_past_its_due_day_the_patient_is_told_whom_to_call_on_the_home_page_and_
         assert "have not recorded doing so" in page
         assert "If you have not heard from them, call Breast Care Team on" in page
         assert "They aim to contact you" not in page
+    assert "If it gets worse before then" not in plain(patient_in.get(f"{ASK}/{row.id}"))
 
 
 def test_a_paused_patient_is_told_whom_to_call_and_nothing_is_saved(app, patient_in, diary):

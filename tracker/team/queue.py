@@ -41,7 +41,7 @@ from tracker.team.delivery import Delivery, PromptFact, delivery, has_channel, p
 from tracker.team.models import AlertAssignment, ContactAttempt, Staff
 from tracker.team.paging import Page, read_page
 from tracker.team.queue_filter import PAGE_SIZE, QueueFilter
-from tracker.team.requests import RequestCounts, RequestRow
+from tracker.team.requests import RequestRow
 
 # How far back the queue's history of answered alerts goes.
 HISTORY_DAYS = 30
@@ -83,15 +83,15 @@ Row = QueueRow | RequestRow
 
 @dataclass(frozen=True)
 class QueuePage:
-    """One page of the queue as chosen, with how many lines the choice holds in all, and the
-    open requests' counts whatever was chosen."""
+    """One page of the queue as chosen, with how many lines the choice holds in all, and how
+    many open requests are past due whatever was chosen."""
 
     rows: list[Row]
     chosen: QueueFilter
     page: int
     pages: int
     total: int
-    requests: RequestCounts
+    past_due: int  # open requests past their due day, whatever was chosen
 
 
 def waiting_alerts(s: Session, staff: Staff, rules: Catalogue) -> list[QueueRow]:
@@ -114,7 +114,7 @@ def queue_page(
     alerts = _alert_rows(s, [i for kind, i in keys if kind == ALERT], rules)
     asked = requests.request_rows(s, [i for kind, i in keys if kind == REQUEST], now)
     rows: list[Row] = [alerts[i] if kind == ALERT else asked[i] for kind, i in keys]
-    return QueuePage(rows, chosen, page, pages, total, requests.counts(s, staff, now))
+    return QueuePage(rows, chosen, page, pages, total, requests.past_due_count(s, staff, now))
 
 
 def _page_of(s: Session, listed: Subquery, chosen: QueueFilter) -> tuple[int, int, int, list]:

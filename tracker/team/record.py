@@ -4,7 +4,7 @@ history, and the prompts sent. Reading only: the view records that it was seen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -21,7 +21,7 @@ from tracker.rules.data import series_label
 from tracker.team import wording
 from tracker.team.delivery import stories_for
 from tracker.team.models import AlertOutcome
-from tracker.team.queue_filter import PAGE_SIZE, pages_for
+from tracker.team.paging import Page, read_page
 
 
 @dataclass(frozen=True)
@@ -149,34 +149,16 @@ class PatientRow:
     waiting: int  # alerts waiting for the team
 
 
-@dataclass(frozen=True)
-class PatientsPage:
-    rows: list[PatientRow]
-    page: int
-    pages: int
-    total: int
-
-
 def patients_of(
     s: Session, team_ids: set[int], page: int = 1, only: list[int] | None = None
-) -> PatientsPage:
+) -> Page[PatientRow]:
     """One page of the patients of these teams (of those among `only`, if given), by name, each
     with how many alerts wait for the team; a page past the end is the last page."""
     where = Patient.team_id.in_(sorted(team_ids))
     if only is not None:
         where = where & Patient.id.in_(only)
-    total = s.scalar(select(func.count()).select_from(Patient).where(where)) or 0
-    pages = pages_for(total)
-    page = min(max(page, 1), pages)
-    patients = list(
-        s.scalars(
-            select(Patient)
-            .where(where)
-            .order_by(Patient.name, Patient.id)
-            .offset((page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE)
-        )
-    )
+    found = read_page(s, select(Patient).where(where).order_by(Patient.name, Patient.id), page)
+    patients = [p for (p,) in found.rows]
     counts = (
         dict(
             s.execute(
@@ -188,4 +170,5 @@ def patients_of(
         if patients
         else {}
     )
-    return PatientsPage([PatientRow(p, counts.get(p.id, 0)) for p in patients], page, pages, total)
+    rows = [PatientRow(p, counts.get(p.id, 0)) for p in patients]
+    return replace(found, rows=rows)

@@ -65,28 +65,22 @@ class RequestRow:
     kind: ClassVar[str] = "request"
 
 
-@dataclass(frozen=True)
-class RequestCounts:
-    """How many open requests the member's teams have, and how many are past due."""
-
-    total: int
-    past_due: int
-
-
 def mine(staff: Staff) -> ColumnElement[bool]:
     """Open requests of the member's teams' patients (with Patient joined)."""
     return and_(ContactRequest.status == OPEN, Patient.team_id.in_(access.visible_team_ids(staff)))
 
 
-def counts(s: Session, staff: Staff, now: datetime) -> RequestCounts:
-    """The member's teams' open requests: how many, and how many are past due."""
-    total, past_due = s.execute(
-        select(func.count(), func.count().filter(ContactRequest.due_at <= now))
-        .select_from(ContactRequest)
-        .join(Patient, Patient.id == ContactRequest.patient_id)
-        .where(mine(staff))
-    ).one()
-    return RequestCounts(total, past_due)
+def past_due_count(s: Session, staff: Staff, now: datetime) -> int:
+    """How many of the member's teams' open requests are past their due day."""
+    return (
+        s.scalar(
+            select(func.count())
+            .select_from(ContactRequest)
+            .join(Patient, Patient.id == ContactRequest.patient_id)
+            .where(mine(staff), ContactRequest.due_at <= now)
+        )
+        or 0
+    )
 
 
 def request_rows(s: Session, ids: list[int], now: datetime) -> dict[int, RequestRow]:
