@@ -1,4 +1,5 @@
-"""The pure parts: TOTP codes, recovery codes, the QR code, team emails, the team's words."""
+"""The pure parts: TOTP codes, recovery codes, the QR code, team emails, the team's words, a
+table's cell."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
 
 import pyotp
+from jinja2 import Environment
 
 from tests.team.conftest import SECRET
 from tracker.rules import load_rules
-from tracker.team import notify, totp, wording
+from tracker.team import notify, table_cell, totp, wording
 from tracker.team import when as say_when
 
 NOON = datetime(2026, 11, 9, 12, 0, 10, tzinfo=UTC)
@@ -67,6 +69,22 @@ def test_when_says_uk_time():
     assert say_when(NOON) == "9 November 2026 at 12:00pm"
     assert say_when(datetime(2026, 7, 1, 23, 30, tzinfo=UTC)) == "2 July 2026 at 12:30am"
     assert say_when(None) == ""
+
+
+def test_a_cell_keeps_the_markup_its_template_escaped_and_escapes_what_was_not():
+    def render(autoescape: bool) -> str:
+        env = Environment(autoescape=autoescape)  # noqa: S701 (both ways, on purpose)
+        env.filters["cell"] = table_cell
+        block = "{% filter cell(heading, numeric=True) %}<b>{{ name }}</b>{% endfilter %}"
+        return env.from_string(block).render(name="<Ann & Bo>", heading="A <b>")
+
+    assert render(autoescape=True) == (
+        '<td class="nhsuk-table__cell nhsuk-table__cell--numeric" role="cell">'
+        '<span class="nhsuk-table__heading" aria-hidden="true">A &lt;b&gt; </span>'
+        "<span><b>&lt;Ann &amp; Bo&gt;</b></span></td>"
+    )
+    # Rendered without escaping, the whole block is text, and the cell escapes it.
+    assert "<span>&lt;b&gt;&lt;Ann &amp; Bo&gt;&lt;/b&gt;</span>" in render(autoescape=False)
 
 
 def test_team_reasons_are_in_plain_words_from_the_rules():
