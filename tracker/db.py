@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, String, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.functions import FunctionElement
@@ -159,8 +159,23 @@ def drop_database(server_url: str, name: str) -> None:
         admin.dispose()
 
 
+# Set in a connection's `info` once its transaction has sent anything but a SELECT.
+WROTE = "tracker_wrote"
+
+
+def _forget_writes(conn: Connection) -> None:
+    conn.info.pop(WROTE, None)
+
+
+def _note_writes(conn: Connection, _cursor, statement: str, *_args) -> None:
+    if statement.lstrip()[:6].upper() != "SELECT":
+        conn.info[WROTE] = True
+
+
 def init_app(app: Flask) -> None:
     engine = make_engine(config.of(app).database.url)
+    event.listen(engine, "begin", _forget_writes)
+    event.listen(engine, "before_cursor_execute", _note_writes)
     app.extensions["engine"] = engine
     app.extensions["sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
@@ -177,10 +192,27 @@ def session() -> Session:
     return g.db_session
 
 
-def _close_session(_exc: BaseException | None) -> None:
+def _close_session(exc: BaseException | None) -> None:
     db_session = g.pop("db_session", None)
-    if db_session is not None:
+    if db_session is None:
+        return
+    try:
+        if exc is None and _only_read(db_session):
+            # A transaction that wrote nothing ends the same by COMMIT as by ROLLBACK; but on
+            # every rollback psycopg forgets the statements it has prepared, and then every
+            # page's queries are planned afresh each time.
+            db_session.commit()
+    except SQLAlchemyError:
+        pass  # nothing was written; close() below rolls back what is left
+    finally:
         db_session.close()
+
+
+def _only_read(db_session: Session) -> bool:
+    """Whether the session's transaction has sent nothing but SELECTs, and holds no changes."""
+    if not db_session.in_transaction() or db_session.new or db_session.dirty:
+        return False
+    return not db_session.deleted and not db_session.connection().info.get(WROTE)
 
 
 @contextmanager
