@@ -199,17 +199,19 @@ def session(app):
     s.close()
 
 
+# A team's details, as make_team gives them.
+TEAM_FIELDS = dict(
+    name="Breast Care Team",
+    hospital="Example Hospital",
+    phone="0118 496 0000",
+    email="team@example.test",
+    hours="Monday to Friday, 9am to 5pm",
+    out_of_hours="Call NHS 111. In an emergency, call 999.",
+)
+
+
 def make_team(s, **overrides) -> Team:
-    fields = dict(
-        name="Breast Care Team",
-        hospital="Example Hospital",
-        phone="0118 496 0000",
-        email="team@example.test",
-        hours="Monday to Friday, 9am to 5pm",
-        out_of_hours="Call NHS 111. In an emergency, call 999.",
-    )
-    fields.update(overrides)
-    team = Team(**fields)
+    team = Team(**(TEAM_FIELDS | overrides))
     s.add(team)
     s.flush()
     return team

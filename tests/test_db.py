@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 from sqlalchemy import func, insert, select, text
 
+from tests.conftest import TEAM_FIELDS
 from tracker import db
 from tracker.db import SQLITE_MIN_VERSION, check_sqlite_version
 from tracker.security import public
@@ -44,29 +45,19 @@ def _app_with_routes(app):
         s = db.session()
         s.scalar(select(func.count()).select_from(Team))  # a read first, as a page would
         if how == "core":
-            s.execute(insert(Team).values(**TEAM))
+            s.execute(insert(Team).values(**TEAM_FIELDS))
         elif how == "added":
-            s.add(Team(**TEAM))
+            s.add(Team(**TEAM_FIELDS))
         elif how == "flushed":
-            s.add(Team(**TEAM))
+            s.add(Team(**TEAM_FIELDS))
             s.flush()
         elif how == "then_failed":
-            s.add(Team(**TEAM))
+            s.add(Team(**TEAM_FIELDS))
             s.flush()
             raise RuntimeError("the view failed after writing")
         return "not committed"
 
     return app
-
-
-TEAM = dict(
-    name="Uncommitted Team",
-    hospital="Example Hospital",
-    phone="0118 496 0000",
-    email="team@example.test",
-    hours="Monday to Friday, 9am to 5pm",
-    out_of_hours="Call NHS 111. In an emergency, call 999.",
-)
 
 
 @pytest.mark.parametrize("how", ["core", "added", "flushed", "then_failed"])
