@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from tests.conftest import make_patient, sign_in_as
-from tests.team.conftest import add_side, database, open_alert, plain, read
+from tests.team.conftest import add_side, database, open_alert, plain, read, staff_sign_in_as
 from tracker.alerts.models import Alert, Prompt
 from tracker.alerts.services import acknowledge
 from tracker.clock import SYSTEM
@@ -58,6 +58,30 @@ def test_equal_urgency_is_oldest_first(app, world):
         rows = queue.waiting_alerts(s, member, load_rules())
     assert [r.alert_id for r in rows] == [world.ours.alert, newer.alert]
     assert {r.team_name for r in rows} == {"Breast Care", "Later"}
+
+
+def test_a_member_of_two_teams_has_both_read_with_their_session(app, world):
+    with database(app) as s:
+        newer = add_side(s, "Later", "c")
+        s.add(Membership(staff_id=world.ours.clinician, team_id=newer.team, role="clinician"))
+        s.commit()
+    client = app.test_client()
+    staff_sign_in_as(client, world.ours.clinician)
+    seen: list[str] = []
+    engine = app.extensions["engine"]
+
+    def executed(conn, cursor, statement, *_):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        body = plain(client.get("/team/"))
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+    assert "Patient a" in body and "Patient c" in body and "Patient b" not in body
+    # The session, the member and their teams in the request's first statement; none later.
+    assert "FROM user_sessions" in seen[0] and "team_memberships" in seen[0]
+    assert [q for q in seen[1:] if "FROM team_memberships" in q] == []
 
 
 def test_the_queue_shows_an_acknowledged_alert_and_when(app, clinician, world):

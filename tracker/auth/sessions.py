@@ -66,9 +66,14 @@ def find_active(
     window. May commit (the idle end, or a new last_seen_at).
     """
     staff = is_staff_key(key)
-    # The account in the same statement: every signed-in request reads it.
-    owner = joinedload(UserSession.staff if staff else UserSession.patient)
-    row = db.scalar(select(UserSession).where(UserSession.key_hash == hash_key(key)).options(owner))
+    # The account in the same statement: every signed-in request reads it (and a member's
+    # teams, which scope every page of theirs).
+    if staff:
+        owner = joinedload(UserSession.staff).joinedload(Staff.memberships)
+    else:
+        owner = joinedload(UserSession.patient)
+    found = select(UserSession).where(UserSession.key_hash == hash_key(key)).options(owner)
+    row = db.execute(found).unique().scalar_one_or_none()  # one row per membership
     if row is None or row.ended_at is not None or (staff and row.staff_id is None):
         return None
     now = now or clock.now()
