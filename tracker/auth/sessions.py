@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from tracker import clock
@@ -52,6 +52,14 @@ def start_session(db: Session, account: Patient | Staff) -> str:
     return key
 
 
+# The session with its account in the same statement: every signed-in request reads it (and a
+# member's teams, which scope every page of theirs; a row each). Built once, as every request
+# runs it: see tracker.db.
+_BY_KEY = select(UserSession).where(UserSession.key_hash == bindparam("key_hash"))
+_SESSION_OF_STAFF = _BY_KEY.options(joinedload(UserSession.staff).joinedload(Staff.memberships))
+_SESSION_OF_PATIENT = _BY_KEY.options(joinedload(UserSession.patient))
+
+
 def find_active(
     db: Session,
     key: str,
@@ -66,14 +74,8 @@ def find_active(
     window. May commit (the idle end, or a new last_seen_at).
     """
     staff = is_staff_key(key)
-    # The account in the same statement: every signed-in request reads it (and a member's
-    # teams, which scope every page of theirs).
-    if staff:
-        owner = joinedload(UserSession.staff).joinedload(Staff.memberships)
-    else:
-        owner = joinedload(UserSession.patient)
-    found = select(UserSession).where(UserSession.key_hash == hash_key(key)).options(owner)
-    row = db.execute(found).unique().scalar_one_or_none()  # one row per membership
+    found = _SESSION_OF_STAFF if staff else _SESSION_OF_PATIENT
+    row = db.execute(found, {"key_hash": hash_key(key)}).unique().scalar_one_or_none()
     if row is None or row.ended_at is not None or (staff and row.staff_id is None):
         return None
     now = now or clock.now()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tracker import clock
@@ -29,17 +29,19 @@ class NotWaiting(ValueError):
     """The alert no longer waits for the team: there is nothing to give anyone."""
 
 
+# Built once (see tracker.db).
+_MEMBERS_OF = (
+    select(Staff)
+    .join(Membership, Membership.staff_id == Staff.id)
+    .where(Membership.team_id.in_(bindparam("team_ids", expanding=True)))
+    .distinct()
+    .order_by(Staff.name, Staff.id)
+)
+
+
 def members_of(s: Session, team_ids: list[int]) -> list[Staff]:
     """The members of these teams, by name: who an alert may be given to."""
-    return list(
-        s.scalars(
-            select(Staff)
-            .join(Membership, Membership.staff_id == Staff.id)
-            .where(Membership.team_id.in_(team_ids))
-            .distinct()
-            .order_by(Staff.name, Staff.id)
-        )
-    )
+    return list(s.scalars(_MEMBERS_OF, {"team_ids": team_ids}))
 
 
 def assigned_to(s: Session, alert_id: int) -> AlertAssignment | None:

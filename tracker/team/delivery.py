@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tracker.alerts.models import Prompt
@@ -219,16 +219,20 @@ def has_channel(patient: Patient) -> bool:
     )
 
 
+# Built once (see tracker.db).
+_PROMPT_FACTS = (
+    select(Prompt.alert_id, Prompt.created_at, Prompt.sent_at, *prompt_state_columns())
+    .outerjoin(PromptDelivery, PromptDelivery.prompt_id == Prompt.id)
+    .where(Prompt.alert_id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def prompts_by_alert(s: Session, alert_ids: list[int]) -> dict[int, list[PromptFact]]:
     """What the queue needs of each alert's prompts, by alert id: the columns, not the rows."""
     found: dict[int, list[PromptFact]] = {}
     if not alert_ids:
         return found
-    prompts = s.execute(
-        select(Prompt.alert_id, Prompt.created_at, Prompt.sent_at, *prompt_state_columns())
-        .outerjoin(PromptDelivery, PromptDelivery.prompt_id == Prompt.id)
-        .where(Prompt.alert_id.in_(alert_ids))
-    )
+    prompts = s.execute(_PROMPT_FACTS, {"ids": alert_ids})
     for alert_id, created_at, sent_at, state, reason in prompts:
         found.setdefault(alert_id, []).append(PromptFact(created_at, sent_at, state, reason))
     return found

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Select,
     String,
     Subquery,
+    bindparam,
     exists,
     func,
     literal_column,
@@ -217,16 +218,20 @@ def _order(listed: Subquery, sort: str) -> tuple[ColumnElement, ...]:
     return (c.urgency, c.due, c.kind, c.id)
 
 
+# Built once (see tracker.db).
+_ALERT_ROWS = (
+    select(Alert, Patient, AlertAssignment)
+    .join(Patient, Patient.id == Alert.patient_id)
+    .outerjoin(AlertAssignment, AlertAssignment.alert_id == Alert.id)
+    .where(Alert.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def _alert_rows(s: Session, ids: list[int], rules: Catalogue) -> dict[int, QueueRow]:
     """These alerts as the queue lists them, by id (the caller has scoped the ids)."""
     if not ids:
         return {}
-    rows = s.execute(
-        select(Alert, Patient, AlertAssignment)
-        .join(Patient, Patient.id == Alert.patient_id)
-        .outerjoin(AlertAssignment, AlertAssignment.alert_id == Alert.id)
-        .where(Alert.id.in_(ids))
-    ).all()
+    rows = s.execute(_ALERT_ROWS, {"ids": ids}).all()
     prompts = prompts_by_alert(s, ids)
     tried = latest_attempts(s, "alert_id", ids)
     return {
