@@ -13,7 +13,7 @@ from datetime import date, datetime
 from statistics import median
 from typing import ClassVar
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from tracker import clock
@@ -67,20 +67,29 @@ class RequestRow:
 
 def mine(staff: Staff) -> ColumnElement[bool]:
     """Open requests of the member's teams' patients (with Patient joined)."""
-    return and_(ContactRequest.status == OPEN, Patient.team_id.in_(access.visible_team_ids(staff)))
+    return _open_in(access.visible_team_ids(staff))
+
+
+def _open_in(team_ids: list[int] | BindParameter) -> ColumnElement[bool]:
+    return and_(ContactRequest.status == OPEN, Patient.team_id.in_(team_ids))
+
+
+# Built once (see tracker.db): the queue shows it on every page.
+_PAST_DUE = (
+    select(func.count())
+    .select_from(ContactRequest)
+    .join(Patient, Patient.id == ContactRequest.patient_id)
+    .where(
+        _open_in(bindparam("team_ids", expanding=True)),
+        ContactRequest.due_at <= bindparam("now"),
+    )
+)
 
 
 def past_due_count(s: Session, staff: Staff, now: datetime) -> int:
     """How many of the member's teams' open requests are past their due day."""
-    return (
-        s.scalar(
-            select(func.count())
-            .select_from(ContactRequest)
-            .join(Patient, Patient.id == ContactRequest.patient_id)
-            .where(mine(staff), ContactRequest.due_at <= now)
-        )
-        or 0
-    )
+    found = s.scalar(_PAST_DUE, {"team_ids": access.visible_team_ids(staff), "now": now})
+    return found or 0
 
 
 def request_rows(s: Session, ids: list[int], now: datetime) -> dict[int, RequestRow]:
