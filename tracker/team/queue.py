@@ -75,6 +75,21 @@ class QueueRow:
     kind: ClassVar[str] = "alert"
 
 
+@dataclass(frozen=True)
+class AnsweredRow:
+    """An alert in the queue's history: answered by the patient, needing no outcome."""
+
+    alert_id: int
+    patient_id: int
+    patient_name: str
+    team_name: str
+    symptom: str
+    urgency_label: str
+    urgency_tag: str
+    answer: str  # in words (ANSWER_WORDS)
+    answered_at: datetime
+
+
 # What each line of the queue is about: the `kind` of its row.
 ALERT = "alert"
 REQUEST = "request"
@@ -244,7 +259,7 @@ def _alert_rows(s: Session, ids: list[int], rules: Catalogue) -> dict[int, Queue
 
 def answered_alerts(
     s: Session, staff: Staff, rules: Catalogue, page: int = 1, size: int = PAGE_SIZE
-) -> Page[QueueRow]:
+) -> Page[AnsweredRow]:
     """The queue's history: alerts the patient answered in the last HISTORY_DAYS that left the
     "to do" list without an outcome (urgency `soon`), most recently answered first, a page at
     a time."""
@@ -263,9 +278,19 @@ def answered_alerts(
         page,
         size,
     )
-    prompts = prompts_by_alert(s, [alert.id for alert, _ in found.rows])
     history = [
-        _row(alert, patient, prompts.get(alert.id, []), rules) for alert, patient in found.rows
+        AnsweredRow(
+            alert_id=alert.id,
+            patient_id=patient.id,
+            patient_name=patient.name,
+            team_name=patient.team.name,
+            symptom=series_label(alert.series, rules, for_team=True),
+            urgency_label=wording.urgency_label(alert.urgency),
+            urgency_tag=wording.urgency_tag(alert.urgency),
+            answer=ANSWER_WORDS[alert.status],
+            answered_at=alert.closed_at,
+        )
+        for alert, patient in found.rows
     ]
     return replace(found, rows=history)
 
@@ -275,8 +300,8 @@ def _row(
     patient: Patient,
     prompts: list[PromptFact],
     rules: Catalogue,
-    assigned: AlertAssignment | None = None,
-    attempt: ContactAttempt | None = None,
+    assigned: AlertAssignment | None,
+    attempt: ContactAttempt | None,
 ) -> QueueRow:
     label = series_label(alert.series, rules, for_team=True)
     return QueueRow(
