@@ -42,9 +42,9 @@ def _alerts(app, world) -> dict[str, int]:
     return {"soon": world.ours.alert, "same_day": same_day, "emergency": emergency}
 
 
-def _ids(app, world, chosen: QueueFilter, who: str = "clinician") -> list[int]:
+def _ids(app, world, chosen: QueueFilter, who: str = "clinician", side: str = "ours") -> list[int]:
     with database(app) as s:
-        member = s.get(Staff, getattr(world.ours, who))
+        member = s.get(Staff, getattr(getattr(world, side), who))
         rows = queue.queue_page(s, member, load_rules(), chosen).rows
         return [r.alert_id for r in rows if r.kind == "alert"]  # the world's request aside
 
@@ -87,6 +87,22 @@ def test_the_queue_filters_by_urgency_status_and_who_has_it(app, clinician, worl
         a["same_day"]
     ]
     assert _ids(app, world, QueueFilter(assigned="nobody")) == [a["emergency"], a["soon"]]
+
+
+def test_each_member_sees_their_own_teams_choices_through_the_one_statement_built(app, world):
+    """The queue's statement is built once for each shape of choice (tracker.team.queue): the
+    member's teams, the urgency and the member chosen are its parameters, never its text."""
+    a = _alerts(app, world)
+    with database(app) as s:
+        theirs_urgent = open_alert(s, world.theirs.patient, "seizure", "emergency", ("red_flag",))
+    assert _ids(app, world, QueueFilter()) == [a["emergency"], a["same_day"], a["soon"]]
+    assert _ids(app, world, QueueFilter(), side="theirs") == [theirs_urgent, world.theirs.alert]
+    assert _ids(app, world, QueueFilter(urgency="soon")) == [a["soon"]]
+    assert _ids(app, world, QueueFilter(urgency="emergency")) == [a["emergency"]]
+    assert _ids(app, world, QueueFilter(urgency="emergency"), side="theirs") == [theirs_urgent]
+    assert queue.shape_of(QueueFilter(urgency="soon", assigned="7", page=3)) == queue.shape_of(
+        QueueFilter(urgency="emergency", assigned="8")
+    )
 
 
 def test_the_filter_is_a_get_form_that_keeps_what_was_chosen(app, clinician, world):
@@ -264,8 +280,10 @@ def test_each_order_reads_only_the_waiting_alerts_from_their_partial_index(app, 
             s.execute(text(f"ANALYZE {table}"))
         member = s.get(Staff, world.ours.clinician)
         for sort in ("urgency", "oldest", "newest"):
-            listed = queue.lines(member, QueueFilter(sort=sort), SYSTEM.now())
-            query = queue.in_order(listed, sort)
+            chosen = QueueFilter(sort=sort)
+            query = queue.counted_page(queue.shape_of(chosen)).params(
+                queue.values(member, chosen, SYSTEM.now()) | {"offset": 0}
+            )
             compiled = query.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
             plan = "\n".join(r[0] for r in s.execute(text(f"EXPLAIN {compiled}")))
             assert "ix_alerts_waiting_" in plan, plan

@@ -9,12 +9,14 @@ is `emergency` or `same_day`, until the team records an outcome whatever the pat
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import ClassVar
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     String,
     Subquery,
@@ -123,50 +125,92 @@ def queue_page(
     to be contacted, in one list filtered and sorted in the database; a page past the end is
     the last page."""
     now = now or clock.now()
-    listed = lines(staff, chosen, now)
     page, pages, total, keys = 1, 1, 0, []
-    if listed is not None:
-        page, pages, total, keys = _page_of(s, listed, chosen)
+    if chosen.shows_alerts or chosen.shows_requests:
+        page, pages, total, keys = _page_of(s, chosen, values(staff, chosen, now))
     alerts = _alert_rows(s, [i for kind, i in keys if kind == ALERT], rules)
     asked = requests.request_rows(s, [i for kind, i in keys if kind == REQUEST], now)
     rows: list[Row] = [alerts[i] if kind == ALERT else asked[i] for kind, i in keys]
     return QueuePage(rows, chosen, page, pages, total, requests.past_due_count(s, staff, now))
 
 
-def _page_of(s: Session, listed: Subquery, chosen: QueueFilter) -> tuple[int, int, int, list]:
+def _page_of(s: Session, chosen: QueueFilter, given: dict) -> tuple[int, int, int, list]:
     """The chosen page of the lines' (kind, id), and how many pages and lines there are: one
     statement, which counts as it reads (a page past the end is the last page, read again)."""
-    counted = in_order(listed, chosen.sort).add_columns(func.count().over().label("total"))
-    rows = s.execute(counted.offset((chosen.page - 1) * PAGE_SIZE)).all()
+    shape = shape_of(chosen)
+    counted = counted_page(shape)
+    rows = s.execute(counted, given | {"offset": (chosen.page - 1) * PAGE_SIZE}).all()
     if rows:
         total = rows[0].total
         return chosen.page, queue_filter.pages_for(total), total, [(r.kind, r.id) for r in rows]
-    total = s.scalar(select(func.count()).select_from(listed)) or 0
+    total = s.scalar(_count(shape), given) or 0
     pages = queue_filter.pages_for(total)
     if not total:
         return 1, pages, 0, []
-    rows = s.execute(counted.offset((pages - 1) * PAGE_SIZE)).all()
+    rows = s.execute(counted, given | {"offset": (pages - 1) * PAGE_SIZE}).all()
     return pages, pages, total, [(r.kind, r.id) for r in rows]
 
 
-def lines(staff: Staff, chosen: QueueFilter, now: datetime) -> Subquery | None:
-    """Every line the member chose, alerts and requests, as (kind, id, urgency, due, raised);
-    None if the choice can hold nothing (requests the patient has not answered, say)."""
+# The queue's statements are built once for each shape of choice (see tracker.db): who is
+# asking, their teams, the urgency and member chosen, the time and the page are parameters.
+TEAMS = bindparam("team_ids", expanding=True)
+ANY = "any"  # in a shape: an urgency or a member was chosen, whichever it was
+
+
+def shape_of(chosen: QueueFilter) -> QueueFilter:
+    """The choice, as far as it changes the statement: the page, the urgency and the member
+    chosen by id are its parameters (`values`)."""
+    assigned = chosen.assigned if chosen.assigned in (queue_filter.ME, queue_filter.NOBODY) else ""
+    return QueueFilter(
+        sort=chosen.sort,
+        kind=chosen.kind,
+        urgency=ANY if chosen.urgency else "",
+        status=chosen.status,
+        assigned=ANY if chosen.assigned_id is not None else assigned,
+    )
+
+
+def values(staff: Staff, chosen: QueueFilter, now: datetime) -> dict[str, object]:
+    """The parameters of the chosen lines' statement."""
+    return {
+        "team_ids": sorted(staff.team_ids),
+        "me": staff.id,
+        "urgency": chosen.urgency,
+        "assigned_id": chosen.assigned_id,
+        "now": now,
+    }
+
+
+@functools.cache
+def counted_page(shape: QueueFilter) -> Select:
+    """A page of the lines' (kind, id), sorted as chosen, each with how many lines there are."""
+    listed = _lines(shape)
+    return (
+        select(listed.c.kind, listed.c.id, func.count().over().label("total"))
+        .order_by(*_order(listed, shape.sort))
+        .limit(PAGE_SIZE)
+        .offset(bindparam("offset", type_=Integer))
+    )
+
+
+@functools.cache
+def _count(shape: QueueFilter) -> Select:
+    return select(func.count()).select_from(_lines(shape))
+
+
+def _lines(shape: QueueFilter) -> Subquery:
+    """Every line of this shape of choice, alerts and requests, as (kind, id, urgency, due,
+    raised). The shape shows alerts, requests or both."""
     parts = []
-    if chosen.shows_alerts:
-        parts.append(_alerts(staff, chosen))
-    if chosen.shows_requests:
-        parts.append(_requests(staff, chosen, now))
-    return union_all(*parts).subquery("listed") if parts else None
+    if shape.shows_alerts:
+        parts.append(_alerts(shape))
+    if shape.shows_requests:
+        parts.append(_requests(shape))
+    return union_all(*parts).subquery("listed")
 
 
-def in_order(listed: Subquery, sort: str) -> Select:
-    """A page of the lines' (kind, id), sorted as chosen."""
-    return select(listed.c.kind, listed.c.id).order_by(*_order(listed, sort)).limit(PAGE_SIZE)
-
-
-def _alerts(staff: Staff, chosen: QueueFilter) -> Select:
-    """The waiting alerts the member chose, as the queue's lines."""
+def _alerts(shape: QueueFilter) -> Select:
+    """The waiting alerts of this shape of choice, as the queue's lines."""
     query = (
         select(
             literal_column(f"'{ALERT}'", String).label("kind"),
@@ -177,21 +221,21 @@ def _alerts(staff: Staff, chosen: QueueFilter) -> Select:
         )
         .join(Patient, Patient.id == Alert.patient_id)
         .outerjoin(AlertAssignment, AlertAssignment.alert_id == Alert.id)
-        .where(Alert.waits_for_team, Patient.team_id.in_(sorted(staff.team_ids)))
+        .where(Alert.waits_for_team, Patient.team_id.in_(TEAMS))
     )
-    if chosen.urgency:
-        query = query.where(Alert.urgency == chosen.urgency)
-    if chosen.status == queue_filter.NOT_ANSWERED:
+    if shape.urgency:
+        query = query.where(Alert.urgency == bindparam("urgency"))
+    if shape.status == queue_filter.NOT_ANSWERED:
         query = query.where(Alert.status == OPEN)
-    elif chosen.status == queue_filter.ANSWERED:
+    elif shape.status == queue_filter.ANSWERED:
         query = query.where(Alert.status.in_(ANSWERED))
-    elif chosen.status == queue_filter.TRIED:
+    elif shape.status == queue_filter.TRIED:
         query = query.where(exists().where(ContactAttempt.alert_id == Alert.id))
-    return query.where(*_held_by(AlertAssignment.staff_id, staff, chosen))
+    return query.where(*_held_by(AlertAssignment.staff_id, shape))
 
 
-def _requests(staff: Staff, chosen: QueueFilter, now: datetime) -> Select:
-    """The open requests the member chose, as the queue's lines."""
+def _requests(shape: QueueFilter) -> Select:
+    """The open requests of this shape of choice, as the queue's lines."""
     query = (
         select(
             literal_column(f"'{REQUEST}'", String).label("kind"),
@@ -201,25 +245,25 @@ def _requests(staff: Staff, chosen: QueueFilter, now: datetime) -> Select:
             ContactRequest.created_at.label("raised"),
         )
         .join(Patient, Patient.id == ContactRequest.patient_id)
-        .where(requests.mine(staff))
+        .where(requests.open_in(TEAMS))
     )
-    if chosen.urgency:
-        query = query.where(ContactRequest.urgency == chosen.urgency)
-    if chosen.status == queue_filter.TRIED:
+    if shape.urgency:
+        query = query.where(ContactRequest.urgency == bindparam("urgency"))
+    if shape.status == queue_filter.TRIED:
         query = query.where(exists().where(ContactAttempt.contact_request_id == ContactRequest.id))
-    elif chosen.status == queue_filter.PAST_DUE:
-        query = query.where(ContactRequest.due_at <= now)
-    return query.where(*_held_by(ContactRequest.assigned_staff_id, staff, chosen))
+    elif shape.status == queue_filter.PAST_DUE:
+        query = query.where(ContactRequest.due_at <= bindparam("now"))
+    return query.where(*_held_by(ContactRequest.assigned_staff_id, shape))
 
 
-def _held_by(column: ColumnElement, staff: Staff, chosen: QueueFilter) -> list[ColumnElement]:
+def _held_by(column: ColumnElement, shape: QueueFilter) -> list[ColumnElement]:
     """The "who has it" filter on the column naming who has an alert or a request."""
-    if chosen.assigned == queue_filter.ME:
-        return [column == staff.id]
-    if chosen.assigned == queue_filter.NOBODY:
+    if shape.assigned == queue_filter.ME:
+        return [column == bindparam("me")]
+    if shape.assigned == queue_filter.NOBODY:
         return [column.is_(None)]
-    if chosen.assigned_id is not None:
-        return [column == chosen.assigned_id]
+    if shape.assigned == ANY:
+        return [column == bindparam("assigned_id")]
     return []
 
 

@@ -65,12 +65,8 @@ class RequestRow:
     kind: ClassVar[str] = "request"
 
 
-def mine(staff: Staff) -> ColumnElement[bool]:
-    """Open requests of the member's teams' patients (with Patient joined)."""
-    return _open_in(access.visible_team_ids(staff))
-
-
-def _open_in(team_ids: list[int] | BindParameter) -> ColumnElement[bool]:
+def open_in(team_ids: list[int] | BindParameter) -> ColumnElement[bool]:
+    """Open requests of these teams' patients (with Patient joined)."""
     return and_(ContactRequest.status == OPEN, Patient.team_id.in_(team_ids))
 
 
@@ -80,7 +76,7 @@ _PAST_DUE = (
     .select_from(ContactRequest)
     .join(Patient, Patient.id == ContactRequest.patient_id)
     .where(
-        _open_in(bindparam("team_ids", expanding=True)),
+        open_in(bindparam("team_ids", expanding=True)),
         ContactRequest.due_at <= bindparam("now"),
     )
 )
