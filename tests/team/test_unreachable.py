@@ -3,7 +3,8 @@ patient list, only to their own team, and only while monitored with an account s
 
 from __future__ import annotations
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import event, insert, text, update
 
 from tests.conftest import make_patient
 from tests.team.conftest import database, plain
@@ -189,3 +190,46 @@ def test_the_quick_answer_for_email_prompts_agrees_with_the_full_decision(app, w
             )
             full = not reach(s, patient).for_purpose(PROMPT)
             assert reachability.reaches_no_one(s, patient) == full, (by_email, by_text, mobile)
+
+
+def test_the_queue_finds_the_unreachable_from_an_index_of_the_few_without_email_prompts(app, world):
+    """Only a patient without prompts by email can be unreachable: the queue reads them from a
+    partial index of those few, never every patient of a big team."""
+    with database(app) as s:
+        if s.get_bind().dialect.name != "postgresql":
+            pytest.skip("the plan is PostgreSQL's")
+        many = [
+            dict(
+                team_id=world.ours.team,
+                name=f"Reached {n:04}",
+                email=f"reached{n}@example.test",
+                timezone="Europe/London",
+                enrolled_on=SYSTEM.today("Europe/London"),
+                password_hash="not a real hash",
+                email_consent_at=SYSTEM.now(),
+            )
+            for n in range(3000)
+        ]
+        s.execute(insert(Patient), many)
+        s.commit()
+        s.execute(text("ANALYZE patients"))
+    _cut_off(app, world.ours.patient)
+    seen = []
+
+    def executed(conn, cursor, statement, parameters, *_):
+        if "FROM patients" in statement and not seen:
+            seen.append((statement, parameters))
+
+    with database(app) as s:
+        event.listen(s.get_bind(), "before_cursor_execute", executed)
+        try:
+            found = reachability.first_unreachable(s, [world.ours.team], 11)
+        finally:
+            event.remove(s.get_bind(), "before_cursor_execute", executed)
+        assert [p.id for p in found] == [world.ours.patient]
+        [(statement, parameters)] = seen
+        plan = "\n".join(
+            r[0] for r in s.connection().exec_driver_sql("EXPLAIN " + statement, parameters)
+        )
+    assert "ix_patients_no_email_prompts" in plan, plan
+    assert "Seq Scan on patients" not in plan, plan
