@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from tracker.team.queue_filter import PAGE_SIZE, pages_for
@@ -28,16 +28,27 @@ class Page(Generic[T]):
         return self.total > len(self.rows)
 
 
-def read_page(s: Session, query: Select, page: int = 1, size: int = PAGE_SIZE) -> Page[Any]:
-    """Page `page` of the (sorted) query's rows, `size` a page; a page past the end is the
-    last page. A first page that is not full is the whole list, so it is not counted."""
+def paged(query: Select) -> Select:
+    """A sorted query as read_page reads it: a page at a time. A list every page shows is built
+    once, as a module's constant (see tracker.db), with its other parameters bound too."""
+    return query.offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer))
+
+
+def read_page(
+    s: Session, query: Select, page: int = 1, size: int = PAGE_SIZE, values: dict | None = None
+) -> Page[Any]:
+    """Page `page` of the rows of a `paged` query given `values`, `size` a page; a page past
+    the end is the last page. A first page that is not full is the whole list, so it is not
+    counted."""
+    values = values or {}
     page = max(page, 1)
-    rows = s.execute(query.offset((page - 1) * size).limit(size)).all()
+    rows = s.execute(query, values | {"offset": (page - 1) * size, "limit": size}).all()
     if page == 1 and len(rows) < size:
         return Page(list(rows), 1, 1, len(rows))
-    total = s.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    whole = query.limit(None).offset(None).order_by(None).subquery()
+    total = s.scalar(select(func.count()).select_from(whole), values) or 0
     pages = pages_for(total, size)
     if page > pages:  # past the end: the last page
         page = pages
-        rows = s.execute(query.offset((page - 1) * size).limit(size)).all()
+        rows = s.execute(query, values | {"offset": (page - 1) * size, "limit": size}).all()
     return Page(list(rows), page, pages, total)

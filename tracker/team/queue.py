@@ -42,7 +42,7 @@ from tracker.team import queue_filter, requests, wording
 from tracker.team.attempts import attempt_words, latest_attempts
 from tracker.team.delivery import Delivery, PromptFact, delivery, has_channel, prompts_by_alert
 from tracker.team.models import AlertAssignment, ContactAttempt, Staff
-from tracker.team.paging import Page, read_page
+from tracker.team.paging import Page, paged, read_page
 from tracker.team.queue_filter import PAGE_SIZE, QueueFilter
 from tracker.team.requests import RequestRow
 
@@ -301,6 +301,20 @@ def _alert_rows(s: Session, ids: list[int], rules: Catalogue) -> dict[int, Queue
     }
 
 
+# Built once (see tracker.db).
+_ANSWERED = paged(
+    select(Alert, Patient)
+    .join(Patient, Patient.id == Alert.patient_id)
+    .where(
+        Alert.status.in_(ANSWERED),
+        Alert.urgency.not_in(TEAM_CLOSES),
+        Alert.closed_at >= bindparam("since"),
+        Patient.team_id.in_(TEAMS),
+    )
+    .order_by(Alert.closed_at.desc(), Alert.id.desc())
+)
+
+
 def answered_alerts(
     s: Session, staff: Staff, rules: Catalogue, page: int = 1, size: int = PAGE_SIZE
 ) -> Page[AnsweredRow]:
@@ -308,20 +322,8 @@ def answered_alerts(
     "to do" list without an outcome (urgency `soon`), most recently answered first, a page at
     a time."""
     since = clock.now() - timedelta(days=HISTORY_DAYS)
-    found = read_page(
-        s,
-        select(Alert, Patient)
-        .join(Patient, Patient.id == Alert.patient_id)
-        .where(
-            Alert.status.in_(ANSWERED),
-            Alert.urgency.not_in(TEAM_CLOSES),
-            Alert.closed_at >= since,
-            Patient.team_id.in_(sorted(staff.team_ids)),
-        )
-        .order_by(Alert.closed_at.desc(), Alert.id.desc()),
-        page,
-        size,
-    )
+    values = {"since": since, "team_ids": sorted(staff.team_ids)}
+    found = read_page(s, _ANSWERED, page, size, values)
     history = [
         AnsweredRow(
             alert_id=alert.id,

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from tracker import clock
@@ -25,7 +25,7 @@ from tracker.rules.quiet import Noted, is_quiet, quiet_state
 from tracker.team import access, audit, wording
 from tracker.team.attempts import attempt_words, latest_attempts
 from tracker.team.models import OUTCOMES, QUIET_OUTCOME_RECORDED, QuietSpell, Staff
-from tracker.team.paging import Page, read_page
+from tracker.team.paging import Page, paged, read_page
 from tracker.team.queue_filter import PAGE_SIZE
 
 
@@ -161,22 +161,24 @@ def spell_words(spell: QuietSpell) -> str:
     return f"Not heard from since {day_month_year(spell.last_heard)}; last noted: {spell.noted}"
 
 
+# Built once (see tracker.db).
+_WAITING = paged(
+    select(QuietSpell, Patient)
+    .join(Patient, Patient.id == QuietSpell.patient_id)
+    .where(
+        QuietSpell.outcome.is_(None),
+        Patient.monitoring_status == ACTIVE,
+        Patient.team_id.in_(bindparam("team_ids", expanding=True)),
+    )
+    .order_by(QuietSpell.created_at, QuietSpell.id)
+)
+
+
 def waiting_quiet(s: Session, staff: Staff, page: int = 1, size: int = PAGE_SIZE) -> Page[QuietRow]:
     """Quiet patients of the member's teams waiting for a call, oldest first, a page at a time.
     A patient whose monitoring was paused or ended since is left out: they are not quiet."""
-    found = read_page(
-        s,
-        select(QuietSpell, Patient)
-        .join(Patient, Patient.id == QuietSpell.patient_id)
-        .where(
-            QuietSpell.outcome.is_(None),
-            Patient.monitoring_status == ACTIVE,
-            Patient.team_id.in_(access.visible_team_ids(staff)),
-        )
-        .order_by(QuietSpell.created_at, QuietSpell.id),
-        page,
-        size,
-    )
+    values = {"team_ids": access.visible_team_ids(staff)}
+    found = read_page(s, _WAITING, page, size, values)
     rows = found.rows
     tried = latest_attempts(s, "quiet_spell_id", [q.id for q, _ in rows])
     listed = [

@@ -21,7 +21,7 @@ from tracker.rules.data import series_label
 from tracker.team import wording
 from tracker.team.delivery import stories_for
 from tracker.team.models import AlertOutcome
-from tracker.team.paging import Page, read_page
+from tracker.team.paging import Page, paged, read_page
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,9 @@ def patients_of(
     where = Patient.team_id.in_(sorted(team_ids))
     if only is not None:
         where = where & Patient.id.in_(only)
-    found = read_page(s, select(Patient).where(where).order_by(Patient.name, Patient.id), page)
+    found = read_page(
+        s, paged(select(Patient).where(where).order_by(Patient.name, Patient.id)), page
+    )
     patients = [p for (p,) in found.rows]
     counts = (
         dict(
