@@ -3,13 +3,14 @@ the window."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.detection.diaries import group_rows, read_batch
-from tracker.detection.window import older_bound, window_days, window_start
+from tracker.detection.window import older_bound, recent_from, window_days, window_start
 from tracker.diary.models import RESOLVED, SYMPTOM
 from tracker.rules.catalogue import load_rules
 from tracker.rules.engine import Entry, EntryDay, ResolvedMark, compile_rules, group_entries
@@ -170,6 +171,22 @@ def weekly_to_today(first: date) -> list[EntryDay]:
 def test_the_window_covers_a_recent_episode_and_its_baseline():
     # Rules version 2: max_gap_days 14, and the longest persistent_days is the cough's 21.
     assert window_days(RULES) == 90 + 14 + 2 * 21
+
+
+def test_the_window_reaches_back_to_every_symptom_that_can_give_a_finding():
+    # Thresholds a rules file could set: a red flag reported for a day after its last entry,
+    # with no gap, baseline or persistence. A fracture logged yesterday gives a finding, so the
+    # window must hold yesterday's rows (hypothesis found the pass reading from today only).
+    # No symptom with persistent_days of its own, either (the longest then is the default's).
+    short = dataclasses.replace(
+        RULES,
+        max_gap_days=0,
+        baseline_days=0,
+        persistent_days=0,
+        own_persistent_days={},
+        red_flag_days=1,
+    )
+    assert window_start(TODAY, short) <= recent_from(TODAY, short) == TODAY - timedelta(days=1)
 
 
 def red_flag_bound(days, marks=(), loaded_from=EDGE):

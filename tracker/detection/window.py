@@ -19,9 +19,11 @@ def window_days(rules: Rules) -> int:
     An ongoing episode that began up to `max_gap_days + 2 * persistent_days` days ago (the
     longest `persistent_days` of any symptom) has its whole chain of entries, and its
     `baseline_days` before it, inside this window. Longer episodes are the rare case
-    `older_bound` reads further back for.
+    `older_bound` reads further back for. Never shorter than the days since `recent_from`: a
+    symptom logged since then can give a finding, so its rows there must be read.
     """
-    return rules.baseline_days + rules.max_gap_days + 2 * rules.longest_persistent_days
+    recent = rules.baseline_days + rules.max_gap_days + 2 * rules.longest_persistent_days
+    return max(recent, rules.longest_horizon)
 
 
 def recent_from(today: date, rules: Rules) -> date:

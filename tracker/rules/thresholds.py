@@ -93,7 +93,7 @@ class Rules:
     @property
     def longest_persistent_days(self) -> int:
         """The largest `persistent_days` of any symptom."""
-        return max(self.persistent_days, *self.own_persistent_days.values())
+        return max([self.persistent_days, *self.own_persistent_days.values()])  # none may set one
 
 
 def _own(symptoms: Iterable[Symptom], name: str) -> Mapping[str, Any]:
