@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import clock
@@ -33,7 +33,7 @@ class NotWaiting(ValueError):
 _MEMBERS_OF = (
     select(Staff)
     .join(Membership, Membership.staff_id == Staff.id)
-    .where(Membership.team_id.in_(bindparam("team_ids", expanding=True)))
+    .where(Membership.team_id.in_(access.TEAM_IDS))
     .distinct()
     .order_by(Staff.name, Staff.id)
 )

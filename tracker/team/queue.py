@@ -38,7 +38,7 @@ from tracker.patients.identity import show_nhs_number
 from tracker.patients.models import Patient
 from tracker.rules.catalogue import Catalogue
 from tracker.rules.data import series_label
-from tracker.team import queue_filter, requests, wording
+from tracker.team import access, queue_filter, requests, wording
 from tracker.team.attempts import attempt_words, latest_attempts
 from tracker.team.delivery import Delivery, PromptFact, delivery, has_channel, prompts_by_alert
 from tracker.team.models import AlertAssignment, ContactAttempt, Staff
@@ -153,7 +153,6 @@ def _page_of(s: Session, chosen: QueueFilter, given: dict) -> tuple[int, int, in
 
 # The queue's statements are built once for each shape of choice (see tracker.db): who is
 # asking, their teams, the urgency and member chosen, the time and the page are parameters.
-TEAMS = bindparam("team_ids", expanding=True)
 ANY = "any"  # in a shape: an urgency or a member was chosen, whichever it was
 
 
@@ -173,7 +172,7 @@ def shape_of(chosen: QueueFilter) -> QueueFilter:
 def values(staff: Staff, chosen: QueueFilter, now: datetime) -> dict[str, object]:
     """The parameters of the chosen lines' statement."""
     return {
-        "team_ids": sorted(staff.team_ids),
+        "team_ids": access.visible_team_ids(staff),
         "me": staff.id,
         "urgency": chosen.urgency,
         "assigned_id": chosen.assigned_id,
@@ -221,7 +220,7 @@ def _alerts(shape: QueueFilter) -> Select:
         )
         .join(Patient, Patient.id == Alert.patient_id)
         .outerjoin(AlertAssignment, AlertAssignment.alert_id == Alert.id)
-        .where(Alert.waits_for_team, Patient.team_id.in_(TEAMS))
+        .where(Alert.waits_for_team, Patient.team_id.in_(access.TEAM_IDS))
     )
     if shape.urgency:
         query = query.where(Alert.urgency == bindparam("urgency"))
@@ -245,7 +244,7 @@ def _requests(shape: QueueFilter) -> Select:
             ContactRequest.created_at.label("raised"),
         )
         .join(Patient, Patient.id == ContactRequest.patient_id)
-        .where(requests.open_in(TEAMS))
+        .where(requests.open_in(access.TEAM_IDS))
     )
     if shape.urgency:
         query = query.where(ContactRequest.urgency == bindparam("urgency"))
@@ -309,7 +308,7 @@ _ANSWERED = paged(
         Alert.status.in_(ANSWERED),
         Alert.urgency.not_in(TEAM_CLOSES),
         Alert.closed_at >= bindparam("since"),
-        Patient.team_id.in_(TEAMS),
+        Patient.team_id.in_(access.TEAM_IDS),
     )
     .order_by(Alert.closed_at.desc(), Alert.id.desc())
 )
@@ -322,7 +321,7 @@ def answered_alerts(
     "to do" list without an outcome (urgency `soon`), most recently answered first, a page at
     a time."""
     since = clock.now() - timedelta(days=HISTORY_DAYS)
-    values = {"since": since, "team_ids": sorted(staff.team_ids)}
+    values = {"since": since, "team_ids": access.visible_team_ids(staff)}
     found = read_page(s, _ANSWERED, page, size, values)
     history = [
         AnsweredRow(

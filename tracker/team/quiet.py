@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import clock
@@ -168,7 +168,7 @@ _WAITING = paged(
     .where(
         QuietSpell.outcome.is_(None),
         Patient.monitoring_status == ACTIVE,
-        Patient.team_id.in_(bindparam("team_ids", expanding=True)),
+        Patient.team_id.in_(access.TEAM_IDS),
     )
     .order_by(QuietSpell.created_at, QuietSpell.id)
 )

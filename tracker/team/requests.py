@@ -76,7 +76,7 @@ _PAST_DUE = (
     .select_from(ContactRequest)
     .join(Patient, Patient.id == ContactRequest.patient_id)
     .where(
-        open_in(bindparam("team_ids", expanding=True)),
+        open_in(access.TEAM_IDS),
         ContactRequest.due_at <= bindparam("now"),
     )
 )
